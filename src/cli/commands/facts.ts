@@ -1,0 +1,61 @@
+// `lvsplay facts`: gather the LVS-relevant facts from every host and print them as JSON.
+import { gatherFacts } from "../../engine/gather.js";
+import { mapBounded } from "../../engine/limit.js";
+import { type FactRequest, factRequest } from "../../engine/types.js";
+import { firewalldFact } from "../../facts/firewalld.js";
+import { iptablesFact } from "../../facts/iptables.js";
+import { kernelFact } from "../../facts/kernel.js";
+import { networkFact } from "../../facts/network.js";
+import { osFact } from "../../facts/os.js";
+import { loadInventory } from "../../inventory/load.js";
+import { selectHosts } from "../../inventory/pattern.js";
+import { SshConnector } from "../../transport/ssh.js";
+import { ExitCode } from "../exit-codes.js";
+
+const HOST_FACTS = {
+  os: factRequest(osFact),
+  kernel: factRequest(kernelFact),
+  network: factRequest(networkFact),
+  iptables: factRequest(iptablesFact),
+  firewalld: factRequest(firewalldFact),
+};
+
+export async function factsCommand(
+  inventoryFile: string,
+  flags: { limit?: string; forks: number; acceptNewHostKeys?: boolean },
+): Promise<ExitCode> {
+  const inventory = loadInventory(inventoryFile);
+  const hosts = flags.limit ? selectHosts(inventory, flags.limit) : inventory.hosts;
+  const connector = new SshConnector(inventory, {
+    acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
+    defaultTimeoutSec: 120,
+  });
+  let failed = false;
+  const out: Record<string, unknown> = {};
+  await mapBounded([...hosts], flags.forks, async (host) => {
+    try {
+      const transport = await connector.connect(host.name);
+      try {
+        const facts = await gatherFacts(transport, Object.values(HOST_FACTS));
+        const values: Record<string, unknown> = {};
+        for (const [name, req] of Object.entries(HOST_FACTS)) {
+          try {
+            values[name] = facts.get(req as FactRequest<unknown>);
+          } catch (error) {
+            values[name] = { error: error instanceof Error ? error.message : String(error) };
+          }
+        }
+        out[host.name] = values;
+      } finally {
+        await transport.close();
+      }
+    } catch (error) {
+      failed = true;
+      out[host.name] = { unreachable: error instanceof Error ? error.message : String(error) };
+    }
+  });
+  await connector.closeAll();
+  const ordered = Object.fromEntries(hosts.map((h) => [h.name, out[h.name]]));
+  process.stdout.write(`${JSON.stringify(ordered, null, 2)}\n`);
+  return failed ? ExitCode.hostsFailed : ExitCode.ok;
+}

@@ -1,0 +1,180 @@
+// Runs one stage's tasks on one host: gather facts (one round trip), plan each
+// task, apply (unless check mode), then run the handlers the stage notified.
+import type { Host, Inventory } from "../inventory/model.js";
+import type { OperationRegistry } from "../operations/registry.js";
+import type { Handler, Stage, Task } from "../playbook/model.js";
+import { renderArgs, templateVarsFor } from "../playbook/template.js";
+import { type Transport, UnreachableError } from "../transport/types.js";
+import { applyChange } from "./apply-change.js";
+import type { EventBus, TaskResult } from "./events.js";
+import { gatherFacts } from "./gather.js";
+import type { FactReader, FactRequest, Operation, Plan, TaskStatus } from "./types.js";
+
+export interface HostStageInput {
+  readonly host: Host;
+  readonly inventory: Inventory;
+  readonly stage: Stage;
+  readonly tasks: readonly Task[];
+  readonly handlers: readonly Handler[];
+  readonly registry: OperationRegistry;
+  readonly transport: Transport;
+  readonly check: boolean;
+  readonly published: Record<string, Record<string, unknown>>;
+  readonly events: EventBus;
+}
+
+export interface HostStageOutcome {
+  readonly results: TaskResult[];
+  /** The host failed (stop its remaining stages) or became unreachable. */
+  readonly failed: boolean;
+  readonly unreachable?: string;
+}
+
+interface Step {
+  readonly name: string;
+  readonly op: string;
+  readonly args: unknown;
+  readonly register?: string;
+  readonly notify: readonly string[];
+  readonly handler: boolean;
+}
+
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** A prepared step: operation resolved and args rendered for this host, or the reason it cannot run. */
+type Prepared = { step: Step; op: Operation<unknown>; args: unknown } | { step: Step; error: string };
+
+function prepare(step: Step, input: HostStageInput): Prepared {
+  const op = input.registry.get(step.op);
+  if (!op) return { step, error: `unknown operation ${step.op}` };
+  try {
+    return {
+      step,
+      op,
+      args: op.parseArgs(renderArgs(step.args, templateVarsFor(input.host, input.published))),
+    };
+  } catch (error) {
+    return { step, error: `invalid args for ${step.op}: ${message(error)}` };
+  }
+}
+
+function planContext(p: { op: Operation<unknown>; args: unknown }, input: HostStageInput) {
+  return {
+    host: input.host,
+    inventory: input.inventory,
+    args: p.args,
+    published: input.published,
+    check: input.check,
+  };
+}
+
+/** Facts for every runnable step, gathered in one batch. */
+async function gatherFor(prepared: readonly Prepared[], input: HostStageInput): Promise<FactReader> {
+  const requests: FactRequest[] = [];
+  for (const p of prepared) if ("op" in p) requests.push(...p.op.facts(planContext(p, input)));
+  return gatherFacts(input.transport, requests);
+}
+
+function statusOf(plan: Plan): TaskStatus {
+  if (plan.error || plan.checks?.some((c) => c.status === "fail")) return "failed";
+  if (plan.skipped) return "skipped";
+  return plan.changes.length > 0 ? "changed" : "ok";
+}
+
+export async function runHostStage(input: HostStageInput): Promise<HostStageOutcome> {
+  const results: TaskResult[] = [];
+  const notified = new Set<string>();
+  let failed = false;
+
+  const runSteps = async (steps: readonly Step[]): Promise<string | undefined> => {
+    const prepared = steps.map((s) => prepare(s, input));
+    let facts = await gatherFor(prepared, input);
+    for (const [index, p] of prepared.entries()) {
+      const started = Date.now();
+      await input.events.emit({
+        type: "task-start",
+        stage: input.stage.name,
+        host: input.host.name,
+        task: p.step.name,
+      });
+      let plan: Plan;
+      let status: TaskStatus;
+      let error: string | undefined;
+      try {
+        plan = "op" in p ? p.op.plan({ ...planContext(p, input), facts }) : { changes: [], error: p.error };
+        status = statusOf(plan);
+        error =
+          plan.error ??
+          plan.checks
+            ?.filter((c) => c.status === "fail")
+            .map((c) => `${c.name}: ${c.detail}`)
+            .join("; ");
+        if (status === "changed" && !input.check) {
+          for (const change of plan.changes) await applyChange(input.transport, change);
+        }
+      } catch (err) {
+        if (err instanceof UnreachableError) return message(err);
+        plan ??= { changes: [] };
+        status = "failed";
+        error = message(err);
+      }
+      if (status !== "failed" && plan.publish && "op" in p) {
+        input.published[input.host.name] = {
+          ...input.published[input.host.name],
+          [p.step.register ?? p.step.op]: plan.publish,
+        };
+      }
+      if (status === "changed") for (const h of p.step.notify) notified.add(h);
+      const result: TaskResult = {
+        host: input.host.name,
+        stage: input.stage.name,
+        task: p.step.name,
+        op: p.step.op,
+        status,
+        changes: plan.changes,
+        notes: plan.notes ?? (plan.skipped ? [plan.skipped] : []),
+        checks: plan.checks ?? [],
+        ...(error ? { error } : {}),
+        handler: p.step.handler,
+        durationMs: Date.now() - started,
+      };
+      results.push(result);
+      await input.events.emit({ type: "task-result", result });
+      if (status === "failed") {
+        failed = true;
+        return undefined;
+      }
+      // Later tasks in this stage must plan against the state this change produced.
+      if (status === "changed" && !input.check && index < prepared.length - 1) {
+        facts = await gatherFor(prepared.slice(index + 1), input);
+      }
+    }
+    return undefined;
+  };
+
+  try {
+    const taskSteps: Step[] = input.tasks.map((t) => ({
+      name: t.name,
+      op: t.op,
+      args: t.args,
+      notify: t.notify,
+      handler: false,
+      ...(t.register ? { register: t.register } : {}),
+    }));
+    const lost = await runSteps(taskSteps);
+    if (lost) return { results, failed: true, unreachable: lost };
+    // Handlers that were notified still run when a later task failed (so a
+    // changed config is never left un-reloaded); each runs once, in definition order.
+    const handlerSteps: Step[] = input.handlers
+      .filter((h) => notified.has(h.name))
+      .map((h) => ({ name: `handler: ${h.name}`, op: h.op, args: h.args, notify: [], handler: true }));
+    if (handlerSteps.length > 0) {
+      const lostInHandlers = await runSteps(handlerSteps);
+      if (lostInHandlers) return { results, failed: true, unreachable: lostInHandlers };
+    }
+  } catch (err) {
+    if (err instanceof UnreachableError) return { results, failed: true, unreachable: message(err) };
+    throw err;
+  }
+  return { results, failed };
+}

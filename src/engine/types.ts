@@ -1,0 +1,111 @@
+// Facts → plan → apply. A fact is a remote read plus a pure parser; an operation
+// is a pure function from desired state + facts to a list of typed changes.
+import type { Host, Inventory } from "../inventory/model.js";
+import type { Command, CommandResult } from "../transport/types.js";
+
+/** A remote read. `command` must not change anything on the host. */
+export interface Fact<T> {
+  /** Unique name, e.g. "ip.link" or "file.content". */
+  readonly name: string;
+  readonly command: (args: readonly string[]) => Command;
+  /** Pure: turns the command's output into a value (throw FactError on garbage). */
+  readonly parse: (result: CommandResult, args: readonly string[]) => T;
+}
+
+export class FactError extends Error {
+  override readonly name = "FactError";
+}
+
+/** A fact an operation needs, with its arguments (e.g. the path of a file). */
+export interface FactRequest<T = unknown> {
+  readonly fact: Fact<T>;
+  readonly args: readonly string[];
+}
+
+export const factRequest = <T>(fact: Fact<T>, ...args: string[]): FactRequest<T> => ({ fact, args });
+
+/** Key used to store a gathered fact: name plus arguments. */
+export const factKey = (req: FactRequest): string => JSON.stringify([req.fact.name, ...req.args]);
+
+/** Gathered facts of one host; reading a fact that was not requested is a programming error. */
+export interface FactReader {
+  get<T>(req: FactRequest<T>): T;
+}
+
+/** A typed change. Check mode prints these; apply executes them in order. */
+export type Change = CommandChange | FileChange;
+
+export interface CommandChange {
+  readonly kind: "command";
+  /** One line a human can read: "load ip_vs", "add VIP 7.7.7.100/32 to lo". */
+  readonly summary: string;
+  readonly command: Command;
+  /** Readable state before/after for --diff (e.g. the rule list). */
+  readonly before?: string;
+  readonly after?: string;
+}
+
+export interface FileChange {
+  readonly kind: "file";
+  readonly summary: string;
+  readonly path: string;
+  /** Current content; null when the file does not exist. */
+  readonly before: string | null;
+  readonly after: string;
+  /** Octal mode as a string, e.g. "0644". */
+  readonly mode: string;
+  /**
+   * Validate the new content on the host before installing it: argv where the
+   * placeholder "{}" is replaced by the temporary file path. Non-zero → not installed.
+   */
+  readonly validate?: readonly string[];
+  /** Keep the old file as PATH.lvsplay-bak before replacing it. */
+  readonly backup?: boolean;
+}
+
+/** What an operation decided for one host. */
+export interface Plan {
+  readonly changes: readonly Change[];
+  /** Informational lines (why nothing changes, what was assumed, warnings). */
+  readonly notes?: readonly string[];
+  /** Operation cannot proceed on this host: the task fails with this message, nothing is applied. */
+  readonly error?: string;
+  /** Read-only checks (verify stage): each is a named pass/fail/skip result. */
+  readonly checks?: readonly CheckResult[];
+  /** Values published for later stages and other hosts (e.g. the discovered MAC). */
+  readonly publish?: Readonly<Record<string, unknown>>;
+  /** Task counts as skipped (e.g. operation does not apply to this host). */
+  readonly skipped?: string;
+}
+
+export interface CheckResult {
+  readonly name: string;
+  readonly status: "pass" | "fail" | "skip";
+  readonly detail: string;
+}
+
+/** Everything a plan function may look at. All of it is plain data. */
+export interface PlanContext<A> {
+  readonly host: Host;
+  readonly inventory: Inventory;
+  readonly args: A;
+  readonly facts: FactReader;
+  /** Values published by earlier tasks: host name → task `register` name → value. */
+  readonly published: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly check: boolean;
+}
+
+/** An operation: declares the facts it needs and plans from them. Must not touch hosts. */
+export interface Operation<A = unknown> {
+  readonly name: string;
+  /** One-line description for `lvsplay ops` and errors. */
+  readonly description: string;
+  /** Validate and normalise the task's `args` (zod schema parse, throws on error). */
+  readonly parseArgs: (raw: unknown) => A;
+  readonly facts: (ctx: Omit<PlanContext<A>, "facts">) => readonly FactRequest[];
+  readonly plan: (ctx: PlanContext<A>) => Plan;
+}
+
+export type TaskStatus = "ok" | "changed" | "failed" | "skipped" | "unreachable";
+
+export const unchanged = (...notes: string[]): Plan => ({ changes: [], notes });

@@ -1,0 +1,14 @@
+// Exit status of a read-only probe command (used by `unless` guards and checks).
+import type { Fact } from "../engine/types.js";
+
+export interface CommandStatus {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export const commandStatusFact: Fact<CommandStatus> = {
+  name: "command.status",
+  command: (argv) => ({ argv }),
+  parse: (result) => ({ code: result.code, stdout: result.stdout, stderr: result.stderr }),
+};

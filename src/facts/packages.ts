@@ -1,0 +1,27 @@
+// Which of the named packages are installed (dpkg or rpm, whichever the host has).
+import type { Fact } from "../engine/types.js";
+
+// dpkg-query's own ${field} syntax, not a JS template.
+// biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query format string
+const PROBE =
+  "if command -v dpkg-query >/dev/null 2>&1; then dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\n' \"$@\" 2>/dev/null; " +
+  'elif command -v rpm >/dev/null 2>&1; then for p in "$@"; do rpm -q --qf "%{NAME}\\tii \\n" "$p" 2>/dev/null; done; fi; true';
+
+/** Package name → installed. */
+export type PackagesFact = Readonly<Record<string, boolean>>;
+
+export function parsePackages(stdout: string, names: readonly string[]): PackagesFact {
+  const installed = new Set<string>();
+  for (const line of stdout.split("\n")) {
+    const [name, status] = line.split("\t");
+    // dpkg's abbreviated status "ii " = desired install, currently installed.
+    if (name && status?.startsWith("ii")) installed.add(name.replace(/:.*$/, ""));
+  }
+  return Object.fromEntries(names.map((n) => [n, installed.has(n)]));
+}
+
+export const packagesFact: Fact<PackagesFact> = {
+  name: "packages",
+  command: (names) => ({ argv: ["sh", "-c", PROBE, "lvsplay-fact", ...names] }),
+  parse: (r, names) => parsePackages(r.stdout, names),
+};

@@ -1,0 +1,180 @@
+// Semantic rules: things the schema cannot see because they relate several
+// parts of the inventory (references between hosts, uniqueness, VRRP
+// coverage). Each problem carries the data path it is about; the loader turns
+// paths into file:line:col. Runs only on schema-valid data.
+import type { KeyPath } from "../config/yaml-source.js";
+import type { RawInventory, RawService } from "./schema.js";
+
+export interface RuleProblem {
+  readonly path: KeyPath;
+  readonly message: string;
+  /** "key": point at the key itself (e.g. a misnamed map key). */
+  readonly target?: "key" | "value";
+}
+
+type Report = (path: KeyPath, message: string, target?: "key" | "value") => void;
+
+const DEFAULT_SSH_PORT = 22;
+
+export const checkInventoryRules = (inv: RawInventory): RuleProblem[] => {
+  const problems: RuleProblem[] = [];
+  const report: Report = (path, message, target) => problems.push({ path, message, target });
+  checkHosts(inv, report);
+  checkGroupNames(inv, report);
+  checkJumps(inv, report);
+  if (inv.lvs) {
+    const directors = membersOf(inv, "directors");
+    if (directors.length === 0)
+      report(["lvs"], 'an lvs section needs at least one host in group "directors"');
+    else checkVrrp(inv, directors, report);
+    checkServices(inv, directors, report);
+  }
+  return problems;
+};
+
+export const membersOf = (inv: RawInventory, group: string): string[] =>
+  Object.entries(inv.hosts)
+    .filter(([, host]) => host.groups?.includes(group))
+    .map(([name]) => name);
+
+const checkHosts = (inv: RawInventory, report: Report): void => {
+  const names = Object.keys(inv.hosts);
+  if (names.length === 0) report(["hosts"], "expected at least one host");
+  const seen = new Map<string, string>();
+  for (const [name, host] of Object.entries(inv.hosts)) {
+    if (name === "all")
+      report(["hosts", name], '"all" is reserved for the pattern matching every host', "key");
+    const port = host.port ?? inv.defaults?.port ?? DEFAULT_SSH_PORT;
+    const endpoint = `${host.address}:${port}`;
+    const first = seen.get(endpoint);
+    if (first) report(["hosts", name, "address"], `${endpoint} is already used by host ${first}`);
+    else seen.set(endpoint, name);
+    const groups = host.groups ?? [];
+    groups.forEach((group, i) => {
+      if (groups.indexOf(group) !== i) report(["hosts", name, "groups", i], `group ${group} is listed twice`);
+    });
+  }
+};
+
+/** Groups and hosts share one namespace in host patterns, so a clash would be ambiguous. */
+const checkGroupNames = (inv: RawInventory, report: Report): void => {
+  for (const group of Object.keys(inv.groups ?? {})) {
+    if (group === "all")
+      report(["groups", group], '"all" is reserved for the pattern matching every host', "key");
+    else if (group in inv.hosts)
+      report(["groups", group], `group ${group} has the same name as a host`, "key");
+  }
+  for (const [name, host] of Object.entries(inv.hosts)) {
+    (host.groups ?? []).forEach((group, i) => {
+      if (group === "all") report(["hosts", name, "groups", i], '"all" is reserved and cannot be a group');
+      else if (group in inv.hosts)
+        report(["hosts", name, "groups", i], `group ${group} has the same name as a host`);
+    });
+  }
+};
+
+const checkJumps = (inv: RawInventory, report: Report): void => {
+  const reportedCycles = new Set<string>();
+  for (const [name, host] of Object.entries(inv.hosts)) {
+    if (host.jump === undefined) continue;
+    if (!(host.jump in inv.hosts)) {
+      report(["hosts", name, "jump"], `jump host ${host.jump} is not a host of this inventory`);
+      continue;
+    }
+    const chain = [name];
+    let next: string | undefined = host.jump;
+    while (next !== undefined && next in inv.hosts && !chain.includes(next)) {
+      chain.push(next);
+      next = inv.hosts[next]?.jump;
+    }
+    if (next === undefined || !chain.includes(next)) continue;
+    const cycle = chain.slice(chain.indexOf(next));
+    const key = [...cycle].sort().join(",");
+    if (next !== name || reportedCycles.has(key)) continue;
+    reportedCycles.add(key);
+    report(["hosts", name, "jump"], `jump cycle: ${[...cycle, next].join(" → ")}`);
+  }
+};
+
+const checkVrrp = (inv: RawInventory, directors: readonly string[], report: Report): void => {
+  const vrrp = inv.lvs!.vrrp;
+  if ((vrrp.order === undefined) === (vrrp.priorities === undefined)) {
+    report(
+      ["lvs", "vrrp"],
+      "expected exactly one of order (list of directors) or priorities (director: priority)",
+    );
+    return;
+  }
+  const named: string[] = [];
+  const checkName = (name: string, path: KeyPath, target?: "key") => {
+    if (!(name in inv.hosts)) report(path, `${name} is not a host of this inventory`, target);
+    else if (!directors.includes(name)) report(path, `${name} is not in group directors`, target);
+    else if (named.includes(name)) report(path, `${name} is listed twice`, target);
+    named.push(name);
+  };
+  if (vrrp.order) {
+    for (const [i, name] of vrrp.order.entries()) checkName(name, ["lvs", "vrrp", "order", i]);
+  } else
+    for (const name of Object.keys(vrrp.priorities ?? {}))
+      checkName(name, ["lvs", "vrrp", "priorities", name], "key");
+  const missing = directors.filter((d) => !named.includes(d));
+  const field = vrrp.order ? "order" : "priorities";
+  if (missing.length > 0)
+    report(["lvs", "vrrp", field], `must name every director; missing: ${missing.join(", ")}`);
+};
+
+const servicePorts = (service: RawService): number[] =>
+  service.ports ?? (service.port === undefined ? [] : [service.port]);
+
+const checkServices = (inv: RawInventory, directors: readonly string[], report: Report): void => {
+  const services = inv.lvs!.services;
+  const names = new Map<string, number>();
+  const endpoints = new Map<string, { name: string; index: number }>();
+  const marksByDirector = new Map<string, Map<number, string>>();
+  const hostByAddress = new Map(Object.entries(inv.hosts).map(([name, h]) => [h.address, name]));
+  services.forEach((service, i) => {
+    const at = (...rest: PropertyKey[]): KeyPath => ["lvs", "services", i, ...rest];
+    const firstIndex = names.get(service.name);
+    if (firstIndex !== undefined)
+      report(at("name"), `service name ${service.name} is already used by services[${firstIndex}]`);
+    else names.set(service.name, i);
+
+    const owner = hostByAddress.get(service.vip);
+    if (owner)
+      report(
+        at("vip"),
+        `VIP ${service.vip} is the address of host ${owner}; a VIP must be a separate address`,
+      );
+
+    if ((service.ports === undefined) === (service.port === undefined))
+      report(at(), "expected exactly one of port (a number) or ports (a list)");
+    servicePorts(service).forEach((port, j) => {
+      const path = service.ports ? at("ports", j) : at("port");
+      const endpoint = `${service.vip}:${port}/${service.protocol}`;
+      const first = endpoints.get(endpoint);
+      if (first?.index === i) report(path, `port ${port} is listed twice`);
+      else if (first) report(path, `${endpoint} is already served by service ${first.name}`);
+      else endpoints.set(endpoint, { name: service.name, index: i });
+    });
+
+    for (const [director, mark] of Object.entries(service.fwmarks ?? {})) {
+      const path = at("fwmarks", director);
+      if (!(director in inv.hosts)) report(path, `${director} is not a host of this inventory`, "key");
+      else if (!directors.includes(director)) report(path, `${director} is not in group directors`, "key");
+      else {
+        const marks = marksByDirector.get(director) ?? new Map<number, string>();
+        const other = marks.get(mark);
+        if (other)
+          report(
+            at("fwmarks", director),
+            `fwmark ${mark} on ${director} is already pinned by service ${other}`,
+          );
+        marks.set(mark, service.name);
+        marksByDirector.set(director, marks);
+      }
+    }
+    for (const host of Object.keys(service.weights ?? {})) {
+      if (!(host in inv.hosts)) report(at("weights", host), `${host} is not a host of this inventory`, "key");
+    }
+  });
+};

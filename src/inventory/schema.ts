@@ -1,0 +1,193 @@
+/**
+ * Inventory file format (YAML). Unknown keys are errors everywhere: a typo is
+ * never silently ignored. Every field:
+ *
+ * defaults:                  Connection defaults for every host; each one can be overridden per host.
+ *   user: root               SSH login user (default root).
+ *   port: 22                 SSH port 1-65535 (default 22).
+ *   identity: ~/.ssh/key     Private key file. "~" expands to $HOME; relative paths resolve
+ *                            against the inventory file's folder.
+ *   agent: false             Also use the SSH agent ($SSH_AUTH_SOCK) (default false).
+ *   known_hosts: ~/.ssh/known_hosts   File for strict host key checking (default shown).
+ *   connect_timeout: 10      Seconds for the TCP/SSH handshake, 1-3600 (default 10).
+ *   become:                  Privilege escalation with sudo.
+ *     enabled: false         (default false; root logins need none)
+ *     password_env: NAME     Environment variable holding the sudo password (optional;
+ *                            absent → `sudo -n`, which never prompts).
+ * vars: { name: value }      Variables for every host (lowest precedence).
+ * groups:                    Optional group definitions; groups are also created by membership.
+ *   NAME: { vars: {...} }    Group variables (override inventory vars, overridden by host vars).
+ * hosts:                     Required, at least one.
+ *   NAME:                    Letters, digits, ".", "_", "-".
+ *     address: 192.0.2.11    Required IPv4 address (SSH target and data-plane address).
+ *     port/user/identity/agent/known_hosts/connect_timeout/become: as in defaults.
+ *     jump: bastion          Another host of this inventory to tunnel SSH through.
+ *     groups: [directors]    Group membership. The roles "directors", "realservers" and
+ *                            "clients" always exist and need no definition.
+ *     interface: eth1        Data-plane interface (optional; otherwise discovered from routes).
+ *     data_address: 7.7.7.13 Data-plane IPv4 address when `address` is a management or
+ *                            forwarded address (real-server lines use it; default: address).
+ *     vars: {...}            Host variables (highest precedence).
+ * lvs:                       Optional: the load-balanced services and their VRRP pair.
+ *   persistence: auto        How rules are persisted: auto | iptables | firewalld (default auto).
+ *   vrrp_only: false         LAB CONCESSION: keepalived runs VRRP only, for kernels without IPVS.
+ *   allow_looping_layout: false   Explicit, loud override: a director may also be a real server
+ *                            of the same VIP:port without the loop protection.
+ *   vrrp:                    Required when lvs is present.
+ *     virtual_router_id: 51  1-255, unique on the LAN.
+ *     order: [ds1, ds2]      Directors, highest priority first. Exactly one of order / priorities;
+ *     priorities: {ds1: 150} priorities are 1-254 per director. From order they are derived as
+ *                            100 + 50·(n-1-i) (smaller steps when more than 4 directors).
+ *     advert_int: 1          Seconds between adverts, 1-255 (default 1).
+ *     auth: { type: PASS, password: secret }   Optional; type PASS | AH (default PASS);
+ *                            password 1-8 characters (keepalived uses only the first 8).
+ *     unicast: false         Unicast peers instead of multicast (default false).
+ *     nopreempt: false       Do not take the VIP back after recovering (default false).
+ *   services:                At least one.
+ *     - name: web            Unique; letters, digits, ".", "_", "-".
+ *       vip: 192.0.2.100     IPv4 virtual address; must not be a host's address.
+ *       protocol: tcp        tcp | udp (default tcp).
+ *       ports: [80, 443]     Exactly one of ports (list) / port (single).
+ *       scheduler: rr        rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh (default rr).
+ *       forwarding: dr       Only dr (direct routing) is supported (default dr).
+ *       persistence_timeout: 300   Optional seconds; 0 = no persistence.
+ *       health_check:        Default { kind: tcp, connect_timeout: 3, delay_loop: 5, retry: 2 }.
+ *         kind: tcp          tcp | http. http adds path (default "/") and status (default 200).
+ *         connect_timeout: 3, delay_loop: 5, retry: 2, port: 80   port defaults to the first port.
+ *       fwmarks: { ds1: 3 }  Optional pinned fwmarks per director, 1..0xffffffff.
+ *       weights: { rs3: 2 }  Optional real server weights 0-65535 (default 1).
+ */
+import { z } from "zod";
+import { filePath, hostName, interfaceName, intRange, ipv4, port } from "../config/validators.js";
+
+const expected = (what: string) => ({ error: `expected ${what}` });
+
+const varsSchema = z.record(z.string(), z.unknown(), expected("a mapping of variables"));
+
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, expected("an environment variable name (letters, digits, _)"));
+
+const userName = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, expected("a user name (letters, digits, ., _, -)"));
+
+const becomeSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  password_env: envName.optional(),
+});
+
+/** Connection settings shared by `defaults` and every host (all optional: merged, then defaulted). */
+const connectionFields = {
+  user: userName.optional(),
+  port: port.optional(),
+  identity: filePath.optional(),
+  agent: z.boolean().optional(),
+  known_hosts: filePath.optional(),
+  connect_timeout: intRange(1, 3600).optional(),
+  become: becomeSchema.optional(),
+};
+
+const hostSchema = z.strictObject({
+  address: ipv4,
+  ...connectionFields,
+  jump: hostName.optional(),
+  groups: z.array(hostName).optional(),
+  interface: interfaceName.optional(),
+  data_address: ipv4.optional(),
+  vars: varsSchema.optional(),
+});
+
+const groupSchema = z.strictObject({ vars: varsSchema.optional() }).nullable();
+
+const vrrpSchema = z.strictObject({
+  virtual_router_id: intRange(1, 255),
+  order: z.array(hostName).min(1, expected("at least one director")).optional(),
+  priorities: z.record(hostName, intRange(1, 254)).optional(),
+  advert_int: intRange(1, 255).default(1),
+  auth: z
+    .strictObject({
+      type: z.enum(["PASS", "AH"]).default("PASS"),
+      password: z
+        .string(expected("a password string"))
+        .regex(/^[^\s#!"']{1,8}$/, expected("a password of 1-8 characters without spaces, quotes, # or !")),
+    })
+    .optional(),
+  unicast: z.boolean().default(false),
+  nopreempt: z.boolean().default(false),
+});
+
+const healthCheckTimings = {
+  connect_timeout: intRange(1, 3600).default(3),
+  delay_loop: intRange(1, 3600).default(5),
+  retry: intRange(0, 100).default(2),
+  port: port.optional(),
+};
+
+const healthCheckSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("tcp"), ...healthCheckTimings }),
+  z.strictObject({
+    kind: z.literal("http"),
+    path: z
+      .string()
+      .regex(/^\/[^\s"'#!{}\\]*$/, expected('a URL path starting with "/" (no spaces, quotes, #, !)'))
+      .default("/"),
+    status: intRange(100, 599, "an HTTP status code 100-599").default(200),
+    ...healthCheckTimings,
+  }),
+]);
+
+export const SCHEDULERS = [
+  "rr",
+  "wrr",
+  "lc",
+  "wlc",
+  "lblc",
+  "lblcr",
+  "dh",
+  "sh",
+  "sed",
+  "nq",
+  "fo",
+  "ovf",
+  "mh",
+] as const;
+
+const serviceSchema = z.strictObject({
+  name: hostName,
+  vip: ipv4,
+  protocol: z.enum(["tcp", "udp"]).default("tcp"),
+  ports: z.array(port).min(1, expected("at least one port")).optional(),
+  port: port.optional(),
+  scheduler: z.enum(SCHEDULERS).default("rr"),
+  forwarding: z
+    .literal("dr", expected('"dr": only direct routing is supported (no NAT or tunnelling)'))
+    .default("dr"),
+  persistence_timeout: intRange(0, 31_536_000, "a number of seconds 0-31536000").optional(),
+  health_check: healthCheckSchema.optional(),
+  fwmarks: z.record(hostName, intRange(1, 0xffffffff, "a fwmark 1-4294967295")).optional(),
+  weights: z.record(hostName, intRange(0, 65535, "a weight 0-65535")).optional(),
+});
+
+const lvsSchema = z.strictObject({
+  persistence: z.enum(["auto", "iptables", "firewalld"]).default("auto"),
+  vrrp_only: z.boolean().default(false),
+  allow_looping_layout: z.boolean().default(false),
+  vrrp: vrrpSchema,
+  services: z.array(serviceSchema).min(1, expected("at least one service")),
+});
+
+export const inventorySchema = z.strictObject({
+  defaults: z.strictObject(connectionFields).optional(),
+  vars: varsSchema.optional(),
+  groups: z.record(hostName, groupSchema).optional(),
+  hosts: z.record(hostName, hostSchema),
+  lvs: lvsSchema.optional(),
+});
+
+/** The inventory as written (snake_case), after structural validation and schema defaults. */
+export type RawInventory = z.output<typeof inventorySchema>;
+export type RawHost = z.output<typeof hostSchema>;
+export type RawConnection = z.output<z.ZodObject<typeof connectionFields>>;
+export type RawLvs = z.output<typeof lvsSchema>;
+export type RawService = z.output<typeof serviceSchema>;

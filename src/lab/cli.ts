@@ -1,0 +1,127 @@
+// `lvsplay lab …`: the integration lab commands. Wired into the main CLI by
+// registerLabCommands(program).
+import { spawnSync } from "node:child_process";
+import type { Command } from "commander";
+import { labDown } from "./lab-down.js";
+import { labRestart } from "./lab-restart.js";
+import { labSshArgv } from "./lab-ssh.js";
+import { LabError, labStatus } from "./lab-status.js";
+import { labUp } from "./lab-up.js";
+import { TopologyError } from "./topology.js";
+
+interface StateDirOption {
+  stateDir?: string;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** Lab failures are reported as one message and exit code 1; anything else is a bug and keeps its stack. */
+function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (error) {
+      if (!(error instanceof LabError || error instanceof TopologyError)) throw error;
+      process.stderr.write(`lvsplay lab: ${error.message}\n`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+export function registerLabCommands(program: Command): void {
+  const lab = program
+    .command("lab")
+    .description("integration lab: a containerlab topology realised as Linux namespace hosts (root only)")
+    .enablePositionalOptions();
+  const stateDirOption = ["--state-dir <dir>", "lab state dir (default $LVSPLAY_LAB_DIR or .lab/)"] as const;
+
+  lab
+    .command("up")
+    .description("build the lab (idempotent: succeeds at once when the same lab is up and healthy)")
+    .argument("[topology]", "containerlab topology file (default containerlab/lvs.clab.yml)")
+    .option(...stateDirOption)
+    .action(
+      action(async (topology: string | undefined, opts: StateDirOption) => {
+        const result = await labUp({ ...(topology ? { topologyFile: topology } : {}), ...opts });
+        const what =
+          result.outcome === "already-up" ? "already up and healthy" : `up in ${seconds(result.durationMs)}`;
+        process.stdout.write(`lab ${result.topology.name} ${what}\n`);
+        for (const h of result.topology.hosts)
+          process.stdout.write(
+            `  ${h.name.padEnd(8)} ${h.address.padEnd(15)} ${h.mac}  ${h.groups.join(",")}\n`,
+          );
+        process.stdout.write(`inventory: ${result.inventoryFile}\n`);
+        if (result.vrrpOnly)
+          process.stdout.write("note: this kernel has no IPVS; the inventory sets vrrp_only: true\n");
+      }),
+    );
+
+  lab
+    .command("down")
+    .description("remove everything `lab up` created (also after a failed up); nothing up is success")
+    .option(...stateDirOption)
+    .action(
+      action(async (opts: StateDirOption) => {
+        const result = await labDown(opts);
+        if (!result.wasUp) process.stdout.write(`no lab is up (${result.stateDir})\n`);
+        else
+          process.stdout.write(
+            `lab down in ${seconds(result.durationMs)}: removed ${result.removed.length} things\n`,
+          );
+      }),
+    );
+
+  lab
+    .command("status")
+    .description("per node: running, sshd reachable, address")
+    .option(...stateDirOption)
+    .option("--json", "machine-readable output")
+    .action(
+      action(async (opts: StateDirOption & { json?: boolean }) => {
+        const status = await labStatus(opts);
+        if (opts.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+        else if (!status.up) process.stdout.write(`no lab is up (${status.stateDir})\n`);
+        else {
+          process.stdout.write(
+            `lab ${status.lab}${status.complete ? "" : " (half-built: run `lvsplay lab down`)"}\n`,
+          );
+          for (const n of status.nodes)
+            process.stdout.write(
+              `  ${n.name.padEnd(8)} ${n.address.padEnd(15)} ${n.running ? "running" : "stopped"}  sshd ${n.sshd ? "ok" : "down"}\n`,
+            );
+        }
+        const healthy = status.up && status.complete && status.nodes.every((n) => n.running && n.sshd);
+        if (status.up && !healthy) process.exitCode = 3;
+      }),
+    );
+
+  lab
+    .command("ssh")
+    .description("ssh into a lab node with the lab's key and known_hosts (strict host key checking)")
+    .argument("<node>")
+    .argument("[command...]", "command to run (default: interactive shell)")
+    .option(...stateDirOption)
+    // Remote command options (`ip -br a`) belong to the command: passThrough keeps them in
+    // order when the root program has positional options, allowUnknown when it does not.
+    .passThroughOptions()
+    .allowUnknownOption()
+    .action(
+      action(async (node: string, command: string[], opts: StateDirOption) => {
+        const [program, ...args] = labSshArgv(node, command, opts);
+        const result = spawnSync(program!, args, { stdio: "inherit" });
+        process.exitCode = result.status ?? 255;
+      }),
+    );
+
+  lab
+    .command("restart")
+    .description("reboot a node: kill its processes and netns, keep its disk, boot it again")
+    .argument("<node>")
+    .option(...stateDirOption)
+    .action(
+      action(async (node: string, opts: StateDirOption) => {
+        const result = await labRestart(node, opts);
+        process.stdout.write(`${node} restarted in ${seconds(result.durationMs)}\n`);
+      }),
+    );
+}

@@ -1,0 +1,117 @@
+// Typed keepalived configuration for one director, built from the inventory.
+// Rendering (render.ts) is a separate, purely textual step.
+import type { HealthCheck, Inventory } from "../../inventory/model.js";
+import type { DirectorFacts, RealServer } from "../directors.js";
+
+export interface VrrpInstanceConfig {
+  readonly name: string;
+  readonly state: "MASTER" | "BACKUP";
+  readonly interface: string;
+  readonly virtualRouterId: number;
+  readonly priority: number;
+  readonly advertIntSec: number;
+  readonly auth?: { readonly type: "PASS" | "AH"; readonly password: string };
+  /** Present for unicast VRRP: our address and the other directors' addresses. */
+  readonly unicast?: { readonly srcIp: string; readonly peers: readonly string[] };
+  readonly nopreempt: boolean;
+  /** `ADDRESS/32 dev IFACE` entries. */
+  readonly virtualIps: readonly { readonly address: string; readonly dev: string }[];
+}
+
+export interface RealServerConfig {
+  readonly name: string;
+  readonly address: string;
+  readonly weight: number;
+  readonly check: HealthCheck;
+  readonly checkPort: number;
+}
+
+export interface VirtualServerConfig {
+  /** Service name, rendered as a comment. */
+  readonly service: string;
+  readonly summary: string;
+  readonly fwmark: number;
+  readonly delayLoopSec: number;
+  readonly scheduler: string;
+  readonly persistenceTimeoutSec?: number;
+  readonly realServers: readonly RealServerConfig[];
+}
+
+export interface KeepalivedConfig {
+  readonly routerId: string;
+  readonly vrrpOnly: boolean;
+  readonly vrrp: VrrpInstanceConfig;
+  /** Empty when vrrpOnly. */
+  readonly virtualServers: readonly VirtualServerConfig[];
+}
+
+export const VRRP_INSTANCE_NAME = "VI_LVSPLAY";
+
+/**
+ * keepalived.conf model for `director`. `marks` are this director's service →
+ * fwmark (from allocateMarks); `realServers` come from resolveRealServers.
+ * With nopreempt every director starts as BACKUP (keepalived ignores nopreempt
+ * on a MASTER-state instance); priority alone then elects the first master.
+ */
+export function buildKeepalivedConfig(
+  inv: Inventory,
+  director: string,
+  directors: readonly DirectorFacts[],
+  marks: Readonly<Record<string, number>>,
+  realServers: readonly RealServer[],
+): KeepalivedConfig {
+  const lvs = inv.lvs;
+  if (lvs === undefined) throw new Error("inventory has no lvs section");
+  const self = directors.find((d) => d.name === director);
+  if (self === undefined) throw new Error(`no facts for director ${director}`);
+  const { vrrp } = lvs;
+  const priority = vrrp.priorities[director];
+  if (priority === undefined) throw new Error(`no VRRP priority for director ${director}`);
+
+  const vips = [...new Set(lvs.services.map((s) => s.vip))];
+  const vrrpInstance: VrrpInstanceConfig = {
+    name: VRRP_INSTANCE_NAME,
+    state: !vrrp.nopreempt && vrrp.order[0] === director ? "MASTER" : "BACKUP",
+    interface: self.interface,
+    virtualRouterId: vrrp.virtualRouterId,
+    priority,
+    advertIntSec: vrrp.advertIntSec,
+    nopreempt: vrrp.nopreempt,
+    virtualIps: vips.map((address) => ({ address, dev: self.interface })),
+    ...(vrrp.auth !== undefined && { auth: vrrp.auth }),
+    ...(vrrp.unicast && {
+      unicast: {
+        srcIp: self.address,
+        // Sorted by name: the output must not depend on the order facts arrived in.
+        peers: directors
+          .filter((d) => d.name !== director)
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map((d) => d.address),
+      },
+    }),
+  };
+
+  const virtualServers: VirtualServerConfig[] = lvs.vrrpOnly
+    ? []
+    : lvs.services.map((svc) => {
+        const fwmark = marks[svc.name];
+        if (fwmark === undefined) throw new Error(`no fwmark for service ${svc.name} on ${director}`);
+        return {
+          service: svc.name,
+          summary: `${svc.vip} ${svc.protocol}/${svc.ports.join(",")}`,
+          fwmark,
+          delayLoopSec: svc.healthCheck.delayLoopSec,
+          scheduler: svc.scheduler,
+          ...(svc.persistenceTimeoutSec ? { persistenceTimeoutSec: svc.persistenceTimeoutSec } : {}),
+          realServers: realServers.map((rs) => ({
+            name: rs.name,
+            address: rs.address,
+            weight: svc.weights[rs.name] ?? 1,
+            check: svc.healthCheck,
+            checkPort: svc.checkPort,
+          })),
+        };
+      });
+
+  return { routerId: director, vrrpOnly: lvs.vrrpOnly, vrrp: vrrpInstance, virtualServers };
+}

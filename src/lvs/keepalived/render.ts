@@ -1,0 +1,100 @@
+// keepalived.conf text from the typed model, one pure function per block.
+// Rules learnt from keepalived 2.2.7: one keyword per line (nested blocks on one
+// line are not parsed), and no port on `real_server` lines of a fwmark virtual
+// server (keepalived clears it with a warning): the port goes in connect_port.
+// Output is deterministic (no timestamps) so a re-render compares equal.
+import type { HealthCheck } from "../../inventory/model.js";
+import type { KeepalivedConfig, RealServerConfig, VirtualServerConfig, VrrpInstanceConfig } from "./model.js";
+
+const INDENT = "    ";
+
+/** `header {`, body indented one level, `}`. */
+export function block(header: string, body: readonly string[]): string[] {
+  return [`${header} {`, ...body.map((l) => (l === "" ? l : INDENT + l)), "}"];
+}
+
+export function renderHeader(cfg: KeepalivedConfig): string[] {
+  const lines = [
+    "# Managed by lvsplay: local changes are overwritten on the next apply.",
+    `# Director ${cfg.routerId}.`,
+  ];
+  if (cfg.vrrpOnly) {
+    lines.push(
+      "# VRRP ONLY (lab concession for a kernel without IPVS): no virtual_server blocks,",
+      "# nothing is load-balanced. Never use this in production.",
+    );
+  } else {
+    lines.push(
+      "# Virtual servers use firewall marks (set by the LVSPLAY-MARK mangle chain, which",
+      "# skips packets forwarded by peer directors) so co-located directors cannot ping-pong.",
+    );
+  }
+  return lines;
+}
+
+export function renderGlobalDefs(cfg: KeepalivedConfig): string[] {
+  return block("global_defs", [`router_id ${cfg.routerId}`]);
+}
+
+export function renderVrrpInstance(v: VrrpInstanceConfig): string[] {
+  const body = [
+    `state ${v.state}`,
+    `interface ${v.interface}`,
+    `virtual_router_id ${v.virtualRouterId}`,
+    `priority ${v.priority}`,
+    `advert_int ${v.advertIntSec}`,
+  ];
+  if (v.nopreempt) body.push("nopreempt");
+  if (v.auth)
+    body.push(...block("authentication", [`auth_type ${v.auth.type}`, `auth_pass ${v.auth.password}`]));
+  if (v.unicast) {
+    body.push(`unicast_src_ip ${v.unicast.srcIp}`);
+    body.push(...block("unicast_peer", v.unicast.peers));
+  }
+  body.push(
+    ...block(
+      "virtual_ipaddress",
+      v.virtualIps.map((ip) => `${ip.address}/32 dev ${ip.dev}`),
+    ),
+  );
+  return block(`vrrp_instance ${v.name}`, body);
+}
+
+export function renderHealthCheck(check: HealthCheck, port: number): string[] {
+  const common = [
+    `connect_port ${port}`,
+    `connect_timeout ${check.connectTimeoutSec}`,
+    `retry ${check.retry}`,
+    "delay_before_retry 1",
+  ];
+  if (check.kind === "tcp") return block("TCP_CHECK", common);
+  return block("HTTP_GET", [
+    ...block("url", [`path ${check.path}`, `status_code ${check.statusCode}`]),
+    ...common,
+  ]);
+}
+
+export function renderRealServer(rs: RealServerConfig): string[] {
+  return block(`real_server ${rs.address}`, [
+    `weight ${rs.weight}`,
+    ...renderHealthCheck(rs.check, rs.checkPort),
+  ]);
+}
+
+export function renderVirtualServer(vs: VirtualServerConfig): string[] {
+  const body = [`delay_loop ${vs.delayLoopSec}`, `lb_algo ${vs.scheduler}`, "lb_kind DR"];
+  if (vs.persistenceTimeoutSec) body.push(`persistence_timeout ${vs.persistenceTimeoutSec}`);
+  for (const rs of vs.realServers) body.push(...renderRealServer(rs));
+  return [`# service ${vs.service}: ${vs.summary}`, ...block(`virtual_server fwmark ${vs.fwmark}`, body)];
+}
+
+/** The whole keepalived.conf, ending with a newline. */
+export function renderKeepalivedConf(cfg: KeepalivedConfig): string {
+  const sections = [
+    renderHeader(cfg),
+    renderGlobalDefs(cfg),
+    renderVrrpInstance(cfg.vrrp),
+    ...cfg.virtualServers.map(renderVirtualServer),
+  ];
+  return `${sections.map((s) => s.join("\n")).join("\n\n")}\n`;
+}

@@ -1,0 +1,44 @@
+// `file`: ensure a file has exactly this content and mode.
+import { z } from "zod";
+import { factRequest, type Operation, unchanged } from "../engine/types.js";
+import { fileFact, sameMode } from "../facts/file.js";
+
+const FileArgs = z.strictObject({
+  path: z.string().regex(/^\/[^\0]*$/, "an absolute path"),
+  content: z.string(),
+  mode: z
+    .string()
+    .regex(/^0?[0-7]{3}$/, 'an octal mode string like "0644"')
+    .default("0644"),
+  validate: z.array(z.string()).min(1).optional(),
+  backup: z.boolean().default(false),
+});
+export type FileArgs = z.infer<typeof FileArgs>;
+
+export const fileOperation: Operation<FileArgs> = {
+  name: "file",
+  description: "ensure a file has the given content and mode (atomic install, optional validation)",
+  parseArgs: (raw) => FileArgs.parse(raw),
+  facts: ({ args }) => [factRequest(fileFact, args.path)],
+  plan: ({ args, facts }) => {
+    const current = facts.get(factRequest(fileFact, args.path));
+    if (current.content === args.content && sameMode(args.mode, current.mode)) {
+      return unchanged(`${args.path} is up to date`);
+    }
+    const what = current.exists ? (current.content === args.content ? "mode" : "content") : "new file";
+    return {
+      changes: [
+        {
+          kind: "file",
+          summary: `write ${args.path} (${what})`,
+          path: args.path,
+          before: current.content,
+          after: args.content,
+          mode: args.mode,
+          ...(args.validate ? { validate: args.validate } : {}),
+          backup: args.backup,
+        },
+      ],
+    };
+  },
+};

@@ -1,0 +1,103 @@
+// Stage 2 — discover each director's data-plane interface and MAC. Read-only;
+// the result is published so every director's later plan can exclude every
+// other director's MAC.
+import { z } from "zod";
+import { factRequest, type Operation, type Plan } from "../../engine/types.js";
+import { iptablesFact } from "../../facts/iptables.js";
+import { type Interface, type NetworkFact, networkFact } from "../../facts/network.js";
+import type { Host, Inventory } from "../../inventory/model.js";
+import { parseMangle } from "../../lvs/index.js";
+import { type DiscoveredDirector, isDirector, lvsOf } from "./shared.js";
+
+const Args = z.strictObject({});
+
+function ipToInt(ip: string): number {
+  return ip.split(".").reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0;
+}
+
+export function inSubnet(ip: string, cidr: string): boolean {
+  const [net = "", bits = "32"] = cidr.split("/");
+  const prefix = Number(bits);
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  return (ipToInt(ip) & mask) === (ipToInt(net) & mask);
+}
+
+/** Addresses the data plane must reach: VIPs and real servers' data addresses. */
+function dataPlaneTargets(inv: Inventory, self: Host): string[] {
+  const lvs = lvsOf(inv);
+  const rs = inv.hosts
+    .filter((h) => h.name !== self.name && h.groups.includes("realservers"))
+    .map((h) => h.dataAddress ?? h.connection.address);
+  return [...new Set([...lvs.services.map((s) => s.vip), ...rs])].filter((a) => !a.startsWith("127."));
+}
+
+/** Pick the interface: explicit → must exist; else the one whose connected subnet holds the targets. */
+export function pickInterface(
+  net: NetworkFact,
+  explicit: string | undefined,
+  targets: readonly string[],
+): { iface: Interface } | { error: string } {
+  const usable = net.interfaces.filter(
+    (i) => i.name !== "lo" && i.mac !== "" && i.mac !== "00:00:00:00:00:00",
+  );
+  if (explicit) {
+    const iface = net.interfaces.find((i) => i.name === explicit);
+    if (!iface) {
+      return {
+        error: `interface ${explicit} (set in the inventory) does not exist; have: ${usable.map((i) => i.name).join(", ")}`,
+      };
+    }
+    return { iface };
+  }
+  const candidates = new Set<string>();
+  for (const target of targets) {
+    for (const i of usable) if (i.ipv4.some((cidr) => inSubnet(target, cidr))) candidates.add(i.name);
+    // Connected routes (no gateway) also say which interface faces a subnet.
+    for (const r of net.routes)
+      if (!r.gateway && r.dst !== "default" && r.dst.includes("/") && inSubnet(target, r.dst))
+        candidates.add(r.dev);
+  }
+  const names = [...candidates].filter((n) => usable.some((i) => i.name === n));
+  if (names.length === 1) return { iface: usable.find((i) => i.name === names[0])! };
+  if (names.length === 0) {
+    return {
+      error: `no interface has a connected route to ${targets.join(", ")}; set \`interface:\` for this host in the inventory`,
+    };
+  }
+  return {
+    error: `data-plane interface is ambiguous: ${names.join(", ")} all reach ${targets.join(", ")}; set \`interface:\` for this host in the inventory`,
+  };
+}
+
+export const discoverOperation: Operation<z.infer<typeof Args>> = {
+  name: "lvs.discover",
+  description: "find each director's data-plane interface and MAC (shared with the other directors)",
+  parseArgs: (raw) => Args.parse(raw ?? {}),
+  facts: ({ host }) => (isDirector(host) ? [factRequest(networkFact), factRequest(iptablesFact)] : []),
+  plan: ({ host, inventory, facts }): Plan => {
+    if (!isDirector(host)) return { changes: [], skipped: "not a director" };
+    const net = facts.get(factRequest(networkFact));
+    const picked = pickInterface(net, host.interface, dataPlaneTargets(inventory, host));
+    if ("error" in picked) return { changes: [], error: picked.error };
+    const { iface } = picked;
+    const address = iface.ipv4[0]?.split("/")[0];
+    if (!address) return { changes: [], error: `interface ${iface.name} has no IPv4 address` };
+    // Bonds, VLANs and macvlans forward with their own MAC, which is what peers see.
+    const kindNote = ["bond", "vlan", "macvlan"].includes(iface.kind)
+      ? [`${iface.name} is a ${iface.kind}: excluding the MAC frames leave with (${iface.mac})`]
+      : [];
+    const mangle = parseMangle(facts.get(factRequest(iptablesFact)).mangle);
+    const discovered: DiscoveredDirector = {
+      name: host.name,
+      interface: iface.name,
+      mac: iface.mac,
+      address,
+      foreignMarks: [...mangle.foreignMarks].sort((a, b) => a - b),
+    };
+    return {
+      changes: [],
+      notes: [`data plane ${iface.name} ${iface.mac} ${address}`, ...kindNote],
+      publish: discovered as unknown as Record<string, unknown>,
+    };
+  },
+};

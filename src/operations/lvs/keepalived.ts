@@ -1,0 +1,71 @@
+// Stage 5 — keepalived.conf with fwmark virtual servers. Installed safely:
+// temp file → `keepalived -t -f` on the host → backup → atomic rename; the
+// reload handler is notified only when the content changed.
+import { z } from "zod";
+import { factRequest, type Operation, type Plan } from "../../engine/types.js";
+import { fileFact, sameMode } from "../../facts/file.js";
+import {
+  buildKeepalivedConfig,
+  renderKeepalivedConf,
+  resolveRealServers,
+  topologyGuard,
+} from "../../lvs/index.js";
+import { MARKS_KEY, type PublishedMarks } from "./marks.js";
+import { discoveredDirectors, isDirector, lvsOf, missingPeersError } from "./shared.js";
+
+const Args = z.strictObject({
+  path: z.string().regex(/^\//, "an absolute path").default("/etc/keepalived/keepalived.conf"),
+});
+type Args = z.infer<typeof Args>;
+
+/** The rendered keepalived.conf for a director, from inventory + published facts. */
+export function renderFor(
+  hostName: string,
+  inventory: Parameters<typeof buildKeepalivedConfig>[0],
+  published: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+): { content: string } | { error: string } {
+  const { directors, missing } = discoveredDirectors(inventory, published);
+  if (missing.length > 0) return { error: missingPeersError(missing) };
+  const marks = published[hostName]?.[MARKS_KEY] as PublishedMarks | undefined;
+  if (!marks) return { error: "no fwmarks were planned for this host (the marks stage did not succeed)" };
+  const realServers = resolveRealServers(inventory, directors);
+  const cfg = buildKeepalivedConfig(inventory, hostName, directors, marks.marks, realServers);
+  return { content: renderKeepalivedConf(cfg) };
+}
+
+export const keepalivedOperation: Operation<Args> = {
+  name: "lvs.keepalived",
+  description:
+    "render keepalived.conf (VRRP + fwmark virtual servers), validate on the host, install atomically",
+  parseArgs: (raw) => Args.parse(raw ?? {}),
+  facts: ({ host, args }) => (isDirector(host) ? [factRequest(fileFact, args.path)] : []),
+  plan: ({ host, inventory, args, facts, published }): Plan => {
+    if (!isDirector(host)) return { changes: [], skipped: "not a director" };
+    lvsOf(inventory);
+    const guard = topologyGuard(inventory);
+    if (guard.errors.length > 0) return { changes: [], error: guard.errors.join("; ") };
+    const rendered = renderFor(host.name, inventory, published);
+    if ("error" in rendered) return { changes: [], error: rendered.error };
+    const current = facts.get(factRequest(fileFact, args.path));
+    const notes = guard.warnings.map((w) => `WARNING: ${w}`);
+    if (current.content === rendered.content && sameMode("0640", current.mode)) {
+      return { changes: [], notes: [...notes, `${args.path} is up to date`] };
+    }
+    return {
+      changes: [
+        {
+          kind: "file",
+          summary: `install ${args.path}`,
+          path: args.path,
+          before: current.content,
+          after: rendered.content,
+          mode: "0640",
+          // keepalived -t returns 0 for a missing or empty file; the installer only validates a written temp file.
+          validate: ["keepalived", "-t", "-f", "{}"],
+          backup: current.exists,
+        },
+      ],
+      notes,
+    };
+  },
+};

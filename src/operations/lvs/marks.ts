@@ -1,0 +1,142 @@
+// Stage 3 — the mark rules. One rule per service on each director: packets to
+// the VIP:port that did NOT come from another director's MAC get this
+// director's fwmark. Our chain's content is replaced atomically (one
+// iptables-restore --noflush transaction); rules we do not own are never touched.
+import { z } from "zod";
+import { type Change, factRequest, type Operation, type Plan } from "../../engine/types.js";
+import { firewalldFact } from "../../facts/firewalld.js";
+import { iptablesFact } from "../../facts/iptables.js";
+import { kernelFact } from "../../facts/kernel.js";
+import { osFact } from "../../facts/os.js";
+import {
+  desiredMarkRules,
+  diffRules,
+  firewalldCommands,
+  firewalldDirectRules,
+  parseFirewalldDirectList,
+  parseMangle,
+  renderRestore,
+} from "../../lvs/index.js";
+import {
+  clusterMarks,
+  discoveredDirectors,
+  duplicateMacError,
+  isDirector,
+  isRealServer,
+  lvsOf,
+  missingPeersError,
+  resolveBackend,
+} from "./shared.js";
+
+const Args = z.strictObject({});
+
+export const MARKS_KEY = "lvs.marks";
+
+/** What lvs.marks publishes per director for keepalived and verify. */
+export interface PublishedMarks {
+  readonly marks: Readonly<Record<string, number>>;
+  readonly rules: readonly string[];
+}
+
+export const marksOperation: Operation<z.infer<typeof Args>> = {
+  name: "lvs.marks",
+  description: "write each director's fwmark rules (peer MACs excluded) into its own mangle chain",
+  parseArgs: (raw) => Args.parse(raw ?? {}),
+  facts: ({ host }) =>
+    isDirector(host) || isRealServer(host)
+      ? [factRequest(kernelFact), factRequest(iptablesFact), factRequest(osFact), factRequest(firewalldFact)]
+      : [],
+  plan: ({ host, inventory, facts, published }): Plan => {
+    const lvs = lvsOf(inventory);
+    if (!isDirector(host) && !isRealServer(host))
+      return { changes: [], skipped: "neither director nor real server" };
+    const kernel = facts.get(factRequest(kernelFact));
+    const changes: Change[] = [];
+    const notes: string[] = [];
+    if (!isDirector(host)) {
+      if (kernel.ipvs === "absent")
+        notes.push("warning: IPVS not available on this kernel (not needed on a pure real server)");
+      return { changes: [], skipped: "not a director", notes };
+    }
+    // Preflight: IPVS and the mac match.
+    if (kernel.ipvs === "absent") {
+      if (!lvs.vrrpOnly) {
+        return {
+          changes: [],
+          error:
+            "IPVS not available on this kernel: /proc/net/ip_vs is missing and the ip_vs module cannot be loaded",
+        };
+      }
+      notes.push("IPVS not available on this kernel: lab concession vrrp_only, keepalived runs VRRP only");
+    } else if (kernel.ipvs === "loadable") {
+      changes.push({
+        kind: "command",
+        summary: "load the ip_vs kernel module",
+        command: { argv: ["modprobe", "ip_vs"], become: true, timeoutSec: 30 },
+        before: "ip_vs not loaded",
+        after: "ip_vs loaded",
+      });
+    }
+    if (!kernel.macMatch)
+      return { changes: [], error: "the kernel does not support the iptables `mac` match (xt_mac)" };
+
+    const { directors, missing } = discoveredDirectors(inventory, published);
+    if (missing.length > 0) return { changes: [], error: missingPeersError(missing) };
+    const dupMac = duplicateMacError(directors);
+    if (dupMac) return { changes: [], error: dupMac };
+    const allocation = clusterMarks(inventory, directors);
+    if (allocation.errors.length > 0) return { changes: [], error: allocation.errors.join("; ") };
+    const self = directors.find((d) => d.name === host.name)!;
+    const myMarks = allocation.marks[host.name] ?? {};
+    const desired = desiredMarkRules(self, directors, lvs.services, myMarks);
+    const publish: PublishedMarks = { marks: myMarks, rules: desired };
+
+    const backend = resolveBackend(
+      lvs,
+      facts.get(factRequest(osFact)),
+      facts.get(factRequest(firewalldFact)),
+    );
+    if (backend === "firewalld") {
+      const fw = facts.get(factRequest(firewalldFact));
+      if (!fw.running) return { changes: [], error: "persistence is firewalld but firewalld is not running" };
+      const live = {
+        rules: parseFirewalldDirectList(fw.runtimeRules.join("\n")),
+        chains: parseFirewalldDirectList(fw.runtimeChains.join("\n")),
+      };
+      const wanted = firewalldDirectRules(desired);
+      // Adds come after removals in firewalldCommands; each is one firewalld transaction.
+      for (const argv of firewalldCommands(wanted, live, { permanent: false })) {
+        changes.push({
+          kind: "command",
+          summary: `firewalld runtime: ${argv.slice(2, 4).join(" ")} ${argv.slice(4).join(" ")}`,
+          command: { argv, become: true, timeoutSec: 60 },
+        });
+      }
+      if (changes.length === 0)
+        notes.push(`${desired.length} mark rule(s) in firewalld runtime direct rules are up to date`);
+      return { changes, notes, publish: publish as unknown as Record<string, unknown> };
+    }
+
+    const mangle = parseMangle(facts.get(factRequest(iptablesFact)).mangle);
+    const same = mangle.jumpCount === 1 && mangle.chainRules.join("\n") === desired.join("\n");
+    if (!same) {
+      const before = [
+        ...mangle.chainRules,
+        ...(mangle.jumpCount === 1 ? [] : [`(PREROUTING jumps to our chain: ${mangle.jumpCount})`]),
+      ];
+      changes.push({
+        kind: "command",
+        summary: `replace LVSPLAY-MARK (${diffRules(mangle.chainRules, desired).filter((l) => !l.startsWith("  ")).length} rule line(s) differ)`,
+        command: {
+          argv: ["iptables-restore", "--noflush"],
+          stdin: renderRestore(desired, mangle),
+          become: true,
+          timeoutSec: 30,
+        },
+        before: before.join("\n"),
+        after: desired.join("\n"),
+      });
+    } else notes.push(`${desired.length} mark rule(s) up to date`);
+    return { changes, notes, publish: publish as unknown as Record<string, unknown> };
+  },
+};

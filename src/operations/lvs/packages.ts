@@ -1,0 +1,108 @@
+// Stage 1 — install packages. Already installed → no change and no package
+// index refresh. Check mode lists what would be installed.
+import { z } from "zod";
+import { factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
+import { firewalldFact } from "../../facts/firewalld.js";
+import { type OsFact, osFact } from "../../facts/os.js";
+import { packagesFact } from "../../facts/packages.js";
+import type { Host, Inventory } from "../../inventory/model.js";
+import { isClient, isDirector, lvsOf, resolveBackend } from "./shared.js";
+
+const Args = z.strictObject({
+  extra: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, "a package name")).default([]),
+});
+type Args = z.infer<typeof Args>;
+
+const CANDIDATES = [
+  "ipvsadm",
+  "keepalived",
+  "iptables",
+  "ipset",
+  "iptables-persistent",
+  "netfilter-persistent",
+  "iptables-services",
+  "firewalld",
+  "curl",
+];
+
+/** Packages this host needs, by role and resolved persistence back-end. */
+export function wantedPackages(
+  host: Host,
+  inv: Inventory,
+  os: OsFact,
+  backend: string,
+  extra: readonly string[],
+): string[] {
+  const want: string[] = [];
+  if (isDirector(host)) {
+    want.push("ipvsadm", "keepalived", "iptables", "ipset");
+    if (backend === "firewalld") want.push("firewalld");
+    else if (os.family === "rhel") want.push("iptables-services");
+    else want.push("iptables-persistent", "netfilter-persistent");
+  }
+  if (isClient(host)) want.push("curl");
+  void inv;
+  return [...new Set([...want, ...extra])];
+}
+
+function installCommand(pm: OsFact["packageManager"], names: readonly string[]) {
+  switch (pm) {
+    case "apt":
+      // Refresh the index only when something must be installed (this path).
+      return {
+        argv: [
+          "sh",
+          "-c",
+          'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"',
+          "lvsplay-install",
+          ...names,
+        ],
+        become: true,
+        timeoutSec: 900,
+      };
+    case "dnf":
+    case "yum":
+      return { argv: [pm, "install", "-y", ...names], become: true, timeoutSec: 900 };
+    case "none":
+      return undefined;
+  }
+}
+
+export const packagesOperation: Operation<Args> = {
+  name: "lvs.packages",
+  description: "ensure ipvsadm, keepalived, iptables, ipset and the persistence package are installed",
+  parseArgs: (raw) => Args.parse(raw ?? {}),
+  facts: ({ args }) => [
+    factRequest(osFact),
+    factRequest(firewalldFact),
+    factRequest(packagesFact, ...new Set([...CANDIDATES, ...args.extra])),
+  ],
+  plan: ({ host, inventory, args, facts }): Plan => {
+    const os = facts.get(factRequest(osFact));
+    const backend = inventory.lvs
+      ? resolveBackend(lvsOf(inventory), os, facts.get(factRequest(firewalldFact)))
+      : "none";
+    const installed = facts.get(factRequest(packagesFact, ...new Set([...CANDIDATES, ...args.extra])));
+    const want = wantedPackages(host, inventory, os, backend, args.extra);
+    if (want.length === 0) return { changes: [], skipped: "no packages needed for this host's roles" };
+    const missing = want.filter((p) => !installed[p]);
+    if (missing.length === 0) return unchanged(`installed: ${want.join(", ")}`);
+    const command = installCommand(os.packageManager, missing);
+    if (!command)
+      return {
+        changes: [],
+        error: `no supported package manager (apt, dnf, yum) to install ${missing.join(", ")}`,
+      };
+    return {
+      changes: [
+        {
+          kind: "command",
+          summary: `install ${missing.join(", ")} (${os.packageManager})`,
+          command,
+          before: `missing: ${missing.join(", ")}`,
+          after: `installed: ${want.join(", ")}`,
+        },
+      ],
+    };
+  },
+};

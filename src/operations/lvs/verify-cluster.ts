@@ -1,0 +1,150 @@
+// Stage 6b — cluster-wide checks over what every director reported in lvs.verify:
+// the VIP is held by exactly one director, and no packet can be forwarded by two
+// directors in a row (loop analysis over the live mark rules and IPVS services).
+// On client hosts: N requests to each VIP are all answered.
+import { z } from "zod";
+import { type CheckResult, factRequest, type Operation, type Plan } from "../../engine/types.js";
+import { httpProbeFact } from "../../facts/http-probe.js";
+import type { IpvsService } from "../../facts/ipvs.js";
+import {
+  analyzeLoops,
+  fwmarkServices,
+  loopDirector,
+  realServerNamesByAddress,
+  resolveRealServers,
+  type VirtualService,
+} from "../../lvs/index.js";
+import { MARKS_KEY, type PublishedMarks } from "./marks.js";
+import { discoveredDirectors, isClient, isDirector, lvsOf } from "./shared.js";
+import { type DirectorObservation, IPVS_UNAVAILABLE, VERIFY_KEY } from "./verify.js";
+
+const Args = z.strictObject({
+  requests: z.number().int().min(1).max(1000).default(30),
+  /** The lab's HTTP servers answer with their host name: check every real server answered. */
+  expect_realserver_names: z.boolean().default(true),
+});
+type Args = z.infer<typeof Args>;
+
+const urlsOf = (inv: Parameters<typeof lvsOf>[0]) =>
+  lvsOf(inv)
+    .services.filter((s) => s.protocol === "tcp")
+    .map((s) => ({ service: s.name, url: `http://${s.vip}:${s.ports[0]}/` }));
+
+const toLoopService = (s: IpvsService): VirtualService =>
+  s.kind === "fwmark"
+    ? { kind: "fwmark", mark: s.mark, realServers: s.realServers.map((r) => r.address) }
+    : {
+        kind: "vip",
+        vip: s.vip,
+        protocol: s.protocol,
+        port: s.port,
+        realServers: s.realServers.map((r) => r.address),
+      };
+
+function clusterChecks(ctx: Parameters<Operation<Args>["plan"]>[0]): CheckResult[] {
+  const { inventory, published } = ctx;
+  const lvs = lvsOf(inventory);
+  const { directors, missing } = discoveredDirectors(inventory, published);
+  const checks: CheckResult[] = [];
+  const observed = directors.map((d) => ({
+    d,
+    obs: published[d.name]?.[VERIFY_KEY] as DirectorObservation | undefined,
+  }));
+  const silent = [...missing, ...observed.filter((o) => !o.obs).map((o) => o.d.name)];
+  if (silent.length > 0)
+    checks.push({
+      name: "all directors verified",
+      status: "fail",
+      detail: `no observations from ${silent.join(", ")}`,
+    });
+
+  for (const vip of new Set(lvs.services.map((s) => s.vip))) {
+    const holders = observed.filter((o) => o.obs?.vipsHeld.includes(vip)).map((o) => o.d.name);
+    checks.push({
+      name: `VIP ${vip} held once`,
+      status: holders.length === 1 ? "pass" : "fail",
+      detail: holders.length === 0 ? "no director holds it" : `held by ${holders.join(", ")}`,
+    });
+  }
+
+  const realServers = resolveRealServers(inventory, directors);
+  const model = {
+    directors: observed.flatMap(({ d, obs }) => {
+      if (!obs) return [];
+      const marks = published[d.name]?.[MARKS_KEY] as PublishedMarks | undefined;
+      // Live IPVS when the kernel has it; otherwise the services keepalived was configured with.
+      const services =
+        obs.ipvs.available && !lvs.vrrpOnly
+          ? obs.ipvs.services.map(toLoopService)
+          : fwmarkServices(marks?.marks ?? {}, realServers);
+      return [loopDirector(d, obs.chainRules, services)];
+    }),
+    names: realServerNamesByAddress(realServers),
+  };
+  const analysis = analyzeLoops(model);
+  checks.push({
+    name: "loop freedom",
+    status: analysis.ok ? "pass" : "fail",
+    detail: analysis.ok
+      ? `${analysis.paths.length} path(s), none forwarded by two directors${lvs.vrrpOnly ? ` (IPVS services as configured: ${IPVS_UNAVAILABLE})` : ""}`
+      : analysis.problems.join(" | "),
+  });
+  return checks;
+}
+
+export const verifyClusterOperation: Operation<Args> = {
+  name: "lvs.verify_cluster",
+  description: "cluster checks: VIP held once, loop-freedom analysis, client requests to every VIP answered",
+  parseArgs: (raw) => Args.parse(raw ?? {}),
+  facts: ({ host, inventory, args }) =>
+    isClient(host)
+      ? urlsOf(inventory).map((u) => factRequest(httpProbeFact, u.url, String(args.requests)))
+      : [],
+  plan: (ctx): Plan => {
+    const { host, inventory, args, facts, published } = ctx;
+    const lvs = lvsOf(inventory);
+    const checks: CheckResult[] = [];
+    const { directors } = discoveredDirectors(inventory, published);
+    // Cluster checks run once, on the first director that reported.
+    const first = directors.find((d) => published[d.name]?.[VERIFY_KEY]);
+    if (isDirector(host) && first?.name === host.name) checks.push(...clusterChecks(ctx));
+    if (isClient(host)) {
+      const names = resolveRealServers(inventory, directors).map((r) => r.name);
+      for (const { service, url } of urlsOf(inventory)) {
+        const answers = facts.get(factRequest(httpProbeFact, url, String(args.requests))).answers;
+        const ok = answers.filter((a) => a !== "-").length;
+        const by = [...new Set(answers.filter((a) => a !== "-"))].sort();
+        checks.push({
+          name: `requests to ${service}`,
+          status: ok === args.requests ? "pass" : "fail",
+          detail: `${ok}/${args.requests} answered${by.length ? ` by ${by.join(", ")}` : ""}`,
+        });
+        if (args.expect_realserver_names) {
+          if (lvs.vrrpOnly) {
+            checks.push({
+              name: `${service} balanced over real servers`,
+              status: "skip",
+              detail: IPVS_UNAVAILABLE,
+            });
+          } else {
+            const silent = names.filter((n) => !by.includes(n));
+            checks.push({
+              name: `${service} balanced over real servers`,
+              status: silent.length === 0 ? "pass" : "fail",
+              detail:
+                silent.length === 0
+                  ? `answers from ${names.join(", ")}`
+                  : `no answer from ${silent.join(", ")}`,
+            });
+          }
+        }
+      }
+    }
+    if (checks.length === 0)
+      return {
+        changes: [],
+        skipped: first ? `cluster checks run on ${first.name}` : "nothing to check here",
+      };
+    return { changes: [], checks };
+  },
+};

@@ -1,0 +1,197 @@
+// Stage 6 — verify, per host (read-only). Each check is a named result; the
+// host's observations are published for the cluster-wide checks that follow.
+import { z } from "zod";
+import { type CheckResult, factRequest, type Operation, type Plan } from "../../engine/types.js";
+import { fileFact } from "../../facts/file.js";
+import { firewalldFact } from "../../facts/firewalld.js";
+import { iptablesFact } from "../../facts/iptables.js";
+import { type IpvsService, ipvsFact } from "../../facts/ipvs.js";
+import { networkFact } from "../../facts/network.js";
+import { osFact } from "../../facts/os.js";
+import { serviceFact } from "../../facts/service.js";
+import { sysctlFact } from "../../facts/sysctl.js";
+import {
+  firewalldDirectRules,
+  parseFirewalldDirectList,
+  parseMangle,
+  resolveRealServers,
+} from "../../lvs/index.js";
+import { DR_SYSCTLS } from "./dr-sysctl.js";
+import { renderFor } from "./keepalived.js";
+import { MARKS_KEY, type PublishedMarks } from "./marks.js";
+import { discoveredDirectors, isDirector, isRealServer, lvsOf, resolveBackend, SAVE_FILE } from "./shared.js";
+
+const Args = z.strictObject({ keepalived_conf: z.string().default("/etc/keepalived/keepalived.conf") });
+type Args = z.infer<typeof Args>;
+
+export const VERIFY_KEY = "lvs.verify";
+
+/** What each director reports for the cluster checks. */
+export interface DirectorObservation {
+  readonly vipsHeld: readonly string[];
+  readonly chainRules: readonly string[];
+  readonly ipvs: { readonly available: boolean; readonly services: readonly IpvsService[] };
+}
+
+const pass = (name: string, detail: string): CheckResult => ({ name, status: "pass", detail });
+const fail = (name: string, detail: string): CheckResult => ({ name, status: "fail", detail });
+const skip = (name: string, detail: string): CheckResult => ({ name, status: "skip", detail });
+export const IPVS_UNAVAILABLE = "IPVS not available on this kernel";
+
+const directorFacts = (args: Args) => [
+  factRequest(iptablesFact),
+  factRequest(osFact),
+  factRequest(firewalldFact),
+  factRequest(fileFact, SAVE_FILE["rules.v4"]),
+  factRequest(fileFact, SAVE_FILE.sysconfig),
+  factRequest(fileFact, args.keepalived_conf),
+  factRequest(serviceFact, "keepalived"),
+  factRequest(ipvsFact),
+];
+const realServerFacts = [factRequest(networkFact), factRequest(sysctlFact, ...Object.keys(DR_SYSCTLS))];
+
+export const verifyOperation: Operation<Args> = {
+  name: "lvs.verify",
+  description: "read-only checks: mark rules, persistence, keepalived, IPVS, DR sysctls, VIP on lo",
+  parseArgs: (raw) => Args.parse(raw ?? {}),
+  facts: ({ host, args }) => [
+    ...(isDirector(host) ? directorFacts(args) : []),
+    ...(isDirector(host) || isRealServer(host) ? realServerFacts : []),
+  ],
+  plan: ({ host, inventory, args, facts, published }): Plan => {
+    if (!isDirector(host) && !isRealServer(host))
+      return { changes: [], skipped: "neither director nor real server" };
+    const lvs = lvsOf(inventory);
+    const vips = [...new Set(lvs.services.map((s) => s.vip))];
+    const checks: CheckResult[] = [];
+    const net = facts.get(factRequest(networkFact));
+
+    if (isRealServer(host)) {
+      const live = facts.get(factRequest(sysctlFact, ...Object.keys(DR_SYSCTLS)));
+      const wrong = Object.entries(DR_SYSCTLS).filter(([k, v]) => live[k] !== v);
+      checks.push(
+        wrong.length === 0
+          ? pass("DR sysctls", "arp_ignore=1 arp_announce=2 on all and lo")
+          : fail("DR sysctls", wrong.map(([k, v]) => `${k}=${live[k] ?? "missing"} (want ${v})`).join(", ")),
+      );
+      const lo = new Set(net.interfaces.find((i) => i.name === "lo")?.ipv4 ?? []);
+      const missing = vips.filter((v) => !lo.has(`${v}/32`));
+      checks.push(
+        missing.length === 0
+          ? pass("VIP on lo", vips.join(", "))
+          : fail("VIP on lo", `missing ${missing.join(", ")}`),
+      );
+    }
+    if (!isDirector(host)) return { changes: [], checks };
+
+    const marks = published[host.name]?.[MARKS_KEY] as PublishedMarks | undefined;
+    const mangle = parseMangle(facts.get(factRequest(iptablesFact)).mangle);
+    if (!marks)
+      checks.push(fail("mark rules", "no desired rules (the marks stage did not run for this host)"));
+    else {
+      const ok = mangle.jumpCount === 1 && mangle.chainRules.join("\n") === marks.rules.join("\n");
+      checks.push(
+        ok
+          ? pass("mark rules", `${marks.rules.length} rule(s) excluding the current peer MACs`)
+          : fail("mark rules", `live chain differs from desired (jumps: ${mangle.jumpCount})`),
+      );
+      const fw = facts.get(factRequest(firewalldFact));
+      const backend = resolveBackend(lvs, facts.get(factRequest(osFact)), fw);
+      if (backend === "firewalld") {
+        const ours = (lines: readonly string[]) =>
+          parseFirewalldDirectList(lines.join("\n"))
+            .map((r) => r.join(" "))
+            .filter((r) => r.includes("LVSPLAY-MARK"))
+            .sort();
+        const want = firewalldDirectRules(marks.rules)
+          .rules.map((r) => r.join(" "))
+          .sort();
+        const same = JSON.stringify(ours(fw.permanentRules)) === JSON.stringify(ours(fw.runtimeRules));
+        const complete = JSON.stringify(ours(fw.permanentRules)) === JSON.stringify(want);
+        checks.push(
+          same && complete
+            ? pass("persisted = runtime", "firewalld permanent direct rules equal runtime")
+            : fail(
+                "persisted = runtime",
+                same
+                  ? "firewalld permanent rules differ from desired"
+                  : "firewalld permanent and runtime direct rules differ",
+              ),
+        );
+      } else {
+        const saved = facts.get(factRequest(fileFact, SAVE_FILE[backend]));
+        const persisted = parseMangle(saved.content ?? "");
+        const same =
+          persisted.jumpCount === 1 && persisted.chainRules.join("\n") === mangle.chainRules.join("\n");
+        checks.push(
+          same
+            ? pass("persisted = runtime", `${SAVE_FILE[backend]} matches the live chain`)
+            : fail(
+                "persisted = runtime",
+                `${SAVE_FILE[backend]} ${saved.exists ? "differs from" : "is missing; live has"} the live chain`,
+              ),
+        );
+      }
+    }
+
+    const svc = facts.get(factRequest(serviceFact, "keepalived"));
+    const conf = facts.get(factRequest(fileFact, args.keepalived_conf));
+    const rendered = renderFor(host.name, inventory, published);
+    checks.push(
+      svc.running ? pass("keepalived running", svc.manager) : fail("keepalived running", "not running"),
+    );
+    checks.push(
+      "content" in rendered && conf.content === rendered.content
+        ? pass("keepalived.conf", "matches the rendered config")
+        : fail("keepalived.conf", "error" in rendered ? rendered.error : "differs from the rendered config"),
+    );
+
+    const ipvs = facts.get(factRequest(ipvsFact));
+    if (!ipvs.available || lvs.vrrpOnly) {
+      checks.push(
+        skip(
+          "IPVS services",
+          lvs.vrrpOnly ? `${IPVS_UNAVAILABLE} (lab concession vrrp_only)` : IPVS_UNAVAILABLE,
+        ),
+      );
+    } else if (marks) {
+      const { directors } = discoveredDirectors(inventory, published);
+      const expected = resolveRealServers(inventory, directors)
+        .map((r) => r.address)
+        .sort();
+      const problems: string[] = [];
+      for (const [service, mark] of Object.entries(marks.marks)) {
+        const live = ipvs.services.find((s) => s.kind === "fwmark" && s.mark === mark);
+        if (!live) problems.push(`FWM ${mark} (${service}) missing`);
+        else {
+          const have = live.realServers.map((r) => r.address).sort();
+          // keepalived removes real servers whose health check fails: report, do not hide.
+          const absent = expected.filter((a) => !have.includes(a));
+          if (absent.length > 0) problems.push(`FWM ${mark} (${service}) lacks ${absent.join(", ")}`);
+        }
+      }
+      const vipPort = ipvs.services.filter((s) => s.kind === "vip" && vips.includes(s.vip));
+      if (vipPort.length > 0)
+        problems.push(
+          `VIP:port services present (loop risk): ${vipPort.map((s) => (s.kind === "vip" ? `${s.vip}:${s.port}` : "")).join(", ")}`,
+        );
+      checks.push(
+        problems.length === 0
+          ? pass(
+              "IPVS services",
+              `FWM ${Object.values(marks.marks).join(", ")} with ${expected.length} real servers`,
+            )
+          : fail("IPVS services", problems.join("; ")),
+      );
+    }
+
+    const dataIface = discoveredDirectors(inventory, published).directors.find(
+      (d) => d.name === host.name,
+    )?.interface;
+    const held = vips.filter((v) =>
+      net.interfaces.some((i) => i.name === dataIface && i.ipv4.includes(`${v}/32`)),
+    );
+    const observation: DirectorObservation = { vipsHeld: held, chainRules: mangle.chainRules, ipvs };
+    return { changes: [], checks, publish: observation as unknown as Record<string, unknown> };
+  },
+};

@@ -1,0 +1,25 @@
+// Human-readable before/after for --diff: unified diffs for files, +/- lines otherwise.
+import { createTwoFilesPatch } from "diff";
+import type { Change } from "../engine/types.js";
+
+export function describeChange(change: Change): string[] {
+  if (change.kind === "file") {
+    const patch = createTwoFilesPatch(
+      change.before === null ? "/dev/null" : `${change.path} (before)`,
+      `${change.path} (after)`,
+      change.before ?? "",
+      change.after,
+      "",
+      "",
+      { context: 3 },
+    );
+    // Drop the "=====" banner line createTwoFilesPatch prints first.
+    return patch.split("\n").filter((line, i) => !(i === 0 && line.startsWith("====")) && line !== "");
+  }
+  if (change.before === undefined && change.after === undefined)
+    return [`$ ${change.command.argv.join(" ")}`];
+  const lines: string[] = [];
+  for (const l of (change.before ?? "").split("\n")) if (l) lines.push(`- ${l}`);
+  for (const l of (change.after ?? "").split("\n")) if (l) lines.push(`+ ${l}`);
+  return lines;
+}

@@ -1,0 +1,60 @@
+// Plain-text pieces shared by the line and listr renderers.
+import pc from "picocolors";
+import type { HostRecap, Recap, TaskResult } from "../engine/events.js";
+import type { TaskStatus } from "../engine/types.js";
+
+export function colourStatus(status: TaskStatus, text: string = status): string {
+  switch (status) {
+    case "ok":
+      return pc.green(text);
+    case "changed":
+      return pc.yellow(text);
+    case "failed":
+    case "unreachable":
+      return pc.red(text);
+    case "skipped":
+      return pc.cyan(text);
+  }
+}
+
+export function resultLine(r: TaskResult, check: boolean): string {
+  const label = check && r.status === "changed" ? "would change" : r.status;
+  const count = r.changes.length > 0 ? ` (${r.changes.length} change${r.changes.length > 1 ? "s" : ""})` : "";
+  return `${colourStatus(r.status, `${label}:`)} [${r.host}] ${r.task}${count}`;
+}
+
+export function resultDetail(r: TaskResult): string[] {
+  const lines: string[] = [];
+  if (r.error) lines.push(`  error: ${r.error}`);
+  for (const c of r.changes) lines.push(`  - ${c.summary}`);
+  for (const c of r.checks)
+    lines.push(`  ${c.status === "pass" ? "✓" : c.status === "fail" ? "✗" : "–"} ${c.name}: ${c.detail}`);
+  for (const n of r.notes) if (r.status !== "ok") lines.push(`  note: ${n}`);
+  return lines;
+}
+
+function recapCell(name: keyof HostRecap, value: number): string {
+  const text = `${name}=${value}`;
+  if (value === 0) return text;
+  return name === "ok"
+    ? pc.green(text)
+    : name === "changed"
+      ? pc.yellow(text)
+      : name === "skipped"
+        ? pc.cyan(text)
+        : pc.red(text);
+}
+
+export function recapLines(recap: Recap): string[] {
+  const names = Object.keys(recap);
+  const width = Math.max(4, ...names.map((n) => n.length));
+  const lines = [pc.bold("PLAY RECAP")];
+  for (const name of names) {
+    const h = recap[name]!;
+    const cells = (["ok", "changed", "unreachable", "failed", "skipped"] as const).map((k) =>
+      recapCell(k, h[k]).padEnd(14),
+    );
+    lines.push(`${name.padEnd(width)} : ${cells.join(" ")}`.trimEnd());
+  }
+  return lines;
+}

@@ -1,0 +1,37 @@
+// The seam between the engine and a host. The engine never builds shell strings
+// itself: every remote command is an argv array, quoted by transport/quote.ts.
+
+/** A remote command. `argv[0]` is the program; nothing in argv is interpreted by a shell. */
+export interface Command {
+  readonly argv: readonly string[];
+  /** Bytes written to the command's stdin (file contents, passwords are never put in argv). */
+  readonly stdin?: string;
+  /** Seconds before the remote side kills the command (coreutils `timeout`). */
+  readonly timeoutSec?: number;
+  /** Run through the host's privilege escalation (sudo) when the host has `become` enabled. */
+  readonly become?: boolean;
+}
+
+export interface CommandResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Exit status; null when the command was killed by a signal or the channel closed. */
+  readonly code: number | null;
+}
+
+/** Raised when the host cannot be reached or the connection dropped: the host is `unreachable`. */
+export class UnreachableError extends Error {
+  override readonly name = "UnreachableError";
+}
+
+/** One open connection to one host, reused for every stage of a run. */
+export interface Transport {
+  readonly hostName: string;
+  run(command: Command): Promise<CommandResult>;
+  close(): Promise<void>;
+}
+
+/** Opens transports; the engine gets one per host per run. */
+export interface Connector {
+  connect(hostName: string): Promise<Transport>;
+}

@@ -1,0 +1,72 @@
+// Turns a Command into the argv + stdin actually executed: privilege escalation
+// with sudo and a remote-side timeout. Shared by the SSH and local transports.
+import type { BecomeSettings } from "../inventory/model.js";
+import type { Command } from "./types.js";
+
+/** Grace period between `timeout`'s TERM and its KILL. */
+export const KILL_AFTER_SEC = 5;
+/** coreutils `timeout` exits with 124 when the time limit was hit. */
+export const TIMEOUT_EXIT_CODE = 124;
+
+export interface WrapContext {
+  readonly become: BecomeSettings;
+  /** The command already runs as root: sudo is pointless (and may not be installed). */
+  readonly runsAsRoot: boolean;
+  /** Applied when the command sets no timeoutSec; undefined/0 → no limit. */
+  readonly defaultTimeoutSec?: number;
+  /** Where become.passwordEnv is looked up (process.env by default). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface WrappedCommand {
+  readonly argv: readonly string[];
+  readonly stdin?: string;
+  /** Effective time limit in seconds, if any. */
+  readonly timeoutSec?: number;
+}
+
+export function wrapCommand(command: Command, context: WrapContext): WrappedCommand {
+  if (command.argv.length === 0) throw new Error("cannot run an empty command");
+  const timeoutSec = command.timeoutSec ?? context.defaultTimeoutSec;
+  const limited = timeoutSec !== undefined && timeoutSec > 0;
+  if (limited && !Number.isFinite(timeoutSec)) throw new Error(`invalid timeout ${timeoutSec}`);
+  // timeout runs inside sudo so that it has the rights to kill a root command.
+  let argv: string[] = limited
+    ? ["timeout", `--kill-after=${KILL_AFTER_SEC}`, String(timeoutSec), ...command.argv]
+    : [...command.argv];
+  let stdin = command.stdin;
+  if (command.become && context.become.enabled && !context.runsAsRoot) {
+    const envName = context.become.passwordEnv;
+    if (envName === undefined) {
+      // -n: fail at once instead of hanging on a password prompt.
+      argv = ["sudo", "-n", "--", ...argv];
+    } else {
+      const password = (context.env ?? process.env)[envName];
+      if (password === undefined) {
+        throw new Error(`become password variable ${envName} is not set in the environment`);
+      }
+      // -S reads the password from stdin, -p '' suppresses the prompt text on stderr.
+      argv = ["sudo", "-S", "-p", "", "--", ...argv];
+      stdin = `${password}\n${command.stdin ?? ""}`;
+    }
+  }
+  return {
+    argv,
+    ...(stdin !== undefined ? { stdin } : {}),
+    ...(limited ? { timeoutSec } : {}),
+  };
+}
+
+/** Seconds after which the local backstop gives up on a command the remote `timeout` did not stop. */
+export function backstopSec(timeoutSec: number): number {
+  return timeoutSec + KILL_AFTER_SEC + 5;
+}
+
+/**
+ * Note a time-out in stderr so the caller sees why the command failed: the
+ * CommandResult has no separate field for it.
+ */
+export function noteTimeout(stderr: string, timeoutSec: number, how: string): string {
+  const separator = stderr === "" || stderr.endsWith("\n") ? "" : "\n";
+  return `${stderr}${separator}lvsplay: command timed out after ${timeoutSec}s (${how})\n`;
+}

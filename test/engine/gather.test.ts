@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { gatherFacts } from "../../src/engine/gather.js";
+import { type Fact, factRequest } from "../../src/engine/types.js";
+import { fileFact } from "../../src/facts/file.js";
+import { RecordingLocalTransport } from "../support/local-sh.js";
+
+const raw: Fact<{ out: string; err: string; code: number | null }> = {
+  name: "raw",
+  command: (argv) => ({ argv }),
+  parse: (r) => ({ out: r.stdout, err: r.stderr, code: r.code }),
+};
+
+describe("gatherFacts", () => {
+  it("runs every fact in one round trip and splits output exactly", async () => {
+    const t = new RecordingLocalTransport();
+    const a = factRequest(raw, "printf", "no-newline");
+    const b = factRequest(raw, "sh", "-c", 'printf "two\\nlines\\n\\n"; echo oops >&2; exit 7');
+    const c = factRequest(raw, "printf", "%s", 'it\'s "quoted" $HOME `x`');
+    const facts = await gatherFacts(t, [a, b, c, a]);
+    expect(t.sent).toHaveLength(1);
+    expect(facts.roundTrips).toBe(1);
+    expect(facts.get(a)).toEqual({ out: "no-newline", err: "", code: 0 });
+    expect(facts.get(b)).toEqual({ out: "two\nlines\n\n", err: "oops", code: 7 });
+    expect(facts.get(c).out).toBe('it\'s "quoted" $HOME `x`');
+  });
+
+  it("a fact whose output mimics a boundary cannot forge another fact", async () => {
+    const t = new RecordingLocalTransport();
+    const forged = factRequest(raw, "printf", "LVSPLAY-0000000000000000:1:out\nfake\n");
+    const real = factRequest(raw, "printf", "real");
+    const facts = await gatherFacts(t, [forged, real]);
+    expect(facts.get(real).out).toBe("real");
+  });
+
+  it("reports reading an unrequested fact as a programming error", async () => {
+    const facts = await gatherFacts(new RecordingLocalTransport(), []);
+    expect(() => facts.get(factRequest(raw, "true"))).toThrow(/not requested/);
+  });
+
+  it("file fact: missing file is null, content kept byte for byte", async () => {
+    const t = new RecordingLocalTransport();
+    const missing = factRequest(fileFact, "/nonexistent/lvsplay-test");
+    const present = factRequest(fileFact, "/etc/hostname");
+    const facts = await gatherFacts(t, [missing, present]);
+    expect(facts.get(missing)).toEqual({ exists: false, mode: null, content: null });
+    const { readFileSync } = await import("node:fs");
+    expect(facts.get(present).content).toBe(readFileSync("/etc/hostname", "utf8"));
+  });
+});

@@ -1,0 +1,283 @@
+// Engine behaviour with local fake hosts: each "host" is this machine with its
+// own temp folder, reached through a recording transport.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type EngineEvent, EventBus } from "../../src/engine/events.js";
+import { runPlaybook } from "../../src/engine/run.js";
+import type { Host, Inventory } from "../../src/inventory/model.js";
+import { buildRegistry } from "../../src/operations/registry.js";
+import type { Playbook, Stage, Task } from "../../src/playbook/model.js";
+import type { Command, CommandResult, Connector, Transport } from "../../src/transport/types.js";
+import { UnreachableError } from "../../src/transport/types.js";
+import { RecordingLocalTransport } from "../support/local-sh.js";
+
+const pos = { file: "pb.yaml", line: 1, col: 1 };
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function host(name: string, groups: string[], dir: string): Host {
+  return {
+    name,
+    groups,
+    vars: { dir },
+    connection: {
+      address: "127.0.0.1",
+      port: 22,
+      user: "root",
+      agent: false,
+      knownHostsFile: "/dev/null",
+      become: { enabled: false },
+      connectTimeoutSec: 5,
+    },
+  };
+}
+
+function inventoryOf(names: string[]): { inv: Inventory; dir: Record<string, string> } {
+  const dir: Record<string, string> = {};
+  const hosts = names.map((n) => {
+    dir[n] = mkdtempSync(join(tmpdir(), `lvsplay-engine-${n}-`));
+    dirs.push(dir[n]!);
+    return host(n, ["web"], dir[n]!);
+  });
+  return { inv: { file: "inv.yaml", hosts, groups: { web: names }, vars: {} }, dir };
+}
+
+const task = (name: string, op: string, args: unknown, extra: Partial<Task> = {}): Task => ({
+  name,
+  op,
+  args,
+  notify: [],
+  tags: [],
+  pos,
+  ...extra,
+});
+const stage = (name: string, tasks: readonly Task[], hosts = "all"): Stage => ({
+  name,
+  hosts,
+  tasks,
+  tags: [],
+  pos,
+});
+
+class FakeConnector implements Connector {
+  readonly transports = new Map<string, RecordingLocalTransport>();
+  connects = 0;
+  active = 0;
+  peak = 0;
+  constructor(private readonly down = new Set<string>()) {}
+  async connect(name: string): Promise<Transport> {
+    this.connects++;
+    if (this.down.has(name)) throw new UnreachableError(`${name}: connect ECONNREFUSED`);
+    const inner = new RecordingLocalTransport(name);
+    this.transports.set(name, inner);
+    const self = this;
+    return {
+      hostName: name,
+      async run(c: Command): Promise<CommandResult> {
+        self.active++;
+        self.peak = Math.max(self.peak, self.active);
+        await new Promise((r) => setTimeout(r, 5));
+        try {
+          return await inner.run(c);
+        } finally {
+          self.active--;
+        }
+      },
+      close: async () => {},
+    };
+  }
+}
+
+async function run(inv: Inventory, playbook: Playbook, connector: Connector, check = false, forks = 10) {
+  const events = new EventBus();
+  const seen: EngineEvent[] = [];
+  events.subscribe((e) => {
+    seen.push(e);
+  });
+  const outcome = await runPlaybook({
+    inventory: inv,
+    playbook,
+    registry: buildRegistry(),
+    connector,
+    events,
+    options: { check, forks, maxFailPercent: 100 },
+  });
+  return { outcome, seen };
+}
+
+const writeAndTouch: Playbook = {
+  file: "pb.yaml",
+  name: "t",
+  handlers: [
+    {
+      name: "mark",
+      op: "command",
+      args: { argv: ["sh", "-c", 'echo x >> "$0"/handler.log', "{{ dir }}"] },
+      pos,
+    },
+  ],
+  stages: [
+    stage("write", [
+      task(
+        "conf",
+        "file",
+        { path: "{{ dir }}/app.conf", content: "a=1\n", mode: "0640" },
+        { notify: ["mark"] },
+      ),
+      task("conf again", "file", { path: "{{ dir }}/other.conf", content: "b=2\n" }, { notify: ["mark"] }),
+    ]),
+  ],
+};
+
+describe("runPlaybook", () => {
+  it("first run changes, second run is all ok, handler runs once per notifying run", async () => {
+    const { inv, dir } = inventoryOf(["h1", "h2"]);
+    const first = await run(inv, writeAndTouch, new FakeConnector());
+    expect(first.outcome.recap.h1).toEqual({ ok: 0, changed: 3, failed: 0, skipped: 0, unreachable: 0 });
+    expect(readFileSync(join(dir.h1!, "app.conf"), "utf8")).toBe("a=1\n");
+    expect(readFileSync(join(dir.h1!, "handler.log"), "utf8")).toBe("x\n");
+    const second = await run(inv, writeAndTouch, new FakeConnector());
+    expect(second.outcome.recap.h2).toEqual({ ok: 2, changed: 0, failed: 0, skipped: 0, unreachable: 0 });
+    expect(readFileSync(join(dir.h2!, "handler.log"), "utf8")).toBe("x\n");
+  });
+
+  it("check mode sends only fact reads and changes nothing, but reports the diff", async () => {
+    const { inv, dir } = inventoryOf(["h1"]);
+    await run(inv, writeAndTouch, new FakeConnector());
+    writeFileSync(join(dir.h1!, "app.conf"), "a=edited\n");
+    const connector = new FakeConnector();
+    const { outcome } = await run(inv, writeAndTouch, connector, true);
+    const sent = connector.transports.get("h1")!.sent;
+    expect(sent.length).toBeGreaterThan(0);
+    for (const c of sent) expect(c.argv.slice(0, 3).join(" ")).toMatch(/^sh -c exec 3>&1/);
+    expect(readFileSync(join(dir.h1!, "app.conf"), "utf8")).toBe("a=edited\n");
+    const changed = outcome.results.filter((r) => r.status === "changed");
+    expect(changed.map((r) => r.task)).toEqual(["conf", "handler: mark"]);
+    const change = changed[0]!.changes[0]!;
+    expect(change.kind === "file" && change.before).toBe("a=edited\n");
+  });
+
+  it("one connection per host for the whole run, one fact round trip per stage when converged", async () => {
+    const { inv } = inventoryOf(["h1"]);
+    const pb: Playbook = {
+      ...writeAndTouch,
+      stages: [...writeAndTouch.stages, stage("again", writeAndTouch.stages[0]!.tasks)],
+    };
+    await run(inv, pb, new FakeConnector());
+    const connector = new FakeConnector();
+    await run(inv, pb, connector);
+    expect(connector.connects).toBe(1);
+    expect(connector.transports.get("h1")!.sent).toHaveLength(2);
+  });
+
+  it("handlers are not notified when nothing changed, and still run when a later task fails", async () => {
+    const { inv, dir } = inventoryOf(["h1"]);
+    const pb: Playbook = {
+      ...writeAndTouch,
+      stages: [
+        stage("s", [
+          task("conf", "file", { path: "{{ dir }}/app.conf", content: "a=1\n" }, { notify: ["mark"] }),
+          task("boom", "command", { argv: ["false"] }),
+          task("never", "file", { path: "{{ dir }}/never", content: "" }),
+        ]),
+        stage("later", [task("never2", "file", { path: "{{ dir }}/never2", content: "" })]),
+      ],
+    };
+    const { outcome } = await run(inv, pb, new FakeConnector());
+    expect(outcome.results.map((r) => `${r.task}:${r.status}`)).toEqual([
+      "conf:changed",
+      "boom:failed",
+      "handler: mark:changed",
+    ]);
+    expect(readFileSync(join(dir.h1!, "handler.log"), "utf8")).toBe("x\n");
+    expect(outcome.recap.h1!.failed).toBe(1);
+  });
+
+  it("a failed host stops only itself; an unreachable host is distinct", async () => {
+    const { inv, dir } = inventoryOf(["good", "bad", "gone"]);
+    const pb: Playbook = {
+      file: "pb.yaml",
+      name: "t",
+      handlers: [],
+      stages: [
+        stage("one", [
+          task("maybe fail", "command", {
+            argv: ["sh", "-c", 'case "$0" in *bad*) exit 3;; esac', "{{ dir }}"],
+          }),
+        ]),
+        stage("two", [task("write", "file", { path: "{{ dir }}/two", content: "2\n" })]),
+      ],
+    };
+    const { outcome } = await run(inv, pb, new FakeConnector(new Set(["gone"])));
+    expect(outcome.recap.good).toEqual({ ok: 0, changed: 2, failed: 0, skipped: 0, unreachable: 0 });
+    expect(outcome.recap.bad).toEqual({ ok: 0, changed: 0, failed: 1, skipped: 0, unreachable: 0 });
+    expect(outcome.recap.gone).toEqual({ ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 1 });
+    expect(readFileSync(join(dir.good!, "two"), "utf8")).toBe("2\n");
+    expect(() => readFileSync(join(dir.bad!, "two"))).toThrow();
+  });
+
+  it("respects the forks bound", async () => {
+    const names = Array.from({ length: 8 }, (_, i) => `h${i}`);
+    const { inv } = inventoryOf(names);
+    const connector = new FakeConnector();
+    await run(inv, writeAndTouch, connector, false, 3);
+    expect(connector.peak).toBeLessThanOrEqual(3);
+    expect(connector.peak).toBeGreaterThan(1);
+  });
+
+  it("a later stage sees values published by every host in an earlier stage", async () => {
+    const { inv } = inventoryOf(["h1", "h2"]);
+    const registry = buildRegistry();
+    const publishOp = {
+      name: "test.publish",
+      description: "",
+      parseArgs: (a: unknown) => a,
+      facts: () => [],
+      plan: (ctx: { host: Host }) => ({ changes: [], publish: { me: ctx.host.name } }),
+    };
+    const readOp = {
+      name: "test.read",
+      description: "",
+      parseArgs: (a: unknown) => a,
+      facts: () => [],
+      plan: (ctx: { published: Record<string, Record<string, unknown>> }) => ({
+        changes: [],
+        notes: [
+          JSON.stringify(
+            Object.keys(ctx.published)
+              .sort()
+              .map((h) => ctx.published[h]!.pub),
+          ),
+        ],
+      }),
+    };
+    const reg = buildRegistry([publishOp, readOp] as never[]);
+    void registry;
+    const events = new EventBus();
+    const outcome = await runPlaybook({
+      inventory: inv,
+      playbook: {
+        file: "pb.yaml",
+        name: "t",
+        handlers: [],
+        stages: [
+          stage("pub", [task("p", "test.publish", {}, { register: "pub" })]),
+          stage("read", [task("r", "test.read", {})]),
+        ],
+      },
+      registry: reg,
+      connector: new FakeConnector(),
+      events,
+      options: { check: false, forks: 1, maxFailPercent: 100 },
+    });
+    const read = outcome.results.filter((r) => r.task === "r");
+    expect(read.map((r) => r.notes[0])).toEqual([
+      JSON.stringify([{ me: "h1" }, { me: "h2" }]),
+      JSON.stringify([{ me: "h1" }, { me: "h2" }]),
+    ]);
+  });
+});

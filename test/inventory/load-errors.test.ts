@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { loadInventory, parseInventory } from "../../src/inventory/load.js";
+import { problemLines, yaml } from "../config/problem-lines.js";
+
+const FIXTURES = "test/fixtures/inventory";
+const parse = (source: string) => problemLines(() => parseInventory(source, "inventory.yaml"));
+
+describe("inventory schema errors", () => {
+  it("points at a misspelt key and suggests the right one", () => {
+    expect(problemLines(() => loadInventory(`${FIXTURES}/typo.yaml`))).toEqual([
+      `${FIXTURES}/typo.yaml:4:5: hosts.ds1.adress: unknown key "adress"; did you mean "address"?`,
+    ]);
+  });
+
+  it("lists the allowed keys when nothing is close", () => {
+    expect(parse(yaml("hosts:", "  ds1: { address: 1.2.3.4 }", "colour: blue"))).toEqual([
+      'inventory.yaml:3:1: colour: unknown key "colour"; expected one of: defaults, vars, groups, hosts, lvs',
+    ]);
+  });
+
+  it("reports a wrong type with what was expected and found", () => {
+    expect(parse(yaml("hosts:", "  ds1:", "    address: 7.7.7.11", "    port: abc"))).toEqual([
+      'inventory.yaml:4:11: hosts.ds1.port: expected an integer 1-65535, found "abc"',
+    ]);
+  });
+
+  it("reports a missing required key at the map that lacks it", () => {
+    expect(parse(yaml("hosts:", "  ds1:", "    port: 22"))).toEqual([
+      "inventory.yaml:2:3: hosts.ds1.address: missing required key (expected an IPv4 address like 192.0.2.10)",
+    ]);
+    expect(parse(yaml("vars: {}"))).toEqual([
+      "inventory.yaml:1:1: hosts: missing required key (expected a mapping)",
+    ]);
+  });
+
+  it("rejects a bad IPv4 address", () => {
+    expect(parse(yaml("hosts:", "  ds1: { address: 10.0.0.256 }"))).toEqual([
+      'inventory.yaml:2:19: hosts.ds1.address: expected an IPv4 address like 192.0.2.10, found "10.0.0.256"',
+    ]);
+  });
+
+  it("rejects interface names with a slash, whitespace or more than 15 characters", () => {
+    const host = (iface: string) =>
+      yaml("hosts:", "  ds1:", "    address: 7.7.7.11", `    interface: ${iface}`);
+    const expected = (found: string) =>
+      `inventory.yaml:4:16: hosts.ds1.interface: expected an interface name (1-15 characters, no "/" or whitespace), found ${found}`;
+    expect(parse(host("eth0/1"))).toEqual([expected('"eth0/1"')]);
+    expect(parse(host('"eth 0"'))).toEqual([expected('"eth 0"')]);
+    expect(parse(host("a234567890123456"))).toEqual([expected('"a234567890123456"')]);
+    expect(() => parseInventory(host("br-lan.100"), "inventory.yaml")).not.toThrow();
+  });
+
+  it("rejects host names that could be shell syntax, at the key", () => {
+    expect(parse(yaml("hosts:", "  ds1;reboot: { address: 7.7.7.11 }"))).toEqual([
+      'inventory.yaml:2:3: hosts.ds1;reboot: invalid name: expected a name of letters, digits, ".", "_" or "-" not starting with punctuation, found "ds1;reboot"',
+    ]);
+  });
+
+  it("reports YAML syntax errors with their position", () => {
+    expect(parse(yaml("hosts:", "  ds1: [address: 1.2.3.4", "lvs: {}"))).toEqual([
+      "inventory.yaml:3:1: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]",
+    ]);
+  });
+
+  it("reports duplicate keys at the second occurrence", () => {
+    expect(parse(yaml("hosts:", "  ds1: { address: 7.7.7.11 }", "  ds1: { address: 7.7.7.12 }"))).toEqual([
+      'inventory.yaml:3:3: duplicate key "ds1" (each key may appear only once in a mapping)',
+    ]);
+  });
+
+  it("reports an empty file", () => {
+    expect(parse("")).toEqual(["inventory.yaml:1:1: expected a mapping, found null"]);
+  });
+
+  it("reports a missing file as a positioned problem", () => {
+    expect(problemLines(() => loadInventory(`${FIXTURES}/does-not-exist.yaml`))).toEqual([
+      `${FIXTURES}/does-not-exist.yaml:1:1: cannot read file: file not found`,
+    ]);
+  });
+
+  it("reports several errors at once, sorted by position", () => {
+    const file = `${FIXTURES}/several-errors.yaml`;
+    expect(problemLines(() => loadInventory(file))).toEqual(
+      [
+        '2:3: defaults.usr: unknown key "usr"; did you mean "user"?',
+        '7:11: hosts.ds1.port: expected an integer 1-65535, found "abc"',
+        '9:16: hosts.ds1.interface: expected an interface name (1-15 characters, no "/" or whitespace), found "eth1/bad"',
+        "10:3: hosts.ds2.address: missing required key (expected an IPv4 address like 192.0.2.10)",
+        '14:14: hosts.rs3.address: expected an IPv4 address like 192.0.2.10, found "7.7.7.300"',
+        '15:12: hosts.rs3.agent: expected a boolean (true or false), found "yes"',
+        "18:24: lvs.vrrp.virtual_router_id: expected an integer 1-255, found 300",
+        '23:7: lvs.services[0].protocl: unknown key "protocl"; did you mean "protocol"?',
+        '25:18: lvs.services[0].scheduler: expected one of: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, found "fastest"',
+        '26:19: lvs.services[0].forwarding: expected "dr": only direct routing is supported (no NAT or tunnelling), found "nat"',
+        '27:29: lvs.services[0].health_check.kind: expected one of: tcp, http, found "icmp"',
+      ].map((line) => `${file}:${line}`),
+    );
+  });
+
+  it("truncates long found values", () => {
+    const lines = parse(yaml("hosts:", "  ds1:", "    address: 7.7.7.11", `    port: ${"9".repeat(60)}x`));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^inventory\.yaml:4:11: hosts\.ds1\.port: expected an integer 1-65535, found "9{38}…$/,
+    );
+  });
+
+  it("limits a VRRP PASS password to 8 characters without echoing it", () => {
+    const source = yaml(
+      "hosts:",
+      "  ds1: { address: 7.7.7.11, groups: [directors] }",
+      "lvs:",
+      "  vrrp:",
+      "    virtual_router_id: 51",
+      "    order: [ds1]",
+      "    auth: { type: PASS, password: toolongpassword }",
+      "  services: [{ name: web, vip: 7.7.7.100, port: 80 }]",
+    );
+    expect(parse(source)).toEqual([
+      "inventory.yaml:7:35: lvs.vrrp.auth.password: expected a password of 1-8 characters without spaces, quotes, # or !, found a hidden value of 15 characters",
+    ]);
+  });
+});

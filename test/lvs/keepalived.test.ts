@@ -1,0 +1,173 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Inventory } from "../../src/inventory/model.js";
+import { resolveRealServers } from "../../src/lvs/directors.js";
+import { buildKeepalivedConfig } from "../../src/lvs/keepalived/model.js";
+import { renderKeepalivedConf } from "../../src/lvs/keepalived/render.js";
+import { allocateMarks } from "../../src/lvs/marks/allocate.js";
+import { expectGolden, GOLDEN_DIR, goldenPath } from "./helpers/golden.js";
+import { allFacts, inventory, webService } from "./helpers/inventory.js";
+import { Netns } from "./helpers/netns.js";
+
+function render(inv: Inventory, director: string): string {
+  const n = inv.groups.directors!.length;
+  const facts = allFacts(n);
+  const { marks, errors } = allocateMarks(inv, {});
+  expect(errors).toEqual([]);
+  const cfg = buildKeepalivedConfig(inv, director, facts, marks[director]!, resolveRealServers(inv, facts));
+  return renderKeepalivedConf(cfg);
+}
+
+const threeDirectors = (): Inventory =>
+  inventory({
+    directors: 3,
+    services: [
+      webService({
+        healthCheck: {
+          kind: "http",
+          path: "/healthz",
+          statusCode: 200,
+          connectTimeoutSec: 2,
+          delayLoopSec: 5,
+          retry: 2,
+        },
+      }),
+      webService({
+        name: "shop",
+        vip: "7.7.7.101",
+        ports: [80, 443],
+        checkPort: 443,
+        scheduler: "wlc",
+        persistenceTimeoutSec: 300,
+        weights: { rs4: 3 },
+      }),
+    ],
+    lvs: {
+      vrrp: {
+        virtualRouterId: 52,
+        order: ["ds1", "ds2", "ds3"],
+        priorities: { ds1: 150, ds2: 100, ds3: 50 },
+        advertIntSec: 1,
+        auth: { type: "PASS", password: "s3cret" },
+        unicast: true,
+        nopreempt: false,
+      },
+    },
+  });
+
+describe("keepalived.conf rendering (goldens)", () => {
+  it("seed topology, ds1 (MASTER, fwmark 1)", () =>
+    expectGolden("keepalived-seed-ds1.conf", render(inventory(), "ds1")));
+  it("seed topology, ds2 (BACKUP, fwmark 2)", () =>
+    expectGolden("keepalived-seed-ds2.conf", render(inventory(), "ds2")));
+  it("three directors, two services, unicast + auth", () =>
+    expectGolden("keepalived-3dir-ds2.conf", render(threeDirectors(), "ds2")));
+  it("vrrpOnly lab concession", () =>
+    expectGolden("keepalived-vrrp-only-ds1.conf", render(inventory({ lvs: { vrrpOnly: true } }), "ds1")));
+});
+
+describe("keepalived.conf rendering (properties)", () => {
+  it("never puts a port on a real_server line and never nests blocks on one line", () => {
+    const text = render(threeDirectors(), "ds1");
+    for (const line of text.split("\n")) {
+      expect(line).not.toMatch(/real_server \S+ \d+/);
+      expect(line.split("{").length).toBeLessThanOrEqual(2);
+      expect(line).toMatch(/^( {4})*\S|^$/); // 4-space indents only
+    }
+    expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}/); // no timestamps
+  });
+
+  it("starts every director as BACKUP with nopreempt", () => {
+    const base = inventory();
+    const inv = { ...base, lvs: { ...base.lvs!, vrrp: { ...base.lvs!.vrrp, nopreempt: true } } };
+    for (const d of ["ds1", "ds2"]) {
+      const text = render(inv, d);
+      expect(text).toContain("    state BACKUP\n");
+      expect(text).toContain("    nopreempt\n");
+    }
+  });
+
+  it("has no virtual_server in vrrpOnly mode, and one per service otherwise", () => {
+    expect(render(inventory({ lvs: { vrrpOnly: true } }), "ds1")).not.toMatch(/^virtual_server/m);
+    expect(render(threeDirectors(), "ds3").match(/^virtual_server fwmark \d+ \{$/gm)).toEqual([
+      "virtual_server fwmark 3 {",
+      "virtual_server fwmark 6 {",
+    ]);
+  });
+
+  it("fails loudly on missing facts or priorities", () => {
+    const inv = inventory();
+    expect(() => buildKeepalivedConfig(inv, "ds9", allFacts(2), {}, [])).toThrow(/no facts for director ds9/);
+    expect(() => buildKeepalivedConfig(inv, "ds1", allFacts(2), {}, [])).toThrow(/no fwmark for service web/);
+  });
+});
+
+// Every golden must pass keepalived 2.2.7's own config test. It checks that the
+// interfaces exist, so it runs in a throwaway namespace that has an eth1.
+describe("keepalived -t accepts every golden", () => {
+  let ns: Netns;
+  let pidDir: string;
+  const check = (file: string): { status: number; stderr: string } => {
+    const r = ns.run([
+      "keepalived",
+      "-t",
+      "-f",
+      file,
+      "-p",
+      join(pidDir, "k.pid"),
+      "-r",
+      join(pidDir, "v.pid"),
+      "-c",
+      join(pidDir, "c.pid"),
+    ]);
+    return { status: r.status, stderr: r.stderr };
+  };
+
+  beforeAll(() => {
+    const which = spawnSync("keepalived", ["--version"], { encoding: "utf8" });
+    if (which.error) throw new Error("keepalived is not installed: this test needs the real binary");
+    ns = new Netns("lvskt");
+    ns.ok(["ip", "link", "add", "eth1", "type", "veth", "peer", "name", "eth1peer"]);
+    pidDir = mkdtempSync(join(tmpdir(), "lvskt-"));
+  });
+  afterAll(() => {
+    ns?.dispose();
+    if (pidDir) rmSync(pidDir, { recursive: true, force: true });
+  });
+
+  // The goldens written by the rendering tests above (same file, which runs first).
+  const goldens = [
+    "keepalived-seed-ds1.conf",
+    "keepalived-seed-ds2.conf",
+    "keepalived-3dir-ds2.conf",
+    "keepalived-vrrp-only-ds1.conf",
+  ];
+  it("covers every keepalived golden on disk", () => {
+    expect(
+      readdirSync(GOLDEN_DIR)
+        .filter((f) => f.startsWith("keepalived-"))
+        .sort(),
+    ).toEqual([...goldens].sort());
+  });
+
+  it.each(goldens)("%s", (name) => {
+    const r = check(goldenPath(name));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/WARNING|Unknown keyword|error/i);
+  });
+
+  it("and rejects a broken file (so the check is not a no-op)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lvskt-bad-"));
+    try {
+      const bad = join(dir, "bad.conf");
+      const text = render(inventory(), "ds1").replace("interface eth1", "interface eth9");
+      writeFileSync(bad, text);
+      expect(check(bad).status).not.toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

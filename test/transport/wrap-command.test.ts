@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { backstopSec, noteTimeout, wrapCommand } from "../../src/transport/wrap-command.js";
+
+const SUDO_N = { enabled: true } as const;
+const SUDO_PW = { enabled: true, passwordEnv: "LVSPLAY_TEST_SUDO_PW" } as const;
+const NO_BECOME = { enabled: false } as const;
+
+describe("wrapCommand", () => {
+  it("passes argv through unchanged when there is no become and no timeout", () => {
+    expect(wrapCommand({ argv: ["ip", "-j", "addr"] }, { become: NO_BECOME, runsAsRoot: false })).toEqual({
+      argv: ["ip", "-j", "addr"],
+    });
+  });
+
+  it("wraps in coreutils timeout, using the default when the command sets none", () => {
+    const ctx = { become: NO_BECOME, runsAsRoot: false, defaultTimeoutSec: 60 };
+    expect(wrapCommand({ argv: ["true"] }, ctx).argv).toEqual(["timeout", "--kill-after=5", "60", "true"]);
+    expect(wrapCommand({ argv: ["true"], timeoutSec: 3 }, ctx)).toEqual({
+      argv: ["timeout", "--kill-after=5", "3", "true"],
+      timeoutSec: 3,
+    });
+  });
+
+  it("uses sudo -n only for become commands on become hosts, with timeout inside sudo", () => {
+    const ctx = { become: SUDO_N, runsAsRoot: false };
+    expect(wrapCommand({ argv: ["ipvsadm", "-Ln"], become: true, timeoutSec: 10 }, ctx).argv).toEqual([
+      "sudo",
+      "-n",
+      "--",
+      "timeout",
+      "--kill-after=5",
+      "10",
+      "ipvsadm",
+      "-Ln",
+    ]);
+    expect(wrapCommand({ argv: ["id"] }, ctx).argv).toEqual(["id"]);
+    expect(
+      wrapCommand({ argv: ["id"], become: true }, { become: NO_BECOME, runsAsRoot: false }).argv,
+    ).toEqual(["id"]);
+  });
+
+  it("never uses sudo when the login user is root", () => {
+    expect(wrapCommand({ argv: ["id"], become: true }, { become: SUDO_N, runsAsRoot: true }).argv).toEqual([
+      "id",
+    ]);
+  });
+
+  it("feeds the sudo password on stdin ahead of the command's own input, never in argv", () => {
+    const env = { LVSPLAY_TEST_SUDO_PW: "s3cr3t 'pw'" };
+    const wrapped = wrapCommand(
+      { argv: ["tee", "/etc/x"], become: true, stdin: "data\n" },
+      {
+        become: SUDO_PW,
+        runsAsRoot: false,
+        env,
+      },
+    );
+    expect(wrapped.argv).toEqual(["sudo", "-S", "-p", "", "--", "tee", "/etc/x"]);
+    expect(wrapped.argv.join(" ")).not.toContain("s3cr3t");
+    expect(wrapped.stdin).toBe("s3cr3t 'pw'\ndata\n");
+  });
+
+  it("fails clearly when the password variable is not set", () => {
+    expect(() =>
+      wrapCommand({ argv: ["id"], become: true }, { become: SUDO_PW, runsAsRoot: false, env: {} }),
+    ).toThrow(/LVSPLAY_TEST_SUDO_PW is not set/);
+  });
+
+  it("refuses an empty argv", () => {
+    expect(() => wrapCommand({ argv: [] }, { become: NO_BECOME, runsAsRoot: false })).toThrow(/empty/);
+  });
+});
+
+describe("timeout helpers", () => {
+  it("gives the remote timeout and its KILL grace time before the local backstop fires", () => {
+    expect(backstopSec(10)).toBeGreaterThan(10 + 5);
+  });
+
+  it("appends a timeout note on its own line", () => {
+    expect(noteTimeout("partial", 2, "x")).toBe("partial\nlvsplay: command timed out after 2s (x)\n");
+    expect(noteTimeout("", 2, "x")).toBe("lvsplay: command timed out after 2s (x)\n");
+  });
+});
