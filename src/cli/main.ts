@@ -20,6 +20,11 @@ const percent = (value: string): number => {
 };
 
 let exitCode: number = ExitCode.ok;
+// `lvsplay … | head` closes the pipe early: that is not a crash.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(exitCode);
+  throw error;
+});
 const program = new Command("lvsplay")
   .description("Set up and guard loop-free LVS/IPVS + keepalived on co-located directors, over SSH")
   .version("0.1.0")

@@ -57,3 +57,19 @@ export const firewalldFact: Fact<FirewalldFact> = {
   command: () => ({ argv: ["sh", "-c", PROBE], timeoutSec: 60 }),
   parse: (r) => parseFirewalld(r.stdout),
 };
+
+/** Only whether firewalld runs (one cheap call), for stages that need no rules. */
+export const firewalldStateFact: Fact<Pick<FirewalldFact, "installed" | "running">> = {
+  name: "firewalld.state",
+  command: () => ({
+    argv: [
+      "sh",
+      "-c",
+      "if ! command -v firewall-cmd >/dev/null 2>&1; then echo state=missing; elif firewall-cmd --state >/dev/null 2>&1; then echo state=running; else echo state=stopped; fi",
+    ],
+  }),
+  parse: (r) => {
+    const state = /^state=(\w+)$/m.exec(r.stdout)?.[1];
+    return { installed: state === "running" || state === "stopped", running: state === "running" };
+  },
+};

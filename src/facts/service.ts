@@ -1,23 +1,40 @@
-// Service manager and state. Hosts without systemd (containers, our namespace
-// lab) use `service NAME status`, falling back to the process name because some
-// init scripts (Debian's keepalived) have no `status` action; systemd hosts use systemctl.
+// Service manager, state and boot-time enablement. Hosts without systemd
+// (containers, our namespace lab) use `service NAME status`, falling back to the
+// process name because some init scripts (Debian's keepalived) have no `status`
+// action; enablement there is an S??NAME link in /etc/rc2.d–rc5.d.
 import type { Fact } from "../engine/types.js";
 
 export interface ServiceFact {
   readonly manager: "systemd" | "sysv";
   readonly running: boolean;
+  readonly enabled: boolean;
+  /** Tool that enables a sysv service here ("update-rc.d", "chkconfig"), if any. */
+  readonly sysvEnabler: "update-rc.d" | "chkconfig" | "none";
 }
 
-const PROBE =
-  'if [ -d /run/systemd/system ]; then echo systemd; systemctl is-active --quiet -- "$1"; echo $?; ' +
-  'else echo sysv; if service "$1" status >/dev/null 2>&1 || pgrep -x -- "$1" >/dev/null 2>&1; then echo 0; else echo 3; fi; fi';
+const PROBE = [
+  'if [ -d /run/systemd/system ]; then echo systemd; systemctl is-active --quiet -- "$1"; echo "running=$?";',
+  '  systemctl is-enabled --quiet -- "$1" 2>/dev/null; echo "enabled=$?";',
+  'else echo sysv; if service "$1" status >/dev/null 2>&1 || pgrep -x -- "$1" >/dev/null 2>&1; then echo running=0; else echo running=3; fi;',
+  '  if ls /etc/rc[2345].d/S[0-9][0-9]"$1" >/dev/null 2>&1; then echo enabled=0; else echo enabled=1; fi; fi',
+  "if command -v update-rc.d >/dev/null 2>&1; then echo enabler=update-rc.d; elif command -v chkconfig >/dev/null 2>&1; then echo enabler=chkconfig; else echo enabler=none; fi",
+].join("\n");
+
+export function parseService(stdout: string): ServiceFact {
+  const manager = stdout.split("\n")[0];
+  if (manager !== "systemd" && manager !== "sysv") throw new Error(`unexpected output: ${stdout}`);
+  const get = (k: string) => new RegExp(`^${k}=(\\S+)$`, "m").exec(stdout)?.[1];
+  const enabler = get("enabler");
+  return {
+    manager,
+    running: get("running") === "0",
+    enabled: get("enabled") === "0",
+    sysvEnabler: enabler === "update-rc.d" || enabler === "chkconfig" ? enabler : "none",
+  };
+}
 
 export const serviceFact: Fact<ServiceFact> = {
   name: "service",
   command: ([name]) => ({ argv: ["sh", "-c", PROBE, "lvsplay-fact", name ?? ""] }),
-  parse: (result) => {
-    const [manager, code] = result.stdout.trim().split("\n");
-    if (manager !== "systemd" && manager !== "sysv") throw new Error(`unexpected output: ${result.stdout}`);
-    return { manager, running: code === "0" };
-  },
+  parse: (r) => parseService(r.stdout),
 };

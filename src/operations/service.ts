@@ -2,12 +2,14 @@
 // `reloaded`/`restarted` always act (they are meant for handlers); a reload of a
 // stopped service starts it instead.
 import { z } from "zod";
-import { factRequest, type Operation, unchanged } from "../engine/types.js";
+import { type Change, factRequest, type Operation, type Plan } from "../engine/types.js";
 import { type ServiceFact, serviceFact } from "../facts/service.js";
 
 const ServiceArgs = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9@._-]+$/, "a service name"),
   state: z.enum(["started", "stopped", "reloaded", "restarted"]),
+  /** Also ensure the service starts (true) or does not start (false) at boot. */
+  enabled: z.boolean().optional(),
 });
 export type ServiceArgs = z.infer<typeof ServiceArgs>;
 
@@ -17,40 +19,61 @@ export function serviceArgv(fact: ServiceFact, name: string, verb: Verb): string
   return fact.manager === "systemd" ? ["systemctl", verb, name] : ["service", name, verb];
 }
 
+/** `reloaded`/`restarted` always act (handlers); a reload of a stopped service starts it. */
+function verbFor(state: ServiceArgs["state"], running: boolean): Verb | undefined {
+  switch (state) {
+    case "started":
+      return running ? undefined : "start";
+    case "stopped":
+      return running ? "stop" : undefined;
+    case "reloaded":
+      return running ? "reload" : "start";
+    case "restarted":
+      return running ? "restart" : "start";
+  }
+}
+
+function enableArgv(fact: ServiceFact, name: string, enable: boolean): string[] | undefined {
+  if (fact.manager === "systemd") return ["systemctl", enable ? "enable" : "disable", name];
+  if (fact.sysvEnabler === "update-rc.d") return ["update-rc.d", name, enable ? "enable" : "disable"];
+  if (fact.sysvEnabler === "chkconfig") return ["chkconfig", name, enable ? "on" : "off"];
+  return undefined;
+}
+
 export const serviceOperation: Operation<ServiceArgs> = {
   name: "service",
   description: "ensure a service is started/stopped, or reload/restart it (handlers)",
   parseArgs: (raw) => ServiceArgs.parse(raw),
   facts: ({ args }) => [factRequest(serviceFact, args.name)],
-  plan: ({ args, facts }) => {
+  plan: ({ args, facts }): Plan => {
     const fact = facts.get(factRequest(serviceFact, args.name));
-    let verb: Verb;
-    switch (args.state) {
-      case "started":
-        if (fact.running) return unchanged(`${args.name} is running`);
-        verb = "start";
-        break;
-      case "stopped":
-        if (!fact.running) return unchanged(`${args.name} is stopped`);
-        verb = "stop";
-        break;
-      case "reloaded":
-        verb = fact.running ? "reload" : "start";
-        break;
-      case "restarted":
-        verb = fact.running ? "restart" : "start";
-        break;
+    const changes: Change[] = [];
+    const notes: string[] = [];
+    if (args.enabled !== undefined && args.enabled !== fact.enabled) {
+      const argv = enableArgv(fact, args.name, args.enabled);
+      if (!argv)
+        return {
+          changes: [],
+          error: `no way to ${args.enabled ? "enable" : "disable"} ${args.name} at boot on this host`,
+        };
+      changes.push({
+        kind: "command",
+        summary: `${args.enabled ? "enable" : "disable"} ${args.name} at boot`,
+        command: { argv, become: true, timeoutSec: 60 },
+        before: fact.enabled ? "enabled" : "disabled",
+        after: args.enabled ? "enabled" : "disabled",
+      });
     }
-    return {
-      changes: [
-        {
-          kind: "command",
-          summary: `${verb} ${args.name} (${fact.manager})`,
-          command: { argv: serviceArgv(fact, args.name, verb), become: true, timeoutSec: 60 },
-          before: fact.running ? "running" : "stopped",
-          after: verb === "stop" ? "stopped" : "running",
-        },
-      ],
-    };
+    const verb = verbFor(args.state, fact.running);
+    if (verb) {
+      changes.push({
+        kind: "command",
+        summary: `${verb} ${args.name} (${fact.manager})`,
+        command: { argv: serviceArgv(fact, args.name, verb), become: true, timeoutSec: 60 },
+        before: fact.running ? "running" : "stopped",
+        after: verb === "stop" ? "stopped" : "running",
+      });
+    } else notes.push(`${args.name} is ${fact.running ? "running" : "stopped"}`);
+    return { changes, notes };
   },
 };

@@ -4,9 +4,9 @@
 import type { NodeSSH, SSHExecCommandOptions, SSHExecCommandResponse } from "node-ssh";
 import type { Channel, ClientChannel } from "ssh2";
 import type { BecomeSettings } from "../inventory/model.js";
+import { Semaphore } from "../util/semaphore.js";
 import { collectOutput, timedOutRemotely } from "./output.js";
 import { shellJoin } from "./quote.js";
-import { Semaphore } from "./semaphore.js";
 import { type Command, type CommandResult, type Transport, UnreachableError } from "./types.js";
 import { backstopSec, noteTimeout, type WrappedCommand, wrapCommand } from "./wrap-command.js";
 

@@ -27,7 +27,9 @@ interface CliResult {
 
 function lvsplay(args: string[], during?: (child: ReturnType<typeof spawn>) => void): Promise<CliResult> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: "1", CI: "1" } });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, NO_COLOR: "1", CI: "1" },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -145,13 +147,18 @@ describe("runner over real SSH", () => {
     expect(connects.sort()).toEqual(["a", "b"]);
     // One stage, nothing to change: one batched fact read per host, nothing else.
     expect(commands).toEqual({ a: 1, b: 1 });
-    console.log(`no-op run of the smoke playbook on 2 hosts: ${ms.toFixed(0)} ms, ${connects.length} SSH connections`);
+    console.log(
+      `no-op run of the smoke playbook on 2 hosts: ${ms.toFixed(0)} ms, ${connects.length} SSH connections`,
+    );
   });
 
   it("refuses a host whose key does not match known_hosts, and converges the other (exit 3)", async () => {
     const wrong = join(work, "wrong_known_hosts");
     // b's address with a's host key: a mismatch, not an unknown host.
-    writeFileSync(wrong, readFileSync(a.knownHostsFile, "utf8").replace(`[${a.address}]:${a.port}`, `[${b.address}]:${b.port}`));
+    writeFileSync(
+      wrong,
+      readFileSync(a.knownHostsFile, "utf8").replace(`[${a.address}]:${a.port}`, `[${b.address}]:${b.port}`),
+    );
     const inv = writeInventory("inv-mismatch.yaml", { a: a.knownHostsFile, b: wrong });
     const run = await lvsplay(["apply", inv, "--playbook", join(work, "pb.yaml"), "--json"]);
     expect(run.code).toBe(3);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Semaphore } from "../../src/transport/semaphore.js";
+import { Semaphore } from "../../src/util/semaphore.js";
 
 describe("Semaphore", () => {
   it("never lets more than `size` tasks run at once and runs them all", async () => {

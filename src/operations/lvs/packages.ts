@@ -2,7 +2,7 @@
 // index refresh. Check mode lists what would be installed.
 import { z } from "zod";
 import { factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
-import { firewalldFact } from "../../facts/firewalld.js";
+import { firewalldStateFact } from "../../facts/firewalld.js";
 import { type OsFact, osFact } from "../../facts/os.js";
 import { packagesFact } from "../../facts/packages.js";
 import type { Host, Inventory } from "../../inventory/model.js";
@@ -74,13 +74,13 @@ export const packagesOperation: Operation<Args> = {
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ args }) => [
     factRequest(osFact),
-    factRequest(firewalldFact),
+    factRequest(firewalldStateFact),
     factRequest(packagesFact, ...new Set([...CANDIDATES, ...args.extra])),
   ],
   plan: ({ host, inventory, args, facts }): Plan => {
     const os = facts.get(factRequest(osFact));
     const backend = inventory.lvs
-      ? resolveBackend(lvsOf(inventory), os, facts.get(factRequest(firewalldFact)))
+      ? resolveBackend(lvsOf(inventory), os, facts.get(factRequest(firewalldStateFact)))
       : "none";
     const installed = facts.get(factRequest(packagesFact, ...new Set([...CANDIDATES, ...args.extra])));
     const want = wantedPackages(host, inventory, os, backend, args.extra);

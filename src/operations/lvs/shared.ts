@@ -18,7 +18,11 @@ export function lvsOf(inv: Inventory): LvsModel {
 export type ResolvedBackend = "rules.v4" | "sysconfig" | "firewalld";
 
 /** `auto`: firewalld running → firewalld; otherwise the OS family's iptables save file. */
-export function resolveBackend(lvs: LvsModel, os: OsFact, firewalld: FirewalldFact): ResolvedBackend {
+export function resolveBackend(
+  lvs: LvsModel,
+  os: OsFact,
+  firewalld: Pick<FirewalldFact, "running">,
+): ResolvedBackend {
   if (lvs.persistence === "firewalld" || (lvs.persistence === "auto" && firewalld.running))
     return "firewalld";
   return os.family === "rhel" ? "sysconfig" : "rules.v4";
