@@ -1,5 +1,6 @@
 // `lvsplay lab …`: the integration lab commands. Wired into the main CLI by
 // registerLabCommands(program).
+
 import { spawnSync } from "node:child_process";
 import type { Command } from "commander";
 import { labDown } from "./lab-down.js";
@@ -8,6 +9,7 @@ import { labSshArgv } from "./lab-ssh.js";
 import { LabError, labStatus } from "./lab-status.js";
 import { labUp } from "./lab-up.js";
 import { TopologyError } from "./topology.js";
+import { registerVmCommands } from "./vm/cli.js";
 
 interface StateDirOption {
   stateDir?: string;
@@ -33,6 +35,8 @@ export function registerLabCommands(program: Command): void {
     .command("lab")
     .description("integration lab: a containerlab topology realised as Linux namespace hosts (root only)")
     .enablePositionalOptions();
+  // The real-IPVS tier: the same topology inside a QEMU guest with Debian's kernel.
+  registerVmCommands(lab);
   const stateDirOption = ["--state-dir <dir>", "lab state dir (default $LVSPLAY_LAB_DIR or .lab/)"] as const;
 
   lab

@@ -1,9 +1,13 @@
 // Fast checks of the VM tier's pure parts (no QEMU).
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { buildCpio } from "../../src/lab/vm/cpio.js";
 import { GUEST_ADDRESS } from "../../src/lab/vm/init-script.js";
+import { readModuleFile } from "../../src/lab/vm/initramfs.js";
 import { labHosts, machineInventory, machineKnownHosts } from "../../src/lab/vm/lab-inventory.js";
 import { loadOrder, moduleName, parseModulesDep } from "../../src/lab/vm/modules-dep.js";
 import { kernelCommandLine, type QemuLaunch, qemuArgs } from "../../src/lab/vm/qemu-args.js";
@@ -68,6 +72,23 @@ describe("modules.dep", () => {
   });
 });
 
+describe("module files", () => {
+  it("decompresses .ko.xz and .ko.zst for busybox insmod", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lvsplay-ko-"));
+    try {
+      const original = Buffer.from("\x7fELF pretend module\n".repeat(50));
+      writeFileSync(join(dir, "m.ko"), original);
+      execFileSync("xz", ["-k", join(dir, "m.ko")]);
+      execFileSync("zstd", ["-q", "-k", join(dir, "m.ko")]);
+      expect(readModuleFile(join(dir, "m.ko.xz")).equals(original)).toBe(true);
+      expect(readModuleFile(join(dir, "m.ko.zst")).equals(original)).toBe(true);
+      expect(readModuleFile(join(dir, "m.ko")).equals(original)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("QEMU command line", () => {
   const launch: QemuLaunch = {
     vmlinuz: "/c/vmlinuz",
@@ -127,7 +148,7 @@ lvs:
       port: 41011,
       groups: ["directors", "realservers"],
       interface: "eth1",
-      vars: { lab_address: "7.7.7.11" },
+      data_address: "7.7.7.11",
     });
     expect(doc.hosts.rs3.port).toBe(41013);
     expect(doc.defaults.identity).toBe("/st/id_ed25519");

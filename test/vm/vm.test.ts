@@ -130,7 +130,7 @@ describe("guest with real IPVS", () => {
     expect(doc.lvs.vrrp_only).toBe(false);
     const ds1 = doc.hosts.ds1;
     expect(ds1.address).toBe("127.0.0.1");
-    expect(ds1.vars.lab_address).toBe("7.7.7.11");
+    expect(ds1.data_address).toBe("7.7.7.11");
     expect(readFileSync(up.knownHostsFile, "utf8")).toMatch(
       new RegExp(`^\\[127\\.0\\.0\\.1\\]:${ds1.port} ssh-ed25519 `),
     );
@@ -141,6 +141,13 @@ describe("guest with real IPVS", () => {
     expect(first.stdout).toContain("inet 7.7.7.11/24");
     expect(again.code).toBe(0);
   }, 240_000);
+
+  it("refuses a second vmUp on the same state dir and leaves the running guest alone", async () => {
+    await expect(vmUp({ stateDir, topology: TOPOLOGY, labCommand: ["/bin/false"] })).rejects.toThrow(
+      /already runs/,
+    );
+    expect((await vmExec(["true"], ex)).code).toBe(0);
+  });
 
   it("powers off on down and leaves no QEMU process and no files", async () => {
     const pid = up.qemuPid;
@@ -155,4 +162,34 @@ describe("guest with real IPVS", () => {
     expect(readdirSync(parent)).toEqual([]);
     if (state.socketDir) expect(existsSync(state.socketDir)).toBe(false);
   }, 120_000);
+});
+
+describe("a failing lab inside the guest", () => {
+  it("stops the guest and removes everything, reporting the guest's logs", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "lvsplay-vmfail-"));
+    const stateDir = join(parent, "state");
+    try {
+      let pid = 0;
+      const error = await vmUp({
+        stateDir,
+        topology: TOPOLOGY,
+        labCommand: ["/bin/false"],
+        log: (line) => {
+          const m = /QEMU pid (\d+)/.exec(line);
+          if (m) pid = Number(m[1]);
+        },
+      }).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error?.message).toMatch(/in guest: \/bin\/false lab up .* → 1/);
+      expect(error?.message).toContain("--- guest agent.log (last lines) ---");
+      expect(pid).toBeGreaterThan(1);
+      expect(processGone(pid)).toBe(true);
+      expect(existsSync(stateDir)).toBe(false);
+    } finally {
+      await vmDown({ stateDir }).catch(() => undefined);
+      rmSync(parent, { recursive: true, force: true });
+    }
+  }, 600_000);
 });

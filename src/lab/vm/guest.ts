@@ -8,9 +8,9 @@ import { vmExecOk } from "./exec.js";
 import { vmForward, vmRecordCreated } from "./forward.js";
 import { labHosts, machineInventory, machineKnownHosts } from "./lab-inventory.js";
 import { repoRoot } from "./paths.js";
-import { qemuRssMb } from "./qemu-process.js";
+import { isOurQemu, qemuRssMb } from "./qemu-process.js";
 import { vmDown } from "./shutdown.js";
-import type { HostForward } from "./vm-state.js";
+import { type HostForward, readVmState } from "./vm-state.js";
 
 export { type VmBootOptions, type VmBootResult, vmBoot } from "./boot.js";
 export { type VmExecOptions, vmExec, vmExecOk } from "./exec.js";
@@ -56,6 +56,11 @@ export function defaultLabCommand(): string[] {
 
 /** On failure the guest is stopped and everything removed; the error carries the guest's log tails. */
 export async function vmUp(opts: VmUpOptions): Promise<VmUpResult> {
+  // Checked before the try: the cleanup below must never stop someone else's running guest.
+  const running = readVmState(resolve(opts.stateDir));
+  if (running && isOurQemu(running.pid)) {
+    throw new Error(`a VM already runs for ${running.stateDir} (QEMU pid ${running.pid}); run vm down first`);
+  }
   try {
     return await bootAndRunLab(opts);
   } catch (e) {

@@ -43,8 +43,8 @@ export interface MachineInventoryInput {
 
 /**
  * The lab's inventory with each host at 127.0.0.1:PORT. The data-plane address
- * moves to the host variable `lab_address`; `vrrp_only` is false because this
- * kernel has IPVS.
+ * moves to `data_address` (real-server lines and probes use it); `vrrp_only` is
+ * false because this kernel has IPVS.
  */
 export function machineInventory(labInventoryYaml: string, input: MachineInventoryInput): string {
   const doc = asMapping(parse(labInventoryYaml), "the document");
@@ -55,8 +55,7 @@ export function machineInventory(labInventoryYaml: string, input: MachineInvento
     const host = asMapping(raw, `host ${name}`);
     const port = input.hostPorts.get(name);
     if (port === undefined) throw new Error(`no forwarded port for lab host ${name}`);
-    const vars = host["vars"] === undefined ? {} : asMapping(host["vars"], `host ${name} vars`);
-    hosts[name] = { ...host, address: "127.0.0.1", port, vars: { ...vars, lab_address: host["address"] } };
+    hosts[name] = { ...host, address: "127.0.0.1", port, data_address: host["address"] };
   }
   if (doc["lvs"] !== undefined) asMapping(doc["lvs"], "lvs")["vrrp_only"] = false;
   const header =

@@ -1,0 +1,86 @@
+// The converged state of issue 4, asserted host by host from what the hosts
+// themselves say (iptables-save, files, ip, sysctl, firewall-cmd, pgrep).
+import { expect } from "vitest";
+import type { E2eLab } from "./e2e-lab.js";
+import {
+  DR_SYSCTLS,
+  firewalldDirectRules,
+  ipv4On,
+  KEEPALIVED_CONF,
+  linkMac,
+  liveChain,
+  processRunning,
+  savedChain,
+  sysctlValues,
+} from "./host-state.js";
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Asserts a director's mark chain holds exactly one rule for the VIP that
+ * excludes the peer's real MAC, jumped to once from PREROUTING; returns the mark.
+ */
+export async function expectMarkRule(lab: E2eLab, director: string): Promise<number> {
+  const { directors, interfaces, vip, port } = lab.facts;
+  const peers = directors.filter((d) => d !== director);
+  expect(peers, "this lab has exactly two directors").toHaveLength(1);
+  const peer = peers[0] as string;
+  const peerMac = await linkMac(lab, peer, interfaces[peer] ?? "eth1");
+  const live = await liveChain(lab, director);
+  expect(live.jumps, `${director}: PREROUTING jumps to the chain`).toBe(1);
+  expect(live.rules, `${director}: rules of the chain`).toHaveLength(1);
+  const rule = new RegExp(
+    `^-A LVSPLAY-MARK -d ${escape(vip)}/32 -p tcp -m tcp --dport ${port} -m mac ! --mac-source ${escape(peerMac)}( -m comment --comment \\S+)? -j MARK --set-xmark (0x[0-9a-f]+)/0xffffffff$`,
+    "i",
+  );
+  const match = rule.exec(live.rules[0] ?? "");
+  expect(match, `${director}: ${live.rules[0]} should exclude ${peer}'s MAC ${peerMac}`).not.toBeNull();
+  const mark = Number.parseInt(match?.[2] ?? "0", 16);
+  expect(mark).toBeGreaterThan(0);
+  return mark;
+}
+
+/**
+ * keepalived.conf names the rule's mark. In the lab's VRRP-only mode (no IPVS in
+ * this kernel) lvsplay renders no virtual_server at all, so there is nothing to
+ * compare: assert that the file says so and carries the VRRP instance instead.
+ */
+export async function expectKeepalivedConf(lab: E2eLab, director: string, mark: number): Promise<void> {
+  const conf = await lab.read(director, ["cat", KEEPALIVED_CONF]);
+  const { vip, interfaces } = lab.facts;
+  expect(conf).toMatch(new RegExp(`^\\s*interface ${interfaces[director] ?? "eth1"}$`, "m"));
+  expect(conf).toMatch(new RegExp(`^\\s*${escape(vip)}/32\\b`, "m"));
+  const fwmarks = [...conf.matchAll(/^\s*virtual_server fwmark (\d+)\s*\{/gm)].map((m) => Number(m[1]));
+  if (lab.facts.vrrpOnly) {
+    console.log(`[e2e] ${director}: vrrp_only lab — keepalived.conf has no virtual_server to compare mark ${mark} with`);
+    expect(fwmarks).toEqual([]);
+    expect(conf).toMatch(/VRRP ONLY/);
+  } else {
+    expect(fwmarks).toEqual([mark]);
+    expect(conf).not.toMatch(/^\s*virtual_server \d/m);
+  }
+}
+
+/** What survives a reboot equals what runs: rules.v4 on iptables nodes, permanent direct rules on firewalld nodes. */
+export async function expectPersistedEqualsRuntime(lab: E2eLab, director: string): Promise<void> {
+  if (lab.facts.firewalldNodes.includes(director)) {
+    const permanent = await firewalldDirectRules(lab, director, true);
+    const runtime = await firewalldDirectRules(lab, director, false);
+    expect(permanent.some((r) => r.includes("LVSPLAY-MARK")), `${director}: permanent direct rules`).toBe(true);
+    expect(runtime, `${director}: firewalld runtime = permanent`).toEqual(permanent);
+  } else {
+    const live = await liveChain(lab, director);
+    const saved = await savedChain(lab, director);
+    expect(saved, `${director}: rules.v4 = live chain`).toEqual(live);
+  }
+}
+
+/** DR real server: VIP /32 on lo and the four ARP sysctls. */
+export async function expectRealServer(lab: E2eLab, node: string): Promise<void> {
+  expect(await ipv4On(lab, node, "lo"), `${node}: lo`).toContain(`${lab.facts.vip}/32`);
+  expect(await sysctlValues(lab, node), `${node}: sysctls`).toEqual(DR_SYSCTLS);
+}
+
+export async function expectKeepalivedRunning(lab: E2eLab, director: string): Promise<void> {
+  expect(await processRunning(lab, director, "keepalived"), `${director}: keepalived running`).toBe(true);
+}

@@ -1,0 +1,121 @@
+// Reads a lab host's real state directly (nsenter through labExec), never
+// through lvsplay: what the kernel, the files and the daemons say.
+import type { E2eLab } from "./e2e-lab.js";
+
+export const CHAIN = "LVSPLAY-MARK";
+export const RULES_V4 = "/etc/iptables/rules.v4";
+export const KEEPALIVED_CONF = "/etc/keepalived/keepalived.conf";
+export const SYSCTL_FILE = "/etc/sysctl.d/90-lvsplay-dr.conf";
+export const DR_SYSCTLS: Readonly<Record<string, string>> = {
+  "net.ipv4.conf.all.arp_ignore": "1",
+  "net.ipv4.conf.all.arp_announce": "2",
+  "net.ipv4.conf.lo.arp_ignore": "1",
+  "net.ipv4.conf.lo.arp_announce": "2",
+};
+const JUMP = `-A PREROUTING -j ${CHAIN}`;
+
+/** Our lines in iptables-save format: the rules of our chain and the PREROUTING jumps to it. */
+export interface ChainLines {
+  readonly rules: string[];
+  readonly jumps: number;
+}
+
+export function chainLinesOf(saveText: string): ChainLines {
+  const lines = saveText.split("\n").map((l) => l.trim());
+  return {
+    rules: lines.filter((l) => l.startsWith(`-A ${CHAIN} `)),
+    jumps: lines.filter((l) => l === JUMP).length,
+  };
+}
+
+export async function liveChain(lab: E2eLab, node: string): Promise<ChainLines> {
+  return chainLinesOf(await lab.read(node, ["iptables-save", "-t", "mangle"]));
+}
+
+export async function savedChain(lab: E2eLab, node: string): Promise<ChainLines> {
+  return chainLinesOf(await lab.read(node, ["cat", RULES_V4]));
+}
+
+/** The MAC of a host's interface, from `ip -j link`. */
+export async function linkMac(lab: E2eLab, node: string, ifname: string): Promise<string> {
+  const links = JSON.parse(await lab.read(node, ["ip", "-j", "link", "show", "dev", ifname])) as {
+    address: string;
+  }[];
+  const mac = links[0]?.address;
+  if (!mac) throw new Error(`${node}: no MAC on ${ifname}`);
+  return mac.toLowerCase();
+}
+
+/** IPv4 addresses (CIDR) on one interface, from `ip -j addr`. */
+export async function ipv4On(lab: E2eLab, node: string, ifname: string): Promise<string[]> {
+  const out = await lab.read(node, ["ip", "-j", "-4", "addr", "show", "dev", ifname]);
+  const links = JSON.parse(out) as { addr_info?: { local: string; prefixlen: number }[] }[];
+  return links.flatMap((l) => (l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`));
+}
+
+/** Directors holding the VIP on their data-plane interface (what VRRP put there). */
+export async function vipHolders(lab: E2eLab): Promise<string[]> {
+  const { directors, interfaces, vip } = lab.facts;
+  const held = await Promise.all(
+    directors.map(async (d) => {
+      const addrs = await ipv4On(lab, d, interfaces[d] ?? "eth1");
+      return addrs.includes(`${vip}/32`) ? [d] : [];
+    }),
+  );
+  return held.flat();
+}
+
+export async function sysctlValues(lab: E2eLab, node: string): Promise<Record<string, string>> {
+  const out = await lab.read(node, ["sysctl", ...Object.keys(DR_SYSCTLS)]);
+  return Object.fromEntries(
+    out
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" = ").map((s) => s.trim()) as [string, string]),
+  );
+}
+
+/** `firewall-cmd [--permanent] --direct --get-all-rules`, one rule per line, sorted. */
+export async function firewalldDirectRules(lab: E2eLab, node: string, permanent: boolean): Promise<string[]> {
+  const argv = ["firewall-cmd", ...(permanent ? ["--permanent"] : []), "--direct", "--get-all-rules"];
+  return (await lab.read(node, argv))
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .sort();
+}
+
+export async function processRunning(lab: E2eLab, node: string, name: string): Promise<boolean> {
+  return (await lab.exec(node, ["pgrep", "-x", name])).code === 0;
+}
+
+/**
+ * Polls `probe` until it returns true or `timeoutMs` passes; returns the time it
+ * took, or throws naming what was awaited (bounded: a hung lab fails, not hangs).
+ */
+export async function waitFor(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs = 15_000,
+  intervalMs = 100,
+): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await probe()) return Date.now() - started;
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Waits until VRRP settled with `master` (and only it) holding the VIP. */
+export function waitForMaster(lab: E2eLab, master: string, timeoutMs = 15_000): Promise<number> {
+  return waitFor(
+    `${master} alone to hold ${lab.facts.vip}`,
+    async () => {
+      const holders = await vipHolders(lab);
+      return holders.length === 1 && holders[0] === master;
+    },
+    timeoutMs,
+  );
+}

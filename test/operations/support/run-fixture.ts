@@ -1,0 +1,149 @@
+// Runs one fixture: inventory + published values + fact outputs → op.facts() →
+// op.plan(). There is no transport anywhere: the plan sees only a FactReader
+// that serves the facts the operation declared, parsed by the real parsers.
+import type { Change, Fact, FactReader, FactRequest, Plan, PlanContext } from "../../../src/engine/types.js";
+import { factKey } from "../../../src/engine/types.js";
+import { commandStatusFact } from "../../../src/facts/command-status.js";
+import { fileFact } from "../../../src/facts/file.js";
+import { firewalldFact, firewalldStateFact } from "../../../src/facts/firewalld.js";
+import { httpProbeFact } from "../../../src/facts/http-probe.js";
+import { iptablesFact } from "../../../src/facts/iptables.js";
+import { ipvsFact } from "../../../src/facts/ipvs.js";
+import { kernelFact } from "../../../src/facts/kernel.js";
+import { networkFact } from "../../../src/facts/network.js";
+import { osFact } from "../../../src/facts/os.js";
+import { packagesFact } from "../../../src/facts/packages.js";
+import { serviceFact } from "../../../src/facts/service.js";
+import { sysctlFact } from "../../../src/facts/sysctl.js";
+import { parseInventory } from "../../../src/inventory/load.js";
+import type { Inventory } from "../../../src/inventory/model.js";
+import { defaultRegistry } from "../../../src/operations/all.js";
+import type { ExpectedPlan, FactEntry, LoadedFixture } from "./fixture.js";
+import { readFixtureFile } from "./fixture.js";
+
+const FACTS: ReadonlyMap<string, Fact<unknown>> = new Map(
+  [
+    commandStatusFact,
+    fileFact,
+    firewalldFact,
+    firewalldStateFact,
+    httpProbeFact,
+    iptablesFact,
+    ipvsFact,
+    kernelFact,
+    networkFact,
+    osFact,
+    packagesFact,
+    serviceFact,
+    sysctlFact,
+  ].map((f) => [f.name, f as Fact<unknown>]),
+);
+
+const registry = defaultRegistry();
+
+const entryKey = (e: Pick<FactEntry, "fact" | "args">): string => JSON.stringify([e.fact, ...e.args]);
+
+function factValue(id: string, e: FactEntry): unknown {
+  if (e.value !== undefined) return e.value;
+  const fact = FACTS.get(e.fact);
+  if (!fact) throw new Error(`${id}: unknown fact ${e.fact}`);
+  const stdout = e.stdout ?? (e.stdoutPrefix ?? "") + readFixtureFile(e.stdoutFile!);
+  try {
+    return fact.parse({ stdout, stderr: e.stderr, code: e.code }, e.args);
+  } catch (error) {
+    // Like the gatherer: a fact that fails to parse is an error the plan sees on read.
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/** Serves only requested facts; reading anything else is the programming error FactReader forbids. */
+class FixtureFacts implements FactReader {
+  constructor(
+    private readonly values: ReadonlyMap<string, unknown>,
+    private readonly requested: ReadonlySet<string>,
+  ) {}
+  get<T>(req: FactRequest<T>): T {
+    const key = factKey(req);
+    if (!this.requested.has(key)) throw new Error(`plan() read fact ${key}, which facts() did not request`);
+    const v = this.values.get(key);
+    if (v instanceof Error) throw v;
+    return v as T;
+  }
+}
+
+export interface FixtureRun {
+  readonly inventory: Inventory;
+  readonly requests: readonly FactRequest[];
+  readonly plan: Plan;
+}
+
+export function loadFixtureInventory(f: LoadedFixture): Inventory {
+  const { inventory, inventoryYaml } = f.fixture;
+  if (inventoryYaml !== undefined) return parseInventory(inventoryYaml, `${f.id}#inventoryYaml`);
+  const rel = `inventories/${inventory}.yaml`;
+  return parseInventory(readFixtureFile(rel), rel);
+}
+
+/** Runs the fixture; throws with a clear message when a requested fact is missing from it. */
+export function runFixture(f: LoadedFixture): FixtureRun {
+  const { fixture, id } = f;
+  const op = registry.get(fixture.op);
+  if (!op) throw new Error(`${id}: no operation ${fixture.op}`);
+  const inventory = loadFixtureInventory(f);
+  const host = inventory.hosts.find((h) => h.name === fixture.host);
+  if (!host) throw new Error(`${id}: host ${fixture.host} is not in the inventory`);
+  const base: Omit<PlanContext<unknown>, "facts"> = {
+    host,
+    inventory,
+    args: op.parseArgs(fixture.args),
+    published: fixture.published,
+    check: fixture.check,
+  };
+  const requests = op.facts(base);
+  const requested = new Set(requests.map(factKey));
+  const provided = new Map(fixture.facts.map((e) => [entryKey(e), e]));
+  const missing = [...requested].filter((k) => !provided.has(k));
+  if (missing.length > 0)
+    throw new Error(`${id}: ${fixture.op} requested facts the fixture lacks: ${missing.join(", ")}`);
+  const unused = [...provided.keys()].filter((k) => !requested.has(k));
+  if (unused.length > 0)
+    throw new Error(`${id}: fixture provides facts ${fixture.op} did not request: ${unused.join(", ")}`);
+  const values = new Map([...provided].map(([k, e]) => [k, factValue(id, e)]));
+  const plan = op.plan({ ...base, facts: new FixtureFacts(values, requested) });
+  return { inventory, requests, plan };
+}
+
+function changeView(c: Change): Record<string, unknown> {
+  if (c.kind === "file") {
+    return {
+      kind: "file",
+      summary: c.summary,
+      path: c.path,
+      mode: c.mode,
+      ...(c.validate ? { validate: [...c.validate] } : {}),
+      ...(c.backup !== undefined ? { backup: c.backup } : {}),
+      before: c.before,
+      after: c.after,
+    };
+  }
+  return {
+    kind: "command",
+    summary: c.summary,
+    argv: [...c.command.argv],
+    ...(c.command.stdin !== undefined ? { stdin: c.command.stdin } : {}),
+    ...(c.command.become !== undefined ? { become: c.command.become } : {}),
+    ...(c.before !== undefined ? { before: c.before } : {}),
+    ...(c.after !== undefined ? { after: c.after } : {}),
+  };
+}
+
+/** The plan as fixtures spell it (JSON-clean: no undefined, no class instances). */
+export function planView(plan: Plan): ExpectedPlan {
+  const view: ExpectedPlan = { changes: plan.changes.map(changeView) };
+  if (plan.notes && plan.notes.length > 0) view.notes = [...plan.notes];
+  if (plan.error !== undefined) view.error = plan.error;
+  if (plan.skipped !== undefined) view.skipped = plan.skipped;
+  if (plan.publish !== undefined) view.publish = JSON.parse(JSON.stringify(plan.publish));
+  if (plan.checks !== undefined) view.checks = plan.checks.map((c) => ({ ...c }));
+  return view;
+}
