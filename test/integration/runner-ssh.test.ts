@@ -186,6 +186,18 @@ describe("runner over real SSH", () => {
     expect(() => readFileSync(join(work, "b", "after"))).toThrow();
   });
 
+  it("`facts` prints the gathered facts of the selected hosts as JSON", async () => {
+    const inv = writeInventory("inv-facts.yaml", { a: a.knownHostsFile, b: b.knownHostsFile });
+    const run = await lvsplay(["facts", inv, "--limit", "a"]);
+    expect(run.code, run.stderr).toBe(0);
+    const facts = JSON.parse(run.stdout);
+    expect(Object.keys(facts)).toEqual(["a"]);
+    expect(facts.a.os.family).toBe("debian");
+    expect(facts.a.os.packageManager).toBe("apt");
+    expect(facts.a.network.interfaces.some((i: { name: string }) => i.name === "lo")).toBe(true);
+    expect(typeof facts.a.kernel.macMatch).toBe("boolean");
+  });
+
   it("invalid input exits 1 with file:line:col and opens no connection", async () => {
     const bad = join(work, "bad.yaml");
     writeFileSync(bad, `hosts:\n  a:\n    address: ${a.address}\n    prot: 22\n`);

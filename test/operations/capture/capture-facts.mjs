@@ -194,6 +194,9 @@ try {
   run(["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "22", "-j", "ACCEPT"]);
   run(["iptables", "-A", "INPUT", "-s", "192.0.2.0/24", "-j", "DROP"]);
   save("iptables/filter-only.rules", inNs(ipt, ["iptables-save", "-t", "filter"]));
+  // What `netfilter-persistent save` writes on a converged ds1 with those filter rules.
+  ourChain(["02:00:07:07:07:12"], 1);
+  save("files/rules.v4-ds1-saved.txt", inNs(ipt, ["iptables-save"]));
   reset();
 
   // --- kernel, sysctl, os, packages -----------------------------------------
