@@ -1,11 +1,12 @@
 // Which of the named packages are installed (dpkg or rpm, whichever the host has).
+// rpm is asked what *provides* a name: RHEL 9 ships iptables as iptables-nft.
 import type { Fact } from "../engine/types.js";
 
 // dpkg-query's own ${field} syntax, not a JS template.
 // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query format string
 const PROBE =
   "if command -v dpkg-query >/dev/null 2>&1; then dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\n' \"$@\" 2>/dev/null; " +
-  'elif command -v rpm >/dev/null 2>&1; then for p in "$@"; do rpm -q --qf "%{NAME}\\tii \\n" "$p" 2>/dev/null; done; fi; true';
+  'elif command -v rpm >/dev/null 2>&1; then for p in "$@"; do if rpm -q --whatprovides "$p" >/dev/null 2>&1; then printf "%s\\tii \\n" "$p"; fi; done; fi; true';
 
 /** Package name → installed. */
 export type PackagesFact = Readonly<Record<string, boolean>>;

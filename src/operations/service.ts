@@ -35,7 +35,18 @@ function verbFor(state: ServiceArgs["state"], running: boolean): Verb | undefine
 
 function enableArgv(fact: ServiceFact, name: string, enable: boolean): string[] | undefined {
   if (fact.manager === "systemd") return ["systemctl", enable ? "enable" : "disable", name];
-  if (fact.sysvEnabler === "update-rc.d") return ["update-rc.d", name, enable ? "enable" : "disable"];
+  if (fact.sysvEnabler === "update-rc.d") {
+    // `enable` fails when the script has no rc links at all; `defaults` creates them first.
+    return enable
+      ? [
+          "sh",
+          "-c",
+          'update-rc.d "$1" defaults >/dev/null 2>&1; update-rc.d "$1" enable',
+          "lvsplay-enable",
+          name,
+        ]
+      : ["update-rc.d", name, "disable"];
+  }
   if (fact.sysvEnabler === "chkconfig") return ["chkconfig", name, enable ? "on" : "off"];
   return undefined;
 }

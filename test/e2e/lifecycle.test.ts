@@ -186,7 +186,12 @@ describe("5. VRRP failover", () => {
     try {
       const moved = await waitForMaster(lab, backup, 10_000);
       timing(`VIP moved ${master} → ${backup}`, moved);
-      expect(await processRunning(lab, master, "keepalived")).toBe(false);
+      // keepalived gives up the VIP first (priority-0 advert), then exits about a second later.
+      await waitFor(
+        `keepalived on ${master} to exit`,
+        async () => !(await processRunning(lab, master, "keepalived")),
+        5_000,
+      );
       const answer = await lab.exec(client, ["curl", "-s", "-m", "2", `http://${vip}/`]);
       expect(answer.code).toBe(0);
       expect(realServers).toContain(answer.stdout.trim());

@@ -11,6 +11,11 @@ export interface MangleState {
   readonly chainRules: string[];
   /** Number of `-A PREROUTING -j LVSPLAY-MARK` rules. */
   readonly jumpCount: number;
+  /**
+   * Jumps from PREROUTING_direct: where firewalld's iptables backend (RHEL 7)
+   * puts a direct rule for PREROUTING; its nftables backend uses PREROUTING itself.
+   */
+  readonly directJumpCount: number;
   /** Marks set (MARK/CONNMARK --set-xmark) by rules outside our chain, any table. */
   readonly foreignMarks: Set<number>;
   /** The rules foreignMarks came from, for messages. */
@@ -42,6 +47,7 @@ export function parseMangle(saveOutput: string): MangleState {
   let mangleTableSeen = false;
   let chainExists = false;
   let jumpCount = 0;
+  let directJumpCount = 0;
   const chainRules: string[] = [];
   const foreignMarks = new Set<number>();
   const foreignMarkRules: string[] = [];
@@ -71,6 +77,10 @@ export function parseMangle(saveOutput: string): MangleState {
       jumpCount++;
       continue;
     }
+    if (table === "mangle" && line === `-A PREROUTING_direct -j ${MARK_CHAIN}`) {
+      directJumpCount++;
+      continue;
+    }
     if (argv.includes(MARK_CHAIN)) strayReferences.push(`${table}: ${line}`);
     const target = argv[argv.indexOf("-j") + 1];
     if (argv.includes("-j") && (target === "MARK" || target === "CONNMARK")) {
@@ -86,6 +96,7 @@ export function parseMangle(saveOutput: string): MangleState {
     chainExists,
     chainRules,
     jumpCount,
+    directJumpCount,
     foreignMarks,
     foreignMarkRules,
     strayReferences,

@@ -80,7 +80,9 @@ export const discoverOperation: Operation<z.infer<typeof Args>> = {
     const picked = pickInterface(net, host.interface, dataPlaneTargets(inventory, host));
     if ("error" in picked) return { changes: [], error: picked.error };
     const { iface } = picked;
-    const address = iface.ipv4[0]?.split("/")[0];
+    // Several addresses on the interface: the inventory's data_address says which one real servers use.
+    const listed = iface.ipv4.map((cidr) => cidr.split("/")[0]!);
+    const address = host.dataAddress && listed.includes(host.dataAddress) ? host.dataAddress : listed[0];
     if (!address) return { changes: [], error: `interface ${iface.name} has no IPv4 address` };
     // Bonds, VLANs and macvlans forward with their own MAC, which is what peers see.
     const kindNote = ["bond", "vlan", "macvlan"].includes(iface.kind)

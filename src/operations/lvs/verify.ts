@@ -89,14 +89,16 @@ export const verifyOperation: Operation<Args> = {
     if (!marks)
       checks.push(fail("mark rules", "no desired rules (the marks stage did not run for this host)"));
     else {
-      const ok = mangle.jumpCount === 1 && mangle.chainRules.join("\n") === marks.rules.join("\n");
+      const fw = facts.get(factRequest(firewalldFact));
+      const backend = resolveBackend(lvs, facts.get(factRequest(osFact)), fw);
+      // firewalld's iptables backend jumps from PREROUTING_direct instead of PREROUTING.
+      const jumps = mangle.jumpCount + (backend === "firewalld" ? mangle.directJumpCount : 0);
+      const ok = jumps === 1 && mangle.chainRules.join("\n") === marks.rules.join("\n");
       checks.push(
         ok
           ? pass("mark rules", `${marks.rules.length} rule(s) excluding the current peer MACs`)
-          : fail("mark rules", `live chain differs from desired (jumps: ${mangle.jumpCount})`),
+          : fail("mark rules", `live chain differs from desired (jumps: ${jumps})`),
       );
-      const fw = facts.get(factRequest(firewalldFact));
-      const backend = resolveBackend(lvs, facts.get(factRequest(osFact)), fw);
       if (backend === "firewalld") {
         const ours = (lines: readonly string[]) =>
           parseFirewalldDirectList(lines.join("\n"))

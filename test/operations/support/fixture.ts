@@ -38,6 +38,8 @@ export const expectedPlan = z.strictObject({
   skipped: z.string().optional(),
   publish: z.record(z.string(), z.unknown()).optional(),
   checks: z.array(z.strictObject({ name: z.string(), status: z.string(), detail: z.string() })).optional(),
+  /** plan() threw this message (the engine fails the task with it). */
+  thrown: z.string().optional(),
 });
 export type ExpectedPlan = z.infer<typeof expectedPlan>;
 
@@ -55,11 +57,19 @@ const fixtureSchema = z
     /** Values published by earlier stages: host → register name → value. */
     published: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     facts: z.array(factEntry).default([]),
+    /**
+     * A known operation bug this fixture demonstrates: its `expected` is the correct
+     * behaviour, written by hand, so the case fails until the bug is fixed.
+     * UPDATE_FIXTURES never rewrites such a fixture.
+     */
+    bug: z.string().optional(),
     /** Hand-written properties of the result; UPDATE_FIXTURES never touches them. */
     assert: z
       .strictObject({
         afterContains: z.array(z.string()).optional(),
         afterNotContains: z.array(z.string()).optional(),
+        /** Some file change's new content starts with this fixture file, byte for byte. */
+        afterStartsWithFile: z.string().optional(),
       })
       .optional(),
     expected: expectedPlan.optional(),

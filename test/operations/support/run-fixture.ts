@@ -74,7 +74,9 @@ class FixtureFacts implements FactReader {
 export interface FixtureRun {
   readonly inventory: Inventory;
   readonly requests: readonly FactRequest[];
-  readonly plan: Plan;
+  /** The plan, unless plan() threw. */
+  readonly plan?: Plan;
+  readonly thrown?: string;
 }
 
 export function loadFixtureInventory(f: LoadedFixture): Inventory {
@@ -109,8 +111,12 @@ export function runFixture(f: LoadedFixture): FixtureRun {
   if (unused.length > 0)
     throw new Error(`${id}: fixture provides facts ${fixture.op} did not request: ${unused.join(", ")}`);
   const values = new Map([...provided].map(([k, e]) => [k, factValue(id, e)]));
-  const plan = op.plan({ ...base, facts: new FixtureFacts(values, requested) });
-  return { inventory, requests, plan };
+  try {
+    return { inventory, requests, plan: op.plan({ ...base, facts: new FixtureFacts(values, requested) }) };
+  } catch (error) {
+    // The engine fails the task with this message (e.g. a fact that could not be parsed).
+    return { inventory, requests, thrown: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 function changeView(c: Change): Record<string, unknown> {
@@ -138,7 +144,9 @@ function changeView(c: Change): Record<string, unknown> {
 }
 
 /** The plan as fixtures spell it (JSON-clean: no undefined, no class instances). */
-export function planView(plan: Plan): ExpectedPlan {
+export function planView(run: Pick<FixtureRun, "plan" | "thrown">): ExpectedPlan {
+  const { plan } = run;
+  if (!plan) return { changes: [], thrown: run.thrown ?? "" };
   const view: ExpectedPlan = { changes: plan.changes.map(changeView) };
   if (plan.notes && plan.notes.length > 0) view.notes = [...plan.notes];
   if (plan.error !== undefined) view.error = plan.error;
