@@ -2,13 +2,18 @@
 
 /** Levenshtein distance (small inputs only: names and keys). */
 export const editDistance = (a: string, b: string): number => {
+  let beforePrevious: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+      // Damerau: a swap of two neighbours ("prot" → "port") is one edit.
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        current[j] = Math.min(current[j] ?? 0, (beforePrevious[j - 2] ?? 0) + 1);
     }
+    beforePrevious = previous;
     previous = current;
   }
   return previous[b.length] ?? 0;

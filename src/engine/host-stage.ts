@@ -21,6 +21,8 @@ export interface HostStageInput {
   readonly check: boolean;
   readonly published: Record<string, Record<string, unknown>>;
   readonly events: EventBus;
+  /** Changes this host already has pending from earlier stages (check mode). */
+  readonly pendingChanges?: number;
 }
 
 export interface HostStageOutcome {
@@ -85,6 +87,7 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
   const results: TaskResult[] = [];
   const notified = new Set<string>();
   let failed = false;
+  let pending = input.pendingChanges ?? 0;
 
   const runSteps = async (steps: readonly Step[]): Promise<string | undefined> => {
     const prepared = steps.map((s) => prepare(s, input));
@@ -103,12 +106,21 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
       try {
         plan = "op" in p ? p.op.plan({ ...planContext(p, input), facts }) : { changes: [], error: p.error };
         status = statusOf(plan);
+        // Check mode: read-only checks see the state BEFORE this host's pending
+        // changes; failing them would turn drift (exit 2) into a failure (exit 3).
+        if (status === "failed" && input.check && pending > 0 && !plan.error && plan.changes.length === 0) {
+          const why = `not verified: ${pending} change(s) pending on this host`;
+          plan = { ...plan, notes: [...(plan.notes ?? []), why], skipped: why };
+          status = "skipped";
+        }
         error =
-          plan.error ??
-          plan.checks
-            ?.filter((c) => c.status === "fail")
-            .map((c) => `${c.name}: ${c.detail}`)
-            .join("; ");
+          status === "skipped"
+            ? undefined
+            : (plan.error ??
+              plan.checks
+                ?.filter((c) => c.status === "fail")
+                .map((c) => `${c.name}: ${c.detail}`)
+                .join("; "));
         if (status === "changed" && !input.check) {
           for (const change of plan.changes) await applyChange(input.transport, change);
         }
@@ -124,7 +136,10 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
           [p.step.register ?? p.step.op]: plan.publish,
         };
       }
-      if (status === "changed") for (const h of p.step.notify) notified.add(h);
+      if (status === "changed") {
+        pending++;
+        for (const h of p.step.notify) notified.add(h);
+      }
       const result: TaskResult = {
         host: input.host.name,
         stage: input.stage.name,

@@ -104,6 +104,7 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
         check: options.check,
         published,
         events,
+        pendingChanges: recap[host.name]!.changed,
       });
       for (const r of outcome.results) {
         results.push(r);

@@ -90,8 +90,11 @@ describe("keepalived.conf rendering (properties)", () => {
     }
   });
 
-  it("has no virtual_server in vrrpOnly mode, and one per service otherwise", () => {
-    expect(render(inventory({ lvs: { vrrpOnly: true } }), "ds1")).not.toMatch(/^virtual_server/m);
+  it("renders one virtual_server per service, also in vrrpOnly mode (then marked as the lab concession)", () => {
+    const vrrpOnly = render(inventory({ lvs: { vrrpOnly: true } }), "ds1");
+    expect(vrrpOnly.match(/^virtual_server fwmark \d+ \{$/gm)).toEqual(["virtual_server fwmark 1 {"]);
+    expect(vrrpOnly).toMatch(/^# VRRP ONLY \(lab concession.*runs with -P/m);
+    expect(render(inventory(), "ds1")).not.toMatch(/VRRP ONLY/);
     expect(render(threeDirectors(), "ds3").match(/^virtual_server fwmark \d+ \{$/gm)).toEqual([
       "virtual_server fwmark 3 {",
       "virtual_server fwmark 6 {",

@@ -41,7 +41,7 @@ export interface KeepalivedConfig {
   readonly routerId: string;
   readonly vrrpOnly: boolean;
   readonly vrrp: VrrpInstanceConfig;
-  /** Empty when vrrpOnly. */
+  /** Also rendered when vrrpOnly (keepalived then runs with -P and ignores them). */
   readonly virtualServers: readonly VirtualServerConfig[];
 }
 
@@ -91,27 +91,27 @@ export function buildKeepalivedConfig(
     }),
   };
 
-  const virtualServers: VirtualServerConfig[] = lvs.vrrpOnly
-    ? []
-    : lvs.services.map((svc) => {
-        const fwmark = marks[svc.name];
-        if (fwmark === undefined) throw new Error(`no fwmark for service ${svc.name} on ${director}`);
-        return {
-          service: svc.name,
-          summary: `${svc.vip} ${svc.protocol}/${svc.ports.join(",")}`,
-          fwmark,
-          delayLoopSec: svc.healthCheck.delayLoopSec,
-          scheduler: svc.scheduler,
-          ...(svc.persistenceTimeoutSec ? { persistenceTimeoutSec: svc.persistenceTimeoutSec } : {}),
-          realServers: realServers.map((rs) => ({
-            name: rs.name,
-            address: rs.address,
-            weight: svc.weights[rs.name] ?? 1,
-            check: svc.healthCheck,
-            checkPort: svc.checkPort,
-          })),
-        };
-      });
+  // Rendered in vrrpOnly mode too: keepalived then runs with -P (VRRP only), but the
+  // file stays the one production would get.
+  const virtualServers: VirtualServerConfig[] = lvs.services.map((svc) => {
+    const fwmark = marks[svc.name];
+    if (fwmark === undefined) throw new Error(`no fwmark for service ${svc.name} on ${director}`);
+    return {
+      service: svc.name,
+      summary: `${svc.vip} ${svc.protocol}/${svc.ports.join(",")}`,
+      fwmark,
+      delayLoopSec: svc.healthCheck.delayLoopSec,
+      scheduler: svc.scheduler,
+      ...(svc.persistenceTimeoutSec ? { persistenceTimeoutSec: svc.persistenceTimeoutSec } : {}),
+      realServers: realServers.map((rs) => ({
+        name: rs.name,
+        address: rs.address,
+        weight: svc.weights[rs.name] ?? 1,
+        check: svc.healthCheck,
+        checkPort: svc.checkPort,
+      })),
+    };
+  });
 
   return { routerId: director, vrrpOnly: lvs.vrrpOnly, vrrp: vrrpInstance, virtualServers };
 }

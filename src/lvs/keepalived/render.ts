@@ -18,15 +18,15 @@ export function renderHeader(cfg: KeepalivedConfig): string[] {
     "# Managed by lvsplay: local changes are overwritten on the next apply.",
     `# Director ${cfg.routerId}.`,
   ];
+  lines.push(
+    "# Virtual servers use firewall marks (set by the LVSPLAY-MARK mangle chain, which",
+    "# skips packets forwarded by peer directors) so co-located directors cannot ping-pong.",
+  );
   if (cfg.vrrpOnly) {
     lines.push(
-      "# VRRP ONLY (lab concession for a kernel without IPVS): no virtual_server blocks,",
-      "# nothing is load-balanced. Never use this in production.",
-    );
-  } else {
-    lines.push(
-      "# Virtual servers use firewall marks (set by the LVSPLAY-MARK mangle chain, which",
-      "# skips packets forwarded by peer directors) so co-located directors cannot ping-pong.",
+      "# VRRP ONLY (lab concession for a kernel without IPVS): keepalived runs with -P, so",
+      "# the virtual_server blocks are not programmed and nothing is load-balanced.",
+      "# Never use this in production.",
     );
   }
   return lines;

@@ -4,6 +4,7 @@ import { discoverOperation } from "./discover.js";
 import { drSysctlOperation } from "./dr-sysctl.js";
 import { firewalldOpenOperation } from "./firewalld-open.js";
 import { keepalivedOperation } from "./keepalived.js";
+import { keepalivedModeOperation } from "./keepalived-mode.js";
 import { loVipOperation } from "./lo-vip.js";
 import { marksOperation } from "./marks.js";
 import { packagesOperation } from "./packages.js";
@@ -19,6 +20,7 @@ export const lvsOperations = [
   firewalldOpenOperation,
   drSysctlOperation,
   loVipOperation,
+  keepalivedModeOperation,
   keepalivedOperation,
   verifyOperation,
   verifyClusterOperation,

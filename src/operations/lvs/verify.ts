@@ -10,6 +10,7 @@ import { networkFact } from "../../facts/network.js";
 import { osFact } from "../../facts/os.js";
 import { serviceFact } from "../../facts/service.js";
 import { sysctlFact } from "../../facts/sysctl.js";
+import { vrrpSettleFact } from "../../facts/vrrp-settle.js";
 import {
   firewalldDirectRules,
   parseFirewalldDirectList,
@@ -38,7 +39,12 @@ const fail = (name: string, detail: string): CheckResult => ({ name, status: "fa
 const skip = (name: string, detail: string): CheckResult => ({ name, status: "skip", detail });
 export const IPVS_UNAVAILABLE = "IPVS not available on this kernel";
 
-const directorFacts = (args: Args) => [
+const directorFacts = (args: Args, inventory: Parameters<typeof lvsOf>[0], iface: string) => [
+  // First in the batch (facts run in order): the network fact below is then read
+  // once VRRP had time to elect a master (keepalived may have just been started).
+  ...[...new Set(lvsOf(inventory).services.map((s) => s.vip))].map((vip) =>
+    factRequest(vrrpSettleFact, vip, String(3 * lvsOf(inventory).vrrp.advertIntSec + 2), iface),
+  ),
   factRequest(iptablesFact),
   factRequest(osFact),
   factRequest(firewalldFact),
@@ -54,8 +60,15 @@ export const verifyOperation: Operation<Args> = {
   name: "lvs.verify",
   description: "read-only checks: mark rules, persistence, keepalived, IPVS, DR sysctls, VIP on lo",
   parseArgs: (raw) => Args.parse(raw ?? {}),
-  facts: ({ host, args }) => [
-    ...(isDirector(host) ? directorFacts(args) : []),
+  facts: ({ host, args, inventory, published }) => [
+    ...(isDirector(host)
+      ? directorFacts(
+          args,
+          inventory,
+          discoveredDirectors(inventory, published).directors.find((d) => d.name === host.name)?.interface ??
+            "",
+        )
+      : []),
     ...(isDirector(host) || isRealServer(host) ? realServerFacts : []),
   ],
   plan: ({ host, inventory, args, facts, published }): Plan => {

@@ -3,41 +3,14 @@
 // that serves the facts the operation declared, parsed by the real parsers.
 import type { Change, Fact, FactReader, FactRequest, Plan, PlanContext } from "../../../src/engine/types.js";
 import { factKey } from "../../../src/engine/types.js";
-import { commandStatusFact } from "../../../src/facts/command-status.js";
-import { fileFact } from "../../../src/facts/file.js";
-import { firewalldFact, firewalldStateFact } from "../../../src/facts/firewalld.js";
-import { httpProbeFact } from "../../../src/facts/http-probe.js";
-import { iptablesFact } from "../../../src/facts/iptables.js";
-import { ipvsFact } from "../../../src/facts/ipvs.js";
-import { kernelFact } from "../../../src/facts/kernel.js";
-import { networkFact } from "../../../src/facts/network.js";
-import { osFact } from "../../../src/facts/os.js";
-import { packagesFact } from "../../../src/facts/packages.js";
-import { serviceFact } from "../../../src/facts/service.js";
-import { sysctlFact } from "../../../src/facts/sysctl.js";
+import { ALL_FACTS } from "../../../src/facts/index.js";
 import { parseInventory } from "../../../src/inventory/load.js";
 import type { Inventory } from "../../../src/inventory/model.js";
 import { defaultRegistry } from "../../../src/operations/all.js";
 import type { ExpectedPlan, FactEntry, LoadedFixture } from "./fixture.js";
 import { readFixtureFile } from "./fixture.js";
 
-const FACTS: ReadonlyMap<string, Fact<unknown>> = new Map(
-  [
-    commandStatusFact,
-    fileFact,
-    firewalldFact,
-    firewalldStateFact,
-    httpProbeFact,
-    iptablesFact,
-    ipvsFact,
-    kernelFact,
-    networkFact,
-    osFact,
-    packagesFact,
-    serviceFact,
-    sysctlFact,
-  ].map((f) => [f.name, f as Fact<unknown>]),
-);
+const FACTS = ALL_FACTS;
 
 const registry = defaultRegistry();
 

@@ -1,0 +1,34 @@
+// Every fact lvsplay knows, by name (fixture tests and tooling look facts up here).
+import type { Fact } from "../engine/types.js";
+import { commandStatusFact } from "./command-status.js";
+import { fileFact } from "./file.js";
+import { firewalldFact, firewalldStateFact } from "./firewalld.js";
+import { httpProbeFact } from "./http-probe.js";
+import { iptablesFact } from "./iptables.js";
+import { ipvsFact } from "./ipvs.js";
+import { kernelFact } from "./kernel.js";
+import { networkFact } from "./network.js";
+import { osFact } from "./os.js";
+import { packagesFact } from "./packages.js";
+import { serviceFact } from "./service.js";
+import { sysctlFact } from "./sysctl.js";
+import { vrrpSettleFact } from "./vrrp-settle.js";
+
+export const ALL_FACTS: ReadonlyMap<string, Fact<unknown>> = new Map(
+  [
+    commandStatusFact,
+    fileFact,
+    firewalldFact,
+    firewalldStateFact,
+    httpProbeFact,
+    iptablesFact,
+    ipvsFact,
+    kernelFact,
+    networkFact,
+    osFact,
+    packagesFact,
+    serviceFact,
+    sysctlFact,
+    vrrpSettleFact,
+  ].map((f) => [f.name, f as Fact<unknown>]),
+);

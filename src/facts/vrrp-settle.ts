@@ -1,0 +1,21 @@
+// Waits (read-only) until VRRP had time to settle on this director: returns as
+// soon as the host holds the VIP, or once keepalived has run for SECONDS (the
+// master-down interval: 3 × advert_int + skew), so a just-started keepalived is
+// not judged before its first election.
+import type { Fact } from "../engine/types.js";
+
+const SCRIPT = `pid=$(pgrep -o -x keepalived); n=0
+while ! ip -4 -o addr show dev "$3" to "$1/32" | grep -q .; do
+  up=$(ps -o etimes= -p "$pid" 2>/dev/null | tr -d ' ')
+  [ -n "$pid" ] && [ -n "$up" ] && [ "$up" -lt "$2" ] || break
+  sleep 0.2; n=$((n+1))
+done
+echo "$n"`;
+
+export const vrrpSettleFact: Fact<number> = {
+  name: "vrrp.settle",
+  command: ([vip = "", seconds = "5", iface = ""]) => ({
+    argv: ["sh", "-c", SCRIPT, "sh", vip, seconds, iface],
+  }),
+  parse: (r) => Number(r.stdout.trim() || "0") * 0.2,
+};

@@ -1,0 +1,74 @@
+// Runs lvsplay itself, on the machine, against the guest's forwarded hosts —
+// exactly as a user would: `node bin/lvsplay.js apply INVENTORY --json`.
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const CLI = fileURLToPath(new URL("../../../bin/lvsplay.js", import.meta.url));
+
+export interface HostRecap {
+  readonly ok: number;
+  readonly changed: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly unreachable: number;
+}
+
+export interface TaskResult {
+  readonly host: string;
+  readonly stage: string;
+  readonly task: string;
+  readonly op: string;
+  readonly status: string;
+  readonly checks: readonly { name: string; status: string; detail?: string }[];
+}
+
+export interface ApplyRun {
+  readonly code: number;
+  readonly ms: number;
+  readonly recap: Readonly<Record<string, HostRecap>>;
+  readonly results: readonly TaskResult[];
+  readonly stderr: string;
+}
+
+export function runApply(inventory: string, extra: readonly string[] = []): Promise<ApplyRun> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [CLI, "apply", inventory, "--json", ...extra],
+      { encoding: "utf8", timeout: 600_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+        let doc: { recap: Record<string, HostRecap>; results: TaskResult[] };
+        try {
+          doc = JSON.parse(stdout);
+        } catch {
+          reject(
+            new Error(`lvsplay apply (exit ${code}) printed no JSON:\n${stdout}\n${stderr.slice(-4000)}`),
+          );
+          return;
+        }
+        resolve({ code, ms: Date.now() - started, recap: doc.recap, results: doc.results, stderr });
+      },
+    );
+  });
+}
+
+export const totalOf = (run: ApplyRun, key: keyof HostRecap): number =>
+  Object.values(run.recap).reduce((sum, h) => sum + h[key], 0);
+
+/** Every check of the verify stages, flattened: "host: check name → status (detail)". */
+export function verifyChecks(run: ApplyRun): { line: string; status: string }[] {
+  return run.results
+    .filter((r) => r.op === "lvs.verify" || r.op === "lvs.verify_cluster")
+    .flatMap((r) =>
+      r.checks.map((c) => ({
+        status: c.status,
+        line: `${r.host}: ${c.name} → ${c.status} (${c.detail ?? ""})`,
+      })),
+    );
+}
+
+/** Changed tasks with their host, for a readable failure message on a non-idempotent run. */
+export const changedTasks = (run: ApplyRun): string[] =>
+  run.results.filter((r) => r.status === "changed").map((r) => `${r.host}: ${r.stage} / ${r.task}`);
