@@ -48,7 +48,7 @@ export type EngineEvent =
       readonly status: "ok" | "changed" | "failed" | "unreachable" | "skipped";
     }
   | { readonly type: "host-unreachable"; readonly host: string; readonly error: string }
-  | { readonly type: "stage-end"; readonly stage: string }
+  | { readonly type: "stage-end"; readonly stage: string; readonly durationMs: number }
   | { readonly type: "warning"; readonly host?: string; readonly message: string }
   | {
       readonly type: "run-end";

@@ -92,7 +92,13 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
   const runSteps = async (steps: readonly Step[]): Promise<string | undefined> => {
     const prepared = steps.map((s) => prepare(s, input));
     let facts = await gatherFor(prepared, input);
-    for (const [index, p] of prepared.entries()) {
+    let stale = false;
+    for (const p of prepared) {
+      if (stale) {
+        // Re-read only what this task needs: after a change, each later task costs one round trip.
+        facts = await gatherFor([p], input);
+        stale = false;
+      }
       const started = Date.now();
       await input.events.emit({
         type: "task-start",
@@ -160,9 +166,7 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
         return undefined;
       }
       // Later tasks in this stage must plan against the state this change produced.
-      if (status === "changed" && !input.check && index < prepared.length - 1) {
-        facts = await gatherFor(prepared.slice(index + 1), input);
-      }
+      if (status === "changed" && !input.check) stale = true;
     }
     return undefined;
   };

@@ -146,9 +146,10 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
       const targets = selectHosts(inventory, stage.hosts).filter(
         (h) => inRunNames.has(h.name) && !down.has(h.name),
       );
+      const stageStarted = Date.now();
       await events.emit({ type: "stage-start", stage: stage.name, hosts: targets.map((h) => h.name) });
       await mapBounded(targets, options.forks, (host) => runOnHost(stage, tasks, host));
-      await events.emit({ type: "stage-end", stage: stage.name });
+      await events.emit({ type: "stage-end", stage: stage.name, durationMs: Date.now() - stageStarted });
       const failedPct = (down.size / Math.max(1, inRun.length)) * 100;
       if (down.size > 0 && failedPct > options.maxFailPercent) {
         aborted = `${down.size} of ${inRun.length} hosts failed or unreachable (more than ${options.maxFailPercent}%): remaining stages not run`;

@@ -31,6 +31,9 @@ export function plainRenderer(opts: PlainOptions): EventListener {
           for (const c of r.changes) for (const l of describeChange(c)) opts.write(`    ${colourDiff(l)}`);
         break;
       }
+      case "stage-end":
+        opts.write(pc.dim(`  (${event.stage}: ${(event.durationMs / 1000).toFixed(2)} s)`));
+        break;
       case "host-unreachable":
         opts.write(`${pc.red("unreachable:")} [${event.host}] ${event.error}`);
         break;
