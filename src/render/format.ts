@@ -34,7 +34,8 @@ export function resultDetail(r: TaskResult): string[] {
 }
 
 function recapCell(name: keyof HostRecap, value: number): string {
-  const text = `${name}=${value}`;
+  // Pad before colouring: escape codes must not count towards the column width.
+  const text = `${name}=${value}`.padEnd(14);
   if (value === 0) return text;
   return name === "ok"
     ? pc.green(text)
@@ -52,7 +53,7 @@ export function recapLines(recap: Recap): string[] {
   for (const name of names) {
     const h = recap[name]!;
     const cells = (["ok", "changed", "unreachable", "failed", "skipped"] as const).map((k) =>
-      recapCell(k, h[k]).padEnd(14),
+      recapCell(k, h[k]),
     );
     lines.push(`${name.padEnd(width)} : ${cells.join(" ")}`.trimEnd());
   }

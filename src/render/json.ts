@@ -7,11 +7,13 @@ export function jsonRenderer(
 ): EventListener {
   let check = false;
   let playbook = "";
+  const unreachable: Record<string, string> = {};
   return (event: EngineEvent) => {
     if (event.type === "run-start") {
       check = event.check;
       playbook = event.playbook;
     }
+    if (event.type === "host-unreachable") unreachable[event.host] = event.error;
     if (event.type !== "run-end") return;
     write(
       JSON.stringify(
@@ -20,6 +22,8 @@ export function jsonRenderer(
           check,
           recap: event.recap,
           results: event.results,
+          /** Why each unreachable host could not be reached. */
+          unreachable,
           ...(event.aborted ? { aborted: event.aborted } : {}),
           durationMs: event.durationMs,
           ...extra(),

@@ -95,7 +95,7 @@ export function listrRenderer(opts: { diff: boolean; write: (line: string) => vo
         await running;
         for (const r of rows.values())
           for (const res of r.results) {
-            if (res.status === "ok" && res.changes.length === 0) continue;
+            if (res.status === "ok" && res.changes.length === 0 && res.checks.length === 0) continue;
             opts.write(`  ${resultLine(res, check)}`);
             for (const l of resultDetail(res)) opts.write(`  ${l}`);
             if (opts.diff)
