@@ -11,7 +11,7 @@ PACKAGES=(
   iptables-persistent netfilter-persistent  # rules.v4 persistence back-end
   firewalld dbus                  # firewalld persistence back-end (one lab host)
   busybox-static                  # the lab hosts' tiny HTTP servers; the VM initramfs
-  curl procps psmisc kmod util-linux
+  curl procps psmisc kmod util-linux sudo
   qemu-system-x86 cpio            # the real-IPVS tier (Debian's kernel under QEMU)
   tcpdump                         # data-plane captures
 )

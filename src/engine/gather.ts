@@ -67,6 +67,11 @@ export async function gatherFacts(
       timeoutSec,
     });
     roundTrips = 1;
+    // The batch never started (sudo refused, no shell, killed): say what the host said.
+    if (!result.stdout.includes(`${boundary}:0:out\n`)) {
+      const said = result.stderr.trim() || result.stdout.trim() || "no output";
+      throw new FactError(`cannot read facts (exit ${result.code ?? "killed"}): ${said.slice(0, 500)}`);
+    }
     const parts = splitBatchOutput(result.stdout, ordered.length, boundary);
     ordered.forEach((req, i) => {
       const part = parts[i]!;

@@ -45,12 +45,16 @@ function warnIfDistIsStale(): void {
 }
 warnIfDistIsStale();
 
-export function runLvsplay(args: readonly string[], timeoutMs = 120_000): Promise<CliRun> {
+export function runLvsplay(
+  args: readonly string[],
+  timeoutMs = 120_000,
+  env: Readonly<Record<string, string>> = {},
+): Promise<CliRun> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
       stdio: ["ignore", "pipe", "pipe"],
       timeout: timeoutMs,
       killSignal: "SIGKILL",
