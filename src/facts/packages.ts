@@ -3,8 +3,8 @@
 import type { Fact } from "../engine/types.js";
 
 // dpkg-query's own ${field} syntax, not a JS template.
-// biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query format string
 const PROBE =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query format string
   "if command -v dpkg-query >/dev/null 2>&1; then dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\n' \"$@\" 2>/dev/null; " +
   'elif command -v rpm >/dev/null 2>&1; then for p in "$@"; do if rpm -q --whatprovides "$p" >/dev/null 2>&1; then printf "%s\\tii \\n" "$p"; fi; done; fi; true';
 

@@ -1,7 +1,7 @@
 // Runs one fixture: inventory + published values + fact outputs → op.facts() →
 // op.plan(). There is no transport anywhere: the plan sees only a FactReader
 // that serves the facts the operation declared, parsed by the real parsers.
-import type { Change, Fact, FactReader, FactRequest, Plan, PlanContext } from "../../../src/engine/types.js";
+import type { Change, FactReader, FactRequest, Plan, PlanContext } from "../../../src/engine/types.js";
 import { factKey } from "../../../src/engine/types.js";
 import { ALL_FACTS } from "../../../src/facts/index.js";
 import { parseInventory } from "../../../src/inventory/load.js";
