@@ -153,7 +153,12 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
         op: p.step.op,
         status,
         changes: plan.changes,
-        notes: plan.notes ?? (plan.skipped ? [plan.skipped] : []),
+        notes: [
+          ...(plan.notes ?? (plan.skipped ? [plan.skipped] : [])),
+          ...(p.step.handler && failed
+            ? ["notified before a task failed: run anyway, so a change is not left un-applied"]
+            : []),
+        ],
         checks: plan.checks ?? [],
         ...(error ? { error } : {}),
         handler: p.step.handler,

@@ -195,6 +195,8 @@ describe("runPlaybook", () => {
     ]);
     expect(readFileSync(join(dir.h1!, "handler.log"), "utf8")).toBe("x\n");
     expect(outcome.recap.h1!.failed).toBe(1);
+    const handler = outcome.results.find((r) => r.handler)!;
+    expect(handler.notes.join(" ")).toMatch(/notified before a task failed/);
   });
 
   it("a failed host stops only itself; an unreachable host is distinct", async () => {
