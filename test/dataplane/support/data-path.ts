@@ -28,11 +28,22 @@ export async function dataPlaneMac(lab: GuestLab, host: string, iface = "eth1"):
 
 export async function measureDataPath(
   lab: GuestLab,
-  opts: { vip: string; captureOn: readonly string[]; directorMacs: readonly string[]; count?: number },
+  opts: {
+    vip: string;
+    captureOn: readonly string[];
+    directorMacs: readonly string[];
+    count?: number;
+    /** curl -m per request. */
+    timeoutSec?: number;
+  },
 ): Promise<DataPathRun> {
   const running = await Promise.all(opts.captureOn.map((h) => startSynCapture(lab, h, opts.vip, 80)));
   // The captures are processes we started: stop them even when the requests failed.
-  const outcome = await clientRequests(lab, { vip: opts.vip, count: opts.count ?? 30 }).then(
+  const outcome = await clientRequests(lab, {
+    vip: opts.vip,
+    count: opts.count ?? 30,
+    ...(opts.timeoutSec !== undefined ? { timeoutSec: opts.timeoutSec } : {}),
+  }).then(
     (tally) => ({ tally }),
     (error: unknown) => ({ error }),
   );

@@ -16,9 +16,9 @@ function drSysctlArgv(on: boolean): string[] {
 
 export function naiveKeepalivedConf(routerId: string, master: boolean): string {
   return readFileSync(TEMPLATE, "utf8")
-    .replace("@ROUTER_ID@", routerId)
-    .replace("@STATE@", master ? "MASTER" : "BACKUP")
-    .replace("@PRIORITY@", master ? "150" : "100");
+    .replaceAll("@ROUTER_ID@", routerId)
+    .replaceAll("@STATE@", master ? "MASTER" : "BACKUP")
+    .replaceAll("@PRIORITY@", master ? "150" : "100");
 }
 
 export async function applyNaiveLayout(

@@ -1,0 +1,90 @@
+// Issue 5, three co-located directors on a real IPVS kernel: every director's
+// mark rule must exclude BOTH peers' MACs, and the data path must stay loop-free
+// with answers from all four real servers. Own guest (fresh lab, fresh hosts).
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dataPlaneMac, describeDataPath, measureDataPath } from "./support/data-path.js";
+import { type GuestLab, inHostOk, newStateDir, startGuestLab, stopGuestLab } from "./support/guest-lab.js";
+import { ipvsStats, STATS_SETTLE_MS } from "./support/ipvs-stats.js";
+import { runApply, totalOf, verifyChecks } from "./support/lvsplay-apply.js";
+
+const TOPOLOGY = fileURLToPath(new URL("./fixtures/lvs3.clab.yml", import.meta.url));
+const VIP = "7.7.7.100";
+const DIRECTORS = ["ds1", "ds2", "ds3"] as const;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** The `-m mac ! --mac-source` MACs of each lvsplay mark rule for the VIP in `iptables-save` output. */
+function excludedMacsOfMarkRules(iptablesSave: string, vip: string): string[][] {
+  return iptablesSave
+    .split("\n")
+    .filter((l) => l.startsWith("-A ") && l.includes(`-d ${vip}/32`) && l.includes("MARK"))
+    .map((l) => [...l.matchAll(/! --mac-source ([0-9A-Fa-f:]{17})/g)].map((m) => m[1]!.toLowerCase()).sort());
+}
+
+describe("three co-located directors on a real IPVS kernel", () => {
+  const dirs = newStateDir("lvsplay-dp3-");
+  const fileStarted = Date.now();
+  let lab: GuestLab;
+  let macs: Map<string, string>;
+
+  beforeAll(async () => {
+    lab = await startGuestLab(TOPOLOGY, dirs);
+    macs = new Map(await Promise.all(DIRECTORS.map(async (d) => [d, await dataPlaneMac(lab, d)] as const)));
+  }, 900_000);
+
+  afterAll(async () => {
+    await stopGuestLab(dirs);
+    console.log(`data-plane file (3 directors): wall time ${secs(Date.now() - fileStarted)}`);
+  }, 180_000);
+
+  it("lvsplay apply succeeds and its own verify stage passes", async () => {
+    const apply = await runApply(lab.up.inventoryFile);
+    console.log(`lvsplay apply (3 directors): ${secs(apply.ms)}, exit ${apply.code}`);
+    const checks = verifyChecks(apply);
+    console.log(checks.map((c) => `  ${c.line}`).join("\n"));
+    expect(apply.code, apply.stderr.slice(-3000)).toBe(0);
+    expect(totalOf(apply, "failed")).toBe(0);
+    expect(totalOf(apply, "unreachable")).toBe(0);
+    expect(checks.filter((c) => c.status !== "pass").map((c) => c.line)).toEqual([]);
+    expect(checks.some((c) => c.line.startsWith("client: requests to web → pass"))).toBe(true);
+  }, 900_000);
+
+  it("every director's mark rule excludes both peers' MACs", async () => {
+    for (const d of DIRECTORS) {
+      const save = await inHostOk(lab, d, ["iptables-save", "-t", "mangle"]);
+      const rules = excludedMacsOfMarkRules(save, VIP);
+      const peers = DIRECTORS.filter((p) => p !== d)
+        .map((p) => macs.get(p)!)
+        .sort();
+      console.log(`${d}: mark rule(s) exclude ${rules.map((r) => r.join(", ")).join(" | ")}`);
+      expect(rules.length, save).toBeGreaterThan(0);
+      for (const excluded of rules) expect(excluded, save).toEqual(peers);
+    }
+  });
+
+  it("every request answered by all four real servers, no SYN crosses twice", async () => {
+    const run = await measureDataPath(lab, {
+      vip: VIP,
+      captureOn: [...DIRECTORS],
+      directorMacs: [...macs.values()],
+      // 4 real servers under rr: 40 requests give every server 10.
+      count: 40,
+    });
+    await sleep(STATS_SETTLE_MS);
+    const backups = await Promise.all(["ds2", "ds3"].map((d) => ipvsStats(lab, d)));
+    console.log(describeDataPath("3 directors, lvsplay layout", run));
+    expect(run.tally.answered).toBe(run.tally.sent);
+    expect([...run.tally.byServer.keys()].sort()).toEqual(["ds1", "ds2", "ds3", "rs3"]);
+    // The MASTER (ds1) forwarded SYNs to both other directors, each once.
+    expect(run.captures.get("ds2")!.crossings.betweenDirectors).toBeGreaterThan(0);
+    expect(run.captures.get("ds3")!.crossings.betweenDirectors).toBeGreaterThan(0);
+    for (const [host, c] of run.captures)
+      expect(c.crossings.max, `${host}: ${c.crossings.maxKey}`).toBeLessThanOrEqual(1);
+    for (const stats of backups) {
+      const fwm = stats.services.find((s) => s.id.startsWith("FWM"));
+      expect(fwm, stats.text).toBeDefined();
+      expect(fwm?.inPkts, stats.text).toBe(0);
+    }
+  }, 300_000);
+});
