@@ -81,8 +81,10 @@ export const serviceOperation: Operation<ServiceArgs> = {
         kind: "command",
         summary: `${verb} ${args.name} (${fact.manager})`,
         command: { argv: serviceArgv(fact, args.name, verb), become: true, timeoutSec: 60 },
-        before: fact.running ? "running" : "stopped",
-        after: verb === "stop" ? "stopped" : "running",
+        // A reload/restart changes no state worth a before/after: --diff shows the command.
+        ...(verb === "start" || verb === "stop"
+          ? { before: fact.running ? "running" : "stopped", after: verb === "stop" ? "stopped" : "running" }
+          : {}),
       });
     } else notes.push(`${args.name} is ${fact.running ? "running" : "stopped"}`);
     return { changes, notes };
