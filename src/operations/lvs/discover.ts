@@ -6,21 +6,10 @@ import { factRequest, type Operation, type Plan } from "../../engine/types.js";
 import { iptablesFact } from "../../facts/iptables.js";
 import { type Interface, type NetworkFact, networkFact } from "../../facts/network.js";
 import type { Host, Inventory } from "../../inventory/model.js";
-import { parseMangle } from "../../lvs/index.js";
+import { inCidr, parseMangle } from "../../lvs/index.js";
 import { type DiscoveredDirector, isDirector, lvsOf } from "./shared.js";
 
 const Args = z.strictObject({});
-
-function ipToInt(ip: string): number {
-  return ip.split(".").reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0;
-}
-
-export function inSubnet(ip: string, cidr: string): boolean {
-  const [net = "", bits = "32"] = cidr.split("/");
-  const prefix = Number(bits);
-  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
-  return (ipToInt(ip) & mask) === (ipToInt(net) & mask);
-}
 
 /** Addresses the data plane must reach: VIPs and real servers' data addresses. */
 function dataPlaneTargets(inv: Inventory, self: Host): string[] {
@@ -51,10 +40,10 @@ export function pickInterface(
   }
   const candidates = new Set<string>();
   for (const target of targets) {
-    for (const i of usable) if (i.ipv4.some((cidr) => inSubnet(target, cidr))) candidates.add(i.name);
+    for (const i of usable) if (i.ipv4.some((cidr) => inCidr(target, cidr))) candidates.add(i.name);
     // Connected routes (no gateway) also say which interface faces a subnet.
     for (const r of net.routes)
-      if (!r.gateway && r.dst !== "default" && r.dst.includes("/") && inSubnet(target, r.dst))
+      if (!r.gateway && r.dst !== "default" && r.dst.includes("/") && inCidr(target, r.dst))
         candidates.add(r.dev);
   }
   const names = [...candidates].filter((n) => usable.some((i) => i.name === n));
