@@ -25,6 +25,20 @@ export interface WrappedCommand {
   readonly timeoutSec?: number;
 }
 
+/**
+ * Reads the password line, writes a private askpass helper that prints it
+ * from the environment (never from a file or argv), runs the command through
+ * `sudo -A`, and removes the helper. The rest of stdin reaches the command.
+ */
+export const SUDO_WITH_ASKPASS = [
+  "IFS= read -r LVSPLAY_SUDO_PW || exit 1",
+  "export LVSPLAY_SUDO_PW",
+  "askpass=$(mktemp) || exit 1",
+  "trap 'rm -f \"$askpass\"' EXIT",
+  'printf \'#!/bin/sh\\nprintf "%%s\\\\n" "$LVSPLAY_SUDO_PW"\\n\' > "$askpass" && chmod 700 "$askpass" || exit 1',
+  'SUDO_ASKPASS="$askpass" sudo -A -p "" -- "$@"',
+].join("\n");
+
 export function wrapCommand(command: Command, context: WrapContext): WrappedCommand {
   if (command.argv.length === 0) throw new Error("cannot run an empty command");
   const timeoutSec = command.timeoutSec ?? context.defaultTimeoutSec;
@@ -45,8 +59,11 @@ export function wrapCommand(command: Command, context: WrapContext): WrappedComm
       if (password === undefined) {
         throw new Error(`become password variable ${envName} is not set in the environment`);
       }
-      // -S reads the password from stdin, -p '' suppresses the prompt text on stderr.
-      argv = ["sudo", "-S", "-p", "", "--", ...argv];
+      // The password travels as the first stdin line, read by the remote shell
+      // itself and handed to sudo only if sudo asks (askpass). `sudo -S` would
+      // pass it on to the command whenever sudo does not need it (NOPASSWD,
+      // cached ticket) — into every file lvsplay installs.
+      argv = ["sh", "-c", SUDO_WITH_ASKPASS, "lvsplay-sudo", ...argv];
       stdin = `${password}\n${command.stdin ?? ""}`;
     }
   }

@@ -80,6 +80,19 @@ describe("become via sudo", () => {
     });
     expect(right.code, right.stderr).toBe(0);
     expect(await lab.read("ds1", ["stat", "-c", "%U %a", "/etc/lvsplay-become"])).toBe("root 600\n");
+    expect(await lab.read("ds1", ["cat", "/etc/lvsplay-become"])).toBe("root wrote this\n");
+  });
+
+  it("a password for a NOPASSWD user never leaks into what the command reads", async () => {
+    await lab.read("ds1", ["rm", "-f", "/etc/lvsplay-become"]);
+    await addUser("ops ALL=(ALL) NOPASSWD:ALL");
+    const inv = inventoryAs("inv-nopasswd-pw.yaml", { enabled: true, password_env: "LVSPLAY_TEST_SUDO" });
+    const run = await runLvsplay(["apply", inv, "--playbook", playbook(), "--json"], 60_000, {
+      LVSPLAY_TEST_SUDO: "must-not-leak",
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(await lab.read("ds1", ["cat", "/etc/lvsplay-become"])).toBe("root wrote this\n");
+    expect(run.stdout).not.toContain("must-not-leak");
   });
 
   it("without sudo rights the host fails with sudo's own message, never a prompt", async () => {

@@ -1,5 +1,11 @@
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { backstopSec, noteTimeout, wrapCommand } from "../../src/transport/wrap-command.js";
+import {
+  backstopSec,
+  noteTimeout,
+  SUDO_WITH_ASKPASS,
+  wrapCommand,
+} from "../../src/transport/wrap-command.js";
 
 const SUDO_N = { enabled: true } as const;
 const SUDO_PW = { enabled: true, passwordEnv: "LVSPLAY_TEST_SUDO_PW" } as const;
@@ -55,9 +61,19 @@ describe("wrapCommand", () => {
         env,
       },
     );
-    expect(wrapped.argv).toEqual(["sudo", "-S", "-p", "", "--", "tee", "/etc/x"]);
+    expect(wrapped.argv).toEqual(["sh", "-c", SUDO_WITH_ASKPASS, "lvsplay-sudo", "tee", "/etc/x"]);
     expect(wrapped.argv.join(" ")).not.toContain("s3cr3t");
     expect(wrapped.stdin).toBe("s3cr3t 'pw'\ndata\n");
+  });
+
+  it("the password line never reaches the command, also when sudo does not ask for it", () => {
+    // As root here sudo never asks: exactly the NOPASSWD case that leaked with `sudo -S`.
+    const r = spawnSync("sh", ["-c", SUDO_WITH_ASKPASS, "lvsplay-sudo", "cat"], {
+      input: "s3cr3t 'pw'\nfile content\n",
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("file content\n");
   });
 
   it("fails clearly when the password variable is not set", () => {
