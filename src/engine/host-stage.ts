@@ -21,7 +21,7 @@ export interface HostStageInput {
   readonly check: boolean;
   readonly published: Record<string, Record<string, unknown>>;
   readonly events: EventBus;
-  /** Changes this host already has pending from earlier stages (check mode). */
+  /** Changes already pending in this run, on any host (check mode: cluster checks depend on them). */
   readonly pendingChanges?: number;
 }
 
@@ -70,11 +70,19 @@ function planContext(p: { op: Operation<unknown>; args: unknown }, input: HostSt
   };
 }
 
-/** Facts for every runnable step, gathered in one batch. */
-async function gatherFor(prepared: readonly Prepared[], input: HostStageInput): Promise<FactReader> {
+/** Facts for every runnable step, gathered in one batch; a read failure is returned, not thrown. */
+async function gatherOrError(
+  prepared: readonly Prepared[],
+  input: HostStageInput,
+): Promise<FactReader | Error> {
   const requests: FactRequest[] = [];
-  for (const p of prepared) if ("op" in p) requests.push(...p.op.facts(planContext(p, input)));
-  return gatherFacts(input.transport, requests);
+  try {
+    for (const p of prepared) if ("op" in p) requests.push(...p.op.facts(planContext(p, input)));
+    return await gatherFacts(input.transport, requests);
+  } catch (error) {
+    if (error instanceof UnreachableError) throw error;
+    return error instanceof Error ? error : new Error(String(error));
+  }
 }
 
 function statusOf(plan: Plan): TaskStatus {
@@ -91,12 +99,12 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
 
   const runSteps = async (steps: readonly Step[]): Promise<string | undefined> => {
     const prepared = steps.map((s) => prepare(s, input));
-    let facts = await gatherFor(prepared, input);
+    let facts = await gatherOrError(prepared, input);
     let stale = false;
     for (const p of prepared) {
       if (stale) {
         // Re-read only what this task needs: after a change, each later task costs one round trip.
-        facts = await gatherFor([p], input);
+        facts = await gatherOrError([p], input);
         stale = false;
       }
       const started = Date.now();
@@ -109,13 +117,21 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
       let plan: Plan;
       let status: TaskStatus;
       let error: string | undefined;
+      let applied = 0;
       try {
-        plan = "op" in p ? p.op.plan({ ...planContext(p, input), facts }) : { changes: [], error: p.error };
+        // A failed fact read fails this task (not the whole stage): results and handlers survive.
+        if (facts instanceof Error) throw facts;
+        const reader = facts;
+        plan =
+          "op" in p
+            ? p.op.plan({ ...planContext(p, input), facts: reader })
+            : { changes: [], error: p.error };
         status = statusOf(plan);
-        // Check mode: read-only checks see the state BEFORE this host's pending
-        // changes; failing them would turn drift (exit 2) into a failure (exit 3).
+        // Check mode: read-only checks see the state BEFORE the pending changes
+        // (on this host or, for cluster checks, on others); failing them would
+        // turn drift (exit 2) into a failure (exit 3).
         if (status === "failed" && input.check && pending > 0 && !plan.error && plan.changes.length === 0) {
-          const why = `not verified: ${pending} change(s) pending on this host`;
+          const why = `not verified: ${pending} change(s) pending in this run`;
           plan = { ...plan, notes: [...(plan.notes ?? []), why], skipped: why };
           status = "skipped";
         }
@@ -128,13 +144,21 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
                 .map((c) => `${c.name}: ${c.detail}`)
                 .join("; "));
         if (status === "changed" && !input.check) {
-          for (const change of plan.changes) await applyChange(input.transport, change);
+          for (const change of plan.changes) {
+            await applyChange(input.transport, change);
+            applied++;
+          }
         }
       } catch (err) {
         if (err instanceof UnreachableError) return message(err);
         plan ??= { changes: [] };
         status = "failed";
         error = message(err);
+        // Part of the plan was applied: its handlers must still run.
+        if (applied > 0) {
+          for (const h of p.step.notify) notified.add(h);
+          error += ` (${applied} of ${plan.changes.length} change(s) were applied before the failure)`;
+        }
       }
       if (status !== "failed" && plan.publish && "op" in p) {
         input.published[input.host.name] = {

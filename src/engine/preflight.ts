@@ -40,7 +40,8 @@ export function preflight(
     }
   };
   const registered = new Set<string>();
-  for (const stage of playbook.stages) for (const t of stage.tasks) registered.add(t.register ?? t.op);
+  for (const stage of playbook.stages)
+    for (const t of stage.tasks) if (t.register) registered.add(t.register);
   for (const stage of playbook.stages) {
     let hosts: ReturnType<typeof selectHosts>;
     try {

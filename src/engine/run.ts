@@ -104,7 +104,7 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
         check: options.check,
         published,
         events,
-        pendingChanges: recap[host.name]!.changed,
+        pendingChanges: Object.values(recap).reduce((n, h) => n + h.changed, 0),
       });
       for (const r of outcome.results) {
         results.push(r);
@@ -122,8 +122,8 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
       const result: TaskResult = {
         host: host.name,
         stage: stage.name,
-        task: "gather facts",
-        op: "facts",
+        task: "internal error",
+        op: "engine",
         status: "failed",
         changes: [],
         notes: [],

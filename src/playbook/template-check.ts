@@ -26,7 +26,7 @@ export const templateVarsFor = (
   },
 });
 
-/** Problems for references that do not resolve (registers from earlier tasks count as known). */
+/** Problems for references that do not resolve (registers from earlier stages count as known). */
 export const findTemplateProblems = (playbook: Playbook, inventory: Inventory): Problem[] => {
   const problems: Problem[] = [];
   const registers = new Set<string>();
@@ -67,9 +67,11 @@ export const findTemplateProblems = (playbook: Playbook, inventory: Inventory): 
     }
     stage.tasks.forEach((task, t) => {
       checkOwner(task, hosts, `stages[${s}].tasks[${t}]`);
-      if (task.register) registers.add(task.register);
       for (const name of task.notify) handlerHosts.set(name, [...(handlerHosts.get(name) ?? []), ...hosts]);
     });
+    // A stage's args are rendered before its tasks run: registered values are
+    // usable from the NEXT stage on (and by handlers, which run after the stage).
+    for (const task of stage.tasks) if (task.register) registers.add(task.register);
   });
   playbook.handlers.forEach((handler, i) => {
     const notified = new Set(handlerHosts.get(handler.name) ?? []);

@@ -3,6 +3,9 @@
 // must visibly loop; then lvsplay's playbook on the same hosts, which must not;
 // then failover and health checks on lvsplay's result. One guest for the file;
 // the tests run in order and each leaves the cluster as lvsplay configured it.
+// The topology is the lab's own containerlab/lvs.clab.yml, so ds2 runs
+// firewalld: lvsplay's firewalld opening and persistence run on a real IPVS
+// kernel too, and the control opens VRRP there by hand (see naive-layout.ts).
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientRequests, describeTally } from "./support/client-requests.js";
@@ -18,20 +21,32 @@ import {
 } from "./support/guest-lab.js";
 import { ipvsRealAddresses, ipvsStats, STATS_SETTLE_MS } from "./support/ipvs-stats.js";
 import { changedTasks, runApply, totalOf, verifyChecks } from "./support/lvsplay-apply.js";
-import { applyNaiveLayout, removeNaiveLayout } from "./support/naive-layout.js";
+import { applyNaiveLayout, listAllField, removeNaiveLayout } from "./support/naive-layout.js";
 import { excerptOf } from "./support/syn-capture.js";
 
-const TOPOLOGY = fileURLToPath(new URL("./fixtures/lvs2.clab.yml", import.meta.url));
+const TOPOLOGY = fileURLToPath(new URL("../../containerlab/lvs.clab.yml", import.meta.url));
 const VIP = "7.7.7.100";
 const DIRECTORS = ["ds1", "ds2"] as const;
 const REAL_SERVERS = ["ds1", "ds2", "rs3"] as const;
-const LAYOUT = { vip: VIP, directors: DIRECTORS, realServers: REAL_SERVERS };
+/** Nodes labelled lvsplay.firewalld: "true" in the topology. */
+const FIREWALLD = ["ds2"] as const;
+const LAYOUT = { vip: VIP, directors: DIRECTORS, realServers: REAL_SERVERS, firewalld: FIREWALLD };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 async function holdsVip(lab: GuestLab, host: string): Promise<boolean> {
   const out = await inHostOk(lab, host, ["ip", "-4", "-o", "addr", "show", "dev", "eth1"]);
   return out.includes(`inet ${VIP}/32`);
+}
+
+/** What firewalld on `host` allows in its default zone, runtime or permanent. */
+async function firewalldOpen(lab: GuestLab, host: string, permanent: boolean) {
+  const all = await inHostOk(lab, host, [
+    "firewall-cmd",
+    ...(permanent ? ["--permanent"] : []),
+    "--list-all",
+  ]);
+  return { protocols: listAllField(all, "protocols"), ports: listAllField(all, "ports"), text: all };
 }
 
 /** Waits until exactly `master` among the directors holds the VIP on its data interface. */
@@ -83,6 +98,11 @@ describe("two co-located directors on a real IPVS kernel", () => {
   }, 180_000);
 
   it("control: the naive VIP:port service on both directors ping-pongs SYNs", async () => {
+    // Not vacuous: ds2's firewalld is up, and lvsplay has not opened anything there yet.
+    for (const host of FIREWALLD) {
+      expect((await inHost(lab, host, ["firewall-cmd", "--state"])).stdout.trim()).toBe("running");
+      expect((await firewalldOpen(lab, host, false)).protocols).not.toContain("vrrp");
+    }
     await applyNaiveLayout(lab, LAYOUT);
     await waitForVipOn(lab, "ds1", 60_000);
     // keepalived programs the VIP:port service on the BACKUP too — the root of the loop.
@@ -124,6 +144,8 @@ describe("two co-located directors on a real IPVS kernel", () => {
   it("lvsplay's playbook on the same hosts: every request answered, no SYN crosses twice", async () => {
     await removeNaiveLayout(lab, LAYOUT);
     for (const d of DIRECTORS) expect((await ipvsStats(lab, d)).services).toEqual([]);
+    for (const host of FIREWALLD)
+      expect((await firewalldOpen(lab, host, false)).protocols).not.toContain("vrrp");
 
     const apply = await runApply(lab.up.inventoryFile);
     console.log(`lvsplay apply: ${secs(apply.ms)}, exit ${apply.code}, recap ${JSON.stringify(apply.recap)}`);
@@ -136,6 +158,16 @@ describe("two co-located directors on a real IPVS kernel", () => {
     expect(checks.filter((c) => c.status !== "pass").map((c) => c.line)).toEqual([]);
     // lvsplay's own cluster check sent requests through the VIP too.
     expect(checks.some((c) => c.line.startsWith("client: requests to web → pass"))).toBe(true);
+    // firewalld: lvsplay opened VRRP and the web port itself, runtime AND permanent.
+    for (const host of FIREWALLD) {
+      const opened = apply.results.find((r) => r.host === host && r.op === "lvs.firewalld_open");
+      expect(opened?.status).toBe("changed");
+      for (const permanent of [false, true]) {
+        const fw = await firewalldOpen(lab, host, permanent);
+        expect(fw.protocols, fw.text).toContain("vrrp");
+        expect(fw.ports, fw.text).toContain("80/tcp");
+      }
+    }
     await waitForVipOn(lab, "ds1", 60_000);
 
     const before = (await ipvsStats(lab, "ds2")).services.find((s) => s.id.startsWith("FWM"));

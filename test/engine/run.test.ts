@@ -282,4 +282,80 @@ describe("runPlaybook", () => {
       JSON.stringify([{ me: "h1" }, { me: "h2" }]),
     ]);
   });
+
+  it("a fact read that fails after a change fails only that task; results are kept and handlers still run", async () => {
+    const { inv, dir } = inventoryOf(["h1"]);
+    let gathers = 0;
+    const inner = new FakeConnector();
+    const flaky: Connector = {
+      connect: async (name) => {
+        const t = await inner.connect(name);
+        return {
+          hostName: name,
+          run: async (c) => {
+            const isGather = c.argv[2]?.startsWith("exec 3>&1") ?? false;
+            if (isGather && ++gathers === 2) return { stdout: "", stderr: "timed out", code: 124 };
+            return t.run(c);
+          },
+          close: () => t.close(),
+        };
+      },
+    };
+    const pb: Playbook = {
+      ...writeAndTouch,
+      stages: [
+        stage("s", [
+          task("conf", "file", { path: "{{ dir }}/app.conf", content: "a=1\n" }, { notify: ["mark"] }),
+          task("next", "file", { path: "{{ dir }}/next", content: "n\n" }),
+        ]),
+      ],
+    };
+    const { outcome } = await run(inv, pb, flaky);
+    expect(outcome.results.map((r) => `${r.task}:${r.status}`)).toEqual([
+      "conf:changed",
+      "next:failed",
+      "handler: mark:changed",
+    ]);
+    expect(outcome.results[1]!.error).toMatch(/cannot read facts \(exit 124\): timed out/);
+    expect(readFileSync(join(dir.h1!, "handler.log"), "utf8")).toBe("x\n");
+    expect(outcome.recap.h1).toEqual({ ok: 0, changed: 2, failed: 1, skipped: 0, unreachable: 0 });
+  });
+
+  it("a plan that fails half-way still notifies its handlers", async () => {
+    const { inv, dir } = inventoryOf(["h1"]);
+    const halfway = {
+      name: "test.halfway",
+      description: "",
+      parseArgs: (a: unknown) => a as { dir: string },
+      facts: () => [],
+      plan: (ctx: { args: { dir: string } }) => ({
+        changes: [
+          {
+            kind: "command" as const,
+            summary: "first",
+            command: { argv: ["touch", `${ctx.args.dir}/first`] },
+          },
+          { kind: "command" as const, summary: "second", command: { argv: ["false"] } },
+        ],
+      }),
+    };
+    const events = new EventBus();
+    const outcome = await runPlaybook({
+      inventory: inv,
+      playbook: {
+        ...writeAndTouch,
+        stages: [stage("s", [task("half", "test.halfway", { dir: "{{ dir }}" }, { notify: ["mark"] })])],
+      },
+      registry: buildRegistry([halfway] as never[]),
+      connector: new FakeConnector(),
+      events,
+      options: { check: false, forks: 1, maxFailPercent: 100 },
+    });
+    expect(outcome.results.map((r) => `${r.task}:${r.status}`)).toEqual([
+      "half:failed",
+      "handler: mark:changed",
+    ]);
+    expect(outcome.results[0]!.error).toMatch(/1 of 2 change\(s\) were applied/);
+    expect(readFileSync(join(dir.h1!, "handler.log"), "utf8")).toBe("x\n");
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, formatProblem } from "../../src/config/problem.js";
 import { parseInventory } from "../../src/inventory/load.js";
-import { loadPlaybook } from "../../src/playbook/load.js";
+import { loadPlaybook, parsePlaybook } from "../../src/playbook/load.js";
 import { locateArg } from "../../src/playbook/locate.js";
 import {
   collectRefs,
@@ -92,6 +92,26 @@ describe("validateTemplateRefs", () => {
       `${file}:18:44: stages[1].tasks[0].args.argv[2]: unknown variable "nets.lan.cidr" on host ds2`,
       `${file}:18:83: stages[1].tasks[0].args.argv[3]: malformed template: use {{ name }} or {{ a.b }}`,
       `${file}:20:12: stages[2].hosts: host pattern "directrs": directrs is neither a host nor a group`,
+    ]);
+  });
+
+  it("a value registered in the same stage is not yet known there (args render before the stage runs)", () => {
+    const text = [
+      "stages:",
+      "  - name: one",
+      "    hosts: all",
+      "    tasks:",
+      "      - { name: a, op: command, args: { argv: [true] }, register: r }",
+      '      - { name: b, op: command, args: { argv: [echo, "{{ r.v }}"] } }',
+      "  - name: two",
+      "    hosts: all",
+      "    tasks:",
+      '      - { name: c, op: command, args: { argv: [echo, "{{ r.v }}"] } }',
+      "",
+    ].join("\n");
+    const pb = parsePlaybook(text, "same-stage.yaml", { knownOps: new Set(["command"]) });
+    expect(findTemplateProblems(pb, inventory).map(formatProblem)).toEqual([
+      'same-stage.yaml:6:54: stages[0].tasks[1].args.argv[1]: unknown variable "r.v" on host ds1, ds2, rs3',
     ]);
   });
 
