@@ -49,10 +49,12 @@ export interface GatheredFacts extends FactReader {
 }
 
 /** Runs every distinct request in one remote command and parses each result. */
+/** A fact that declares no time limit gets this much of the batch's limit. */
+const DEFAULT_FACT_SEC = 10;
+
 export async function gatherFacts(
   transport: Transport,
   requests: readonly FactRequest[],
-  timeoutSec = 60,
 ): Promise<GatheredFacts> {
   const unique = new Map<string, FactRequest>();
   for (const req of requests) unique.set(factKey(req), req);
@@ -61,6 +63,9 @@ export async function gatherFacts(
   let roundTrips = 0;
   if (ordered.length > 0) {
     const boundary = `LVSPLAY-${randomBytes(8).toString("hex")}`;
+    // The batch may take as long as its facts together (slow ones declare their own limit).
+    const timeoutSec =
+      30 + ordered.reduce((sum, req) => sum + (req.fact.command(req.args).timeoutSec ?? DEFAULT_FACT_SEC), 0);
     const result = await transport.run({
       argv: ["sh", "-c", batchScript(ordered, boundary)],
       become: true,

@@ -8,8 +8,10 @@ export interface FileFact {
   readonly content: string | null;
 }
 
+// A symlink is reported, not followed: installing over it would silently replace the link.
 const READ_FILE =
-  'if [ -f "$1" ]; then stat -c %a -- "$1" && cat -- "$1"; elif [ -e "$1" ]; then echo NOTAFILE; else echo MISSING; fi';
+  'if [ -L "$1" ]; then echo SYMLINK; elif [ -f "$1" ]; then stat -c %a -- "$1" && cat -- "$1"; ' +
+  'elif [ -e "$1" ]; then echo NOTAFILE; else echo MISSING; fi';
 
 export const fileFact: Fact<FileFact> = {
   name: "file",
@@ -19,6 +21,9 @@ export const fileFact: Fact<FileFact> = {
     const head = nl < 0 ? result.stdout : result.stdout.slice(0, nl);
     if (head === "MISSING") return { exists: false, mode: null, content: null };
     if (head === "NOTAFILE") throw new Error(`${path} exists but is not a regular file`);
+    if (head === "SYMLINK") {
+      throw new Error(`${path} is a symlink: lvsplay manages regular files only (point it at the target)`);
+    }
     if (result.code !== 0 || !/^[0-7]{3,4}$/.test(head)) {
       throw new Error(`cannot read ${path}: ${result.stderr.trim() || `exit ${result.code}`}`);
     }

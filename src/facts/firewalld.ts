@@ -88,7 +88,15 @@ export function parseFirewalld(stdout: string): FirewalldFact {
 export const firewalldFact: Fact<FirewalldFact> = {
   name: "firewalld",
   command: () => ({ argv: ["sh", "-c", PROBE, "lvsplay-fact", PROBE_PY], timeoutSec: 60 }),
-  parse: (r) => parseFirewalld(r.stdout),
+  parse: (r) => {
+    const fact = parseFirewalld(r.stdout);
+    // A D-Bus error half-way would otherwise read as "running, no rules": every run would re-add them.
+    const complete = ["rc", "rr", "pc", "pr", "ro", "po"].every((k) => r.stdout.includes(`--${k}--\n`));
+    if (fact.running && (r.code !== 0 || !complete)) {
+      throw new Error(`firewalld query failed (exit ${r.code}): ${r.stderr.trim().split("\n").pop() ?? ""}`);
+    }
+    return fact;
+  },
 };
 
 /** Only whether firewalld runs (one cheap call), for stages that need no rules. */

@@ -4,14 +4,15 @@ import type { Fact } from "../engine/types.js";
 export interface KernelFact {
   /** present: /proc/net/ip_vs exists; loadable: the ip_vs module can be loaded; absent: neither. */
   readonly ipvs: "present" | "loadable" | "absent";
-  /** The kernel accepts `-m mac` (probed with a read-only `iptables -C`). */
-  readonly macMatch: boolean;
+  /** The kernel accepts `-m mac` (probed with a read-only `iptables -C`); unknown without iptables. */
+  readonly macMatch: boolean | "unknown";
 }
 
 // `iptables -C` on a rule that does not exist exits 1 ("Bad rule") when the
 // match is usable and 2 (or complains about the match) when it is not.
 const PROBE = [
   "if [ -e /proc/net/ip_vs ]; then echo ipvs=present; elif modprobe -n -q ip_vs 2>/dev/null; then echo ipvs=loadable; else echo ipvs=absent; fi",
+  "if ! command -v iptables >/dev/null 2>&1; then echo mac=unknown; exit 0; fi",
   "out=$(iptables -w -t mangle -C PREROUTING -m mac --mac-source 02:00:00:00:00:00 -j RETURN 2>&1); rc=$?",
   'if [ $rc -eq 0 ] || { [ $rc -eq 1 ] && printf %s "$out" | grep -q "Bad rule"; }; then echo mac=yes; else echo mac=no; fi',
 ].join("\n");
@@ -21,7 +22,7 @@ export function parseKernel(stdout: string): KernelFact {
   const ipvs = get("ipvs");
   return {
     ipvs: ipvs === "present" || ipvs === "loadable" ? ipvs : "absent",
-    macMatch: get("mac") === "yes",
+    macMatch: get("mac") === "unknown" ? "unknown" : get("mac") === "yes",
   };
 }
 

@@ -16,6 +16,7 @@ export const vrrpSettleFact: Fact<number> = {
   name: "vrrp.settle",
   command: ([vip = "", seconds = "5", iface = ""]) => ({
     argv: ["sh", "-c", SCRIPT, "sh", vip, seconds, iface],
+    timeoutSec: Number(seconds) + 10,
   }),
   parse: (r) => Number(r.stdout.trim() || "0") * 0.2,
 };

@@ -1,5 +1,6 @@
 // --json: one JSON object at the end of the run, for machines.
 import type { EngineEvent, EventListener } from "../engine/events.js";
+import { redactSecrets } from "./redact.js";
 
 export function jsonRenderer(
   write: (text: string) => void,
@@ -28,7 +29,7 @@ export function jsonRenderer(
           durationMs: event.durationMs,
           ...extra(),
         },
-        null,
+        (_key, value: unknown) => (typeof value === "string" ? redactSecrets(value) : value),
         2,
       ),
     );

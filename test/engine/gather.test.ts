@@ -46,4 +46,24 @@ describe("gatherFacts", () => {
     const { readFileSync } = await import("node:fs");
     expect(facts.get(present).content).toBe(readFileSync("/etc/hostname", "utf8"));
   });
+
+  it("file fact: a symlink is reported, never followed (installing would replace the link)", async () => {
+    const { mkdtempSync, symlinkSync, rmSync } = await import("node:fs");
+    const dir = mkdtempSync("/tmp/lvsplay-link-");
+    try {
+      symlinkSync("/etc/hostname", `${dir}/link`);
+      const link = factRequest(fileFact, `${dir}/link`);
+      const facts = await gatherFacts(new RecordingLocalTransport(), [link]);
+      expect(() => facts.get(link)).toThrow(/is a symlink/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("kernel fact: without iptables the mac match is unknown, not missing", async () => {
+    const { parseKernel } = await import("../../src/facts/kernel.js");
+    expect(parseKernel("ipvs=absent\nmac=unknown\n").macMatch).toBe("unknown");
+    expect(parseKernel("ipvs=present\nmac=no\n").macMatch).toBe(false);
+    expect(parseKernel("ipvs=present\nmac=yes\n").macMatch).toBe(true);
+  });
 });

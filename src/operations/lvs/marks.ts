@@ -77,8 +77,12 @@ export const marksOperation: Operation<z.infer<typeof Args>> = {
         after: "ip_vs loaded",
       });
     }
-    if (!kernel.macMatch)
+    if (kernel.macMatch === false) {
       return { changes: [], error: "the kernel does not support the iptables `mac` match (xt_mac)" };
+    }
+    // Check mode on a bare host: iptables arrives with the packages stage.
+    if (kernel.macMatch === "unknown")
+      notes.push("iptables is not installed yet: the mac match is checked once it is");
 
     const { directors, missing } = discoveredDirectors(inventory, published);
     if (missing.length > 0) return { changes: [], error: missingPeersError(missing) };
