@@ -2,6 +2,7 @@
 // exits in exactly one place (below), with codes from exit-codes.ts.
 import { Command, InvalidArgumentError } from "commander";
 import { ConfigError } from "../config/problem.js";
+import { PatternError } from "../inventory/pattern.js";
 import { registerLabCommands } from "../lab/cli.js";
 import { applyCommand } from "./commands/apply.js";
 import { factsCommand } from "./commands/facts.js";
@@ -84,7 +85,10 @@ try {
   if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help")
     exitCode = 0;
   else if (code?.startsWith("commander.")) exitCode = ExitCode.invalid;
-  else if (error instanceof ConfigError) {
+  else if (error instanceof PatternError) {
+    process.stderr.write(`lvsplay: ${error.message}; nothing was changed.\n`);
+    exitCode = ExitCode.invalid;
+  } else if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n${error.problems.length} problem(s); nothing was changed.\n`);
     exitCode = ExitCode.invalid;
   } else {

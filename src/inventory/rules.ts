@@ -148,6 +148,20 @@ const checkServices = (inv: RawInventory, directors: readonly string[], report: 
 
     if ((service.ports === undefined) === (service.port === undefined))
       report(at(), "expected exactly one of port (a number) or ports (a list)");
+
+    // HTTP_GET against the UDP port itself can never pass: keepalived would remove
+    // every real server. (A tcp check of a UDP service's port is rendered as UDP_CHECK.)
+    const check = service.health_check;
+    const checkPort = check?.port ?? servicePorts(service)[0];
+    if (
+      service.protocol === "udp" &&
+      check?.kind === "http" &&
+      servicePorts(service).includes(checkPort ?? -1)
+    )
+      report(
+        at("health_check", "kind"),
+        `an http check cannot probe the UDP port ${checkPort}; give the check a TCP health port (port: …) or use kind: tcp (UDP_CHECK)`,
+      );
     servicePorts(service).forEach((port, j) => {
       const path = service.ports ? at("ports", j) : at("port");
       const endpoint = `${service.vip}:${port}/${service.protocol}`;

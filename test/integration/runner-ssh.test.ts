@@ -206,5 +206,14 @@ describe("runner over real SSH", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`${bad}:4:5: hosts.a.prot`);
     expect(a.log().length).toBe(before);
+
+    const inv = writeInventory("inv-limit.yaml", { a: a.knownHostsFile, b: b.knownHostsFile });
+    for (const limit of ["nosuch", "a:&b"]) {
+      const limited = await lvsplay(["apply", inv, "--playbook", join(work, "pb.yaml"), "--limit", limit]);
+      expect(limited.code).toBe(1);
+      expect(limited.stderr).toMatch(/nothing was changed/);
+      expect(limited.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    }
+    expect(a.log().length).toBe(before);
   });
 });

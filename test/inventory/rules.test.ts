@@ -121,6 +121,23 @@ describe("inventory semantic rules", () => {
     expect(() => parseInventory(lvs(["    order: [ds1, ds2]"], udp), "inv.yaml")).not.toThrow();
   });
 
+  it("refuses an http check of a UDP service's own port (it could never pass)", () => {
+    const dns = [
+      "    - name: dns",
+      "      vip: 7.7.7.100",
+      "      protocol: udp",
+      "      port: 53",
+      "      health_check: { kind: http }",
+    ];
+    const problems = parse(lvs(["    order: [ds1, ds2]"], dns));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /lvs\.services\[0\]\.health_check\.kind: an http check cannot probe the UDP port 53/,
+    );
+    const healthPort = [...dns.slice(0, 4), "      health_check: { kind: http, port: 8080 }"];
+    expect(() => parseInventory(lvs(["    order: [ds1, ds2]"], healthPort), "inv.yaml")).not.toThrow();
+  });
+
   it("requires exactly one of port and ports", () => {
     const services = ["    - name: web", "      vip: 7.7.7.100", "      port: 80", "      ports: [81]"];
     expect(parse(lvs(["    order: [ds1, ds2]"], services))).toEqual([

@@ -101,6 +101,18 @@ describe("keepalived.conf rendering (properties)", () => {
     ]);
   });
 
+  it("checks a UDP service's own port over UDP, and a separate TCP health port over TCP", () => {
+    const withUdp = (port?: number) => {
+      const inv = inventory();
+      const svc = inv.lvs!.services[0]!;
+      const udp = { ...svc, protocol: "udp" as const, ports: [53], checkPort: port ?? 53 };
+      return render({ ...inv, lvs: { ...inv.lvs!, services: [udp] } }, "ds1");
+    };
+    expect(withUdp()).toMatch(/^ {8}UDP_CHECK \{$/m);
+    expect(withUdp()).not.toMatch(/TCP_CHECK/);
+    expect(withUdp(8053)).toMatch(/^ {8}TCP_CHECK \{$/m);
+  });
+
   it("fails loudly on missing facts or priorities", () => {
     const inv = inventory();
     expect(() => buildKeepalivedConfig(inv, "ds9", allFacts(2), {}, [])).toThrow(/no facts for director ds9/);

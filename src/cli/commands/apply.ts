@@ -1,6 +1,7 @@
 // `lvsplay apply` (and `audit`, which is apply in check mode whose exit code reports drift).
 import { EventBus } from "../../engine/events.js";
 import { runPlaybook } from "../../engine/run.js";
+import { PatternError, selectHosts } from "../../inventory/pattern.js";
 import { SshConnector } from "../../transport/ssh.js";
 import { type ExitCode, exitCodeFor } from "../exit-codes.js";
 import { loadInputs } from "../load-inputs.js";
@@ -21,6 +22,10 @@ export interface ApplyFlags {
 
 export async function applyCommand(inventoryFile: string, flags: ApplyFlags): Promise<ExitCode> {
   const { inventory, playbook, registry } = loadInputs(inventoryFile, flags.playbook);
+  // A --limit that selects nothing is a typo, not a successful run.
+  if (flags.limit !== undefined && selectHosts(inventory, flags.limit).length === 0) {
+    throw new PatternError(`--limit ${JSON.stringify(flags.limit)} matches no host`);
+  }
   const events = new EventBus();
   attachRenderer(events, flags);
   const connector = new SshConnector(inventory, {

@@ -28,7 +28,7 @@ export function pingPongExplanation(colocated: readonly string[], svc: Service):
     `client → ${a} (VIP ${svc.vip}:${port}, forwards to ${b}) → ${b} (VIP ${svc.vip}:${port}, forwards to ${a}) → loop.`,
     "IPVS decrements TTL per hop, so connections fail or stall rather than storm.",
     "The fix lvsplay applies: fwmark virtual servers, and mark rules that skip packets whose source MAC",
-    "is a peer director's (set allowLoopingLayout: false).",
+    "is a peer director's (set allow_looping_layout: false).",
   ].join("\n");
 }
 
@@ -70,7 +70,7 @@ export function topologyGuard(inv: Inventory): GuardResult {
       }
     }
     if (lvs.allowLoopingLayout && colocated.length >= 2) {
-      warnings.push(`allowLoopingLayout is set. ${pingPongExplanation(colocated, svc)}`);
+      warnings.push(`allow_looping_layout is set. ${pingPongExplanation(colocated, svc)}`);
     }
   });
   return { errors, warnings };

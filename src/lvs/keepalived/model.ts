@@ -24,6 +24,12 @@ export interface RealServerConfig {
   readonly weight: number;
   readonly check: HealthCheck;
   readonly checkPort: number;
+  /**
+   * A tcp-kind check of a UDP service's own port must probe over UDP
+   * (UDP_CHECK): a TCP connect to a UDP-only port always fails and keepalived
+   * would remove every real server. A separate TCP health port stays TCP_CHECK.
+   */
+  readonly checkOverUdp: boolean;
 }
 
 export interface VirtualServerConfig {
@@ -109,6 +115,7 @@ export function buildKeepalivedConfig(
         weight: svc.weights[rs.name] ?? 1,
         check: svc.healthCheck,
         checkPort: svc.checkPort,
+        checkOverUdp: svc.protocol === "udp" && svc.ports.includes(svc.checkPort),
       })),
     };
   });

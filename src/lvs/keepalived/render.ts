@@ -60,14 +60,14 @@ export function renderVrrpInstance(v: VrrpInstanceConfig): string[] {
   return block(`vrrp_instance ${v.name}`, body);
 }
 
-export function renderHealthCheck(check: HealthCheck, port: number): string[] {
+export function renderHealthCheck(check: HealthCheck, port: number, overUdp = false): string[] {
   const common = [
     `connect_port ${port}`,
     `connect_timeout ${check.connectTimeoutSec}`,
     `retry ${check.retry}`,
     "delay_before_retry 1",
   ];
-  if (check.kind === "tcp") return block("TCP_CHECK", common);
+  if (check.kind === "tcp") return block(overUdp ? "UDP_CHECK" : "TCP_CHECK", common);
   return block("HTTP_GET", [
     ...block("url", [`path ${check.path}`, `status_code ${check.statusCode}`]),
     ...common,
@@ -77,7 +77,7 @@ export function renderHealthCheck(check: HealthCheck, port: number): string[] {
 export function renderRealServer(rs: RealServerConfig): string[] {
   return block(`real_server ${rs.address}`, [
     `weight ${rs.weight}`,
-    ...renderHealthCheck(rs.check, rs.checkPort),
+    ...renderHealthCheck(rs.check, rs.checkPort, rs.checkOverUdp),
   ]);
 }
 
