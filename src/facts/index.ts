@@ -11,6 +11,7 @@ import { networkFact } from "./network.js";
 import { osFact } from "./os.js";
 import { packagesFact } from "./packages.js";
 import { serviceFact } from "./service.js";
+import { symlinkFact } from "./symlink.js";
 import { sysctlFact } from "./sysctl.js";
 import { vrrpSettleFact } from "./vrrp-settle.js";
 
@@ -28,6 +29,7 @@ export const ALL_FACTS: ReadonlyMap<string, Fact<unknown>> = new Map(
     osFact,
     packagesFact,
     serviceFact,
+    symlinkFact,
     sysctlFact,
     vrrpSettleFact,
   ].map((f) => [f.name, f as Fact<unknown>]),

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { type Change, factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
 import { fileFact, sameMode } from "../../facts/file.js";
 import { networkFact } from "../../facts/network.js";
+import { symlinkFact } from "../../facts/symlink.js";
 import { isRealServer, lvsOf } from "./shared.js";
 
 const Args = z.strictObject({});
@@ -54,7 +55,7 @@ export const loVipOperation: Operation<z.infer<typeof Args>> = {
           factRequest(networkFact),
           factRequest(fileFact, LO_VIP_SCRIPT),
           factRequest(fileFact, BOOT_UNIT),
-          factRequest(fileFact, BOOT_UNIT_LINK),
+          factRequest(symlinkFact, BOOT_UNIT_LINK),
         ]
       : [],
   plan: ({ host, inventory, facts }): Plan => {
@@ -110,7 +111,7 @@ export const loVipOperation: Operation<z.infer<typeof Args>> = {
         mode: "0644",
       });
     }
-    if (!facts.get(factRequest(fileFact, BOOT_UNIT_LINK)).exists) {
+    if (facts.get(factRequest(symlinkFact, BOOT_UNIT_LINK)) !== BOOT_UNIT) {
       // Enabling by symlink works without a running systemd (containers, the lab).
       changes.push({
         kind: "command",
