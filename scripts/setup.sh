@@ -30,6 +30,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The real-IPVS tier fetches Debian's kernel with `apt-get download`: it needs package lists.
+if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then
+  apt-get update -qq
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
