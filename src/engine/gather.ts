@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { shellJoin } from "../transport/quote.js";
 import type { CommandResult, Transport } from "../transport/types.js";
+import { errorMessage } from "../util/error-message.js";
 import { FactError, type FactReader, type FactRequest, factKey } from "./types.js";
 
 /** Builds the batch script. Exported for unit tests. */
@@ -83,7 +84,7 @@ export async function gatherFacts(
       try {
         values.set(factKey(req), req.fact.parse(part, req.args));
       } catch (error) {
-        const msg = error instanceof Error ? error.message : String(error);
+        const msg = errorMessage(error);
         values.set(factKey(req), new FactError(`fact ${req.fact.name}(${req.args.join(" ")}): ${msg}`));
       }
     });

@@ -5,6 +5,7 @@ import type { OperationRegistry } from "../operations/registry.js";
 import type { Handler, Stage, Task } from "../playbook/model.js";
 import { renderArgs, templateVarsFor } from "../playbook/template.js";
 import { type Transport, UnreachableError } from "../transport/types.js";
+import { errorMessage } from "../util/error-message.js";
 import { applyChange } from "./apply-change.js";
 import type { EventBus, TaskResult } from "./events.js";
 import { gatherFacts } from "./gather.js";
@@ -41,8 +42,6 @@ interface Step {
   readonly handler: boolean;
 }
 
-const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
 /** A prepared step: operation resolved and args rendered for this host, or the reason it cannot run. */
 type Prepared = { step: Step; op: Operation<unknown>; args: unknown } | { step: Step; error: string };
 
@@ -56,7 +55,7 @@ function prepare(step: Step, input: HostStageInput): Prepared {
       args: op.parseArgs(renderArgs(step.args, templateVarsFor(input.host, input.published))),
     };
   } catch (error) {
-    return { step, error: `invalid args for ${step.op}: ${message(error)}` };
+    return { step, error: `invalid args for ${step.op}: ${errorMessage(error)}` };
   }
 }
 
@@ -150,10 +149,10 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
           }
         }
       } catch (err) {
-        if (err instanceof UnreachableError) return message(err);
+        if (err instanceof UnreachableError) return errorMessage(err);
         plan ??= { changes: [] };
         status = "failed";
-        error = message(err);
+        error = errorMessage(err);
         // Part of the plan was applied: its handlers must still run.
         if (applied > 0) {
           for (const h of p.step.notify) notified.add(h);
@@ -221,7 +220,7 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
       if (lostInHandlers) return { results, failed: true, unreachable: lostInHandlers };
     }
   } catch (err) {
-    if (err instanceof UnreachableError) return { results, failed: true, unreachable: message(err) };
+    if (err instanceof UnreachableError) return { results, failed: true, unreachable: errorMessage(err) };
     throw err;
   }
   return { results, failed };

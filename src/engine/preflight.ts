@@ -8,22 +8,12 @@ import type { OperationRegistry } from "../operations/registry.js";
 import { locateArg } from "../playbook/locate.js";
 import type { Playbook, SourcePos } from "../playbook/model.js";
 import { renderArgs, TemplateError, templateVarsFor } from "../playbook/template.js";
+import { errorMessage } from "../util/error-message.js";
 
 export interface PreflightProblem {
   readonly pos: SourcePos;
   readonly message: string;
 }
-
-const message = (error: unknown): string => {
-  if (error && typeof error === "object" && "issues" in error && Array.isArray(error.issues)) {
-    return error.issues
-      .map(
-        (i: { path?: unknown[]; message?: string }) => `${(i.path ?? []).join(".") || "args"}: ${i.message}`,
-      )
-      .join("; ");
-  }
-  return error instanceof Error ? error.message : String(error);
-};
 
 export function preflight(
   inventory: Inventory,
@@ -47,7 +37,7 @@ export function preflight(
     try {
       hosts = selectHosts(inventory, stage.hosts);
     } catch (error) {
-      add(stage.pos, `stage "${stage.name}": hosts: ${message(error)}`);
+      add(stage.pos, `stage "${stage.name}": hosts: ${errorMessage(error)}`);
       continue;
     }
     for (const task of stage.tasks) {
@@ -64,7 +54,7 @@ export function preflight(
           // checker already verified those names.
           if (error instanceof TemplateError && registered.has(error.variable.split(".")[0] ?? "")) continue;
           const where = error instanceof TemplateError ? locateArg(task, error.argPath) : task.pos;
-          add(where, `task "${task.name}" (${task.op}) on ${host.name}: ${message(error)}`);
+          add(where, `task "${task.name}" (${task.op}) on ${host.name}: ${errorMessage(error)}`);
         }
       }
     }

@@ -6,6 +6,7 @@ import { selectHosts } from "../inventory/pattern.js";
 import type { OperationRegistry } from "../operations/registry.js";
 import type { Playbook, Stage, Task } from "../playbook/model.js";
 import type { Connector, Transport } from "../transport/types.js";
+import { errorMessage } from "../util/error-message.js";
 import type { EventBus, Recap, TaskResult } from "./events.js";
 import { runHostStage } from "./host-stage.js";
 import { mapBounded } from "./limit.js";
@@ -36,8 +37,6 @@ export interface RunOutcome {
   readonly results: readonly TaskResult[];
   readonly aborted?: string;
 }
-
-const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export function tasksFor(stage: Stage, tags: readonly string[] | undefined): Task[] {
   if (!tags || tags.length === 0) return [...stage.tasks];
@@ -82,7 +81,7 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
     } catch (error) {
       down.add(host.name);
       recap[host.name]!.unreachable++;
-      await events.emit({ type: "host-unreachable", host: host.name, error: message(error) });
+      await events.emit({ type: "host-unreachable", host: host.name, error: errorMessage(error) });
       await events.emit({
         type: "host-stage-end",
         stage: stage.name,
@@ -128,7 +127,7 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
         changes: [],
         notes: [],
         checks: [],
-        error: message(error),
+        error: errorMessage(error),
         handler: false,
         durationMs: 0,
       };

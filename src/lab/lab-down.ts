@@ -2,6 +2,7 @@
 // complete, failed or interrupted `up` alike. Nothing up is success.
 import { existsSync, rmdirSync, rmSync } from "node:fs";
 import path from "node:path";
+import { errorMessage } from "../util/error-message.js";
 import { stopHost } from "./host.js";
 import { LabError, type LabOptions } from "./lab-status.js";
 import { deleteLink } from "./net.js";
@@ -31,7 +32,7 @@ export async function labDown(opts: LabOptions = {}): Promise<LabDownResult> {
         await stopHost(rec, save);
         removed.push(`host ${name} (${rec.netns})`);
       } catch (error) {
-        errors.push(`host ${name}: ${error instanceof Error ? error.message : String(error)}`);
+        errors.push(`host ${name}: ${errorMessage(error)}`);
       }
     }),
   );
@@ -42,7 +43,7 @@ export async function labDown(opts: LabOptions = {}): Promise<LabDownResult> {
       state.bridges = state.bridges.filter((b) => b !== bridge);
       removed.push(`bridge ${bridge}`);
     } catch (error) {
-      errors.push(`bridge ${bridge}: ${error instanceof Error ? error.message : String(error)}`);
+      errors.push(`bridge ${bridge}: ${errorMessage(error)}`);
     }
   }
   if (errors.length > 0) {

@@ -4,6 +4,7 @@
 // then the node's `exec` commands (they play the role of its boot-time services).
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { errorMessage } from "../util/error-message.js";
 import { execInHost, startHost, stopHost } from "./host.js";
 import { ensureClientKey, KNOWN_HOSTS_FILE, knownHostsText } from "./lab-files.js";
 import { LabError, type LabOptions, requireState } from "./lab-status.js";
@@ -40,9 +41,7 @@ export async function labRestart(node: string, opts: LabOptions = {}): Promise<L
     await startHost(host, { record: rec, save, authorizedKey: key.publicKey });
   } catch (error) {
     save();
-    throw new LabError(
-      `restart of ${node} failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new LabError(`restart of ${node} failed: ${errorMessage(error)}`);
   }
   // The host key lives on the kept /etc, so known_hosts normally stays the same; rewrite it anyway.
   const entries = [];

@@ -1,6 +1,7 @@
 // `lab up`: realise a containerlab topology as namespace hosts on one bridge.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { errorMessage } from "../util/error-message.js";
 import { type HostContext, netnsName, startHost } from "./host.js";
 import {
   ensureClientKey,
@@ -117,7 +118,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
     save();
   } catch (error) {
     save();
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     throw new LabError(
       `lab up failed: ${message}\nthe half-built lab is recorded in ${stateDir}; run \`lvsplay lab down\` to remove it`,
     );

@@ -4,6 +4,7 @@
 import { type Config, NodeSSH } from "node-ssh";
 import type { Channel } from "ssh2";
 import type { Host, Inventory } from "../inventory/model.js";
+import { errorMessage } from "../util/error-message.js";
 import { createHostVerification } from "./host-verifier.js";
 import { SshTransport } from "./ssh-transport.js";
 import { type Connector, type Transport, UnreachableError } from "./types.js";
@@ -148,7 +149,7 @@ export class SshConnector implements Connector {
 }
 
 function describeConnectError(error: unknown, identityFile: string | undefined): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (message.includes("privateKeyPath does not exist"))
     return `identity file ${identityFile} does not exist`;
   if (message.includes("All configured authentication methods failed")) {

@@ -10,6 +10,7 @@ import { osFact } from "../../facts/os.js";
 import { loadInventory } from "../../inventory/load.js";
 import { selectHosts } from "../../inventory/pattern.js";
 import { SshConnector } from "../../transport/ssh.js";
+import { errorMessage } from "../../util/error-message.js";
 import { ExitCode } from "../exit-codes.js";
 
 const HOST_FACTS = {
@@ -42,7 +43,7 @@ export async function factsCommand(
           try {
             values[name] = facts.get(req as FactRequest<unknown>);
           } catch (error) {
-            values[name] = { error: error instanceof Error ? error.message : String(error) };
+            values[name] = { error: errorMessage(error) };
           }
         }
         out[host.name] = values;
@@ -51,7 +52,7 @@ export async function factsCommand(
       }
     } catch (error) {
       failed = true;
-      out[host.name] = { unreachable: error instanceof Error ? error.message : String(error) };
+      out[host.name] = { unreachable: errorMessage(error) };
     }
   });
   await connector.closeAll();
