@@ -14,6 +14,35 @@ export interface FirewalldFact {
   /** Default zone's allowed protocols and ports (runtime, permanent), e.g. "vrrp", "80/tcp". */
   readonly runtimeOpen: readonly string[];
   readonly permanentOpen: readonly string[];
+  /** Zones that interfaces are bound to explicitly (runtime view), with what they allow. */
+  readonly zones: readonly FirewalldZone[];
+}
+
+export interface FirewalldZone {
+  readonly name: string;
+  readonly interfaces: readonly string[];
+  readonly runtimeOpen: readonly string[];
+  readonly permanentOpen: readonly string[];
+}
+
+const words = (text: string | undefined): string[] => (text ?? "").split(/\s+/).filter(Boolean);
+
+function parseZones(stdout: string): FirewalldZone[] {
+  const at = stdout.indexOf("--zones--\n");
+  if (at < 0) return [];
+  return stdout
+    .slice(at + "--zones--\n".length)
+    .split("\n")
+    .filter((l) => l.includes("\t"))
+    .map((line) => {
+      const [name = "", ifaces, runtime, permanent] = line.split("\t");
+      return {
+        name,
+        interfaces: (ifaces ?? "").split(",").filter(Boolean),
+        runtimeOpen: words(runtime),
+        permanentOpen: words(permanent),
+      };
+    });
 }
 
 // One Python process asks firewalld over D-Bus for everything, printed exactly
@@ -57,6 +86,15 @@ for key, lines in sections:
     print("--%s--" % key)
     for l in lines:
         print(l)
+# Zones with interfaces bound to them (the default zone takes all others).
+print("--zones--")
+for name, info in sorted(fw.getActiveZones().items()):
+    ifaces = info.get("interfaces", [])
+    if not ifaces:
+        continue
+    r = fw.getZoneSettings(name)
+    p = cfg.getZoneByName(name).getSettings()
+    print("\t".join([name, ",".join(ifaces), " ".join(r.getProtocols() + ports(r)), " ".join(p.getProtocols() + ports(p))]))
 `;
 const PROBE = 'exec python3 -c "$1"';
 
@@ -64,7 +102,7 @@ const section = (text: string, mark: string): string[] => {
   const at = text.indexOf(`--${mark}--\n`);
   if (at < 0) return [];
   const rest = text.slice(at + mark.length + 5);
-  const end = rest.search(/^--(rc|rr|pc|pr|ro|po)--$/m);
+  const end = rest.search(/^--(rc|rr|pc|pr|ro|po|zones)--$/m);
   return (end < 0 ? rest : rest.slice(0, end))
     .split("\n")
     .map((l) => l.trim())
@@ -82,6 +120,7 @@ export function parseFirewalld(stdout: string): FirewalldFact {
     permanentRules: section(stdout, "pr"),
     runtimeOpen: section(stdout, "ro").flatMap((l) => l.split(/\s+/)),
     permanentOpen: section(stdout, "po").flatMap((l) => l.split(/\s+/)),
+    zones: parseZones(stdout),
   };
 }
 

@@ -1,11 +1,11 @@
-// On hosts where firewalld runs, its default zone drops VRRP (IP protocol 112)
-// and unlisted ports: directors would both become MASTER and real servers
-// would drop the forwarded requests. Open exactly what LVS needs, runtime and
-// permanent.
+// On hosts where firewalld runs, its zones drop VRRP (IP protocol 112) and
+// unlisted ports: directors would both become MASTER and real servers would
+// drop the forwarded requests. Open exactly what LVS needs, runtime and
+// permanent, in the zone the data-plane interface is bound to (else the default zone).
 import { z } from "zod";
 import { type Change, factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
 import { firewalldFact } from "../../facts/firewalld.js";
-import { isDirector, isRealServer, lvsOf } from "./shared.js";
+import { DISCOVER_KEY, type DiscoveredDirector, isDirector, isRealServer, lvsOf } from "./shared.js";
 
 const Args = z.strictObject({});
 
@@ -14,7 +14,7 @@ export const firewalldOpenOperation: Operation<z.infer<typeof Args>> = {
   description: "where firewalld runs: allow VRRP on directors and the service ports on real servers",
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host }) => (isDirector(host) || isRealServer(host) ? [factRequest(firewalldFact)] : []),
-  plan: ({ host, inventory, facts }): Plan => {
+  plan: ({ host, inventory, facts, published }): Plan => {
     if (!isDirector(host) && !isRealServer(host))
       return { changes: [], skipped: "neither director nor real server" };
     const fw = facts.get(factRequest(firewalldFact));
@@ -26,21 +26,28 @@ export const firewalldOpenOperation: Operation<z.infer<typeof Args>> = {
         for (const port of svc.ports) want.push({ flag: "--add-port", value: `${port}/${svc.protocol}` });
       }
     }
+    // Open where the data plane arrives: the zone its interface is bound to, else the default zone.
+    const iface =
+      (published[host.name]?.[DISCOVER_KEY] as DiscoveredDirector | undefined)?.interface ?? host.interface;
+    const zone = fw.zones.find((z) => iface !== undefined && z.interfaces.includes(iface));
+    const open = zone ?? fw;
+    const zoneArgs = zone ? [`--zone=${zone.name}`] : [];
+    const where = zone ? ` in zone ${zone.name} (${iface})` : "";
     const changes: Change[] = [];
     for (const { flag, value } of [...new Map(want.map((w) => [w.value, w])).values()]) {
-      if (!fw.runtimeOpen.includes(value)) {
+      if (!open.runtimeOpen.includes(value)) {
         changes.push({
           kind: "command",
-          summary: `firewalld runtime: allow ${value}`,
-          command: { argv: ["firewall-cmd", `${flag}=${value}`], become: true, timeoutSec: 60 },
+          summary: `firewalld runtime: allow ${value}${where}`,
+          command: { argv: ["firewall-cmd", ...zoneArgs, `${flag}=${value}`], become: true, timeoutSec: 60 },
         });
       }
-      if (!fw.permanentOpen.includes(value)) {
+      if (!open.permanentOpen.includes(value)) {
         changes.push({
           kind: "command",
-          summary: `firewalld permanent: allow ${value}`,
+          summary: `firewalld permanent: allow ${value}${where}`,
           command: {
-            argv: ["firewall-cmd", "--permanent", `${flag}=${value}`],
+            argv: ["firewall-cmd", "--permanent", ...zoneArgs, `${flag}=${value}`],
             become: true,
             timeoutSec: 60,
           },
