@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { type Change, factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
 import { firewalldFact } from "../../facts/firewalld.js";
-import { DISCOVER_KEY, type DiscoveredDirector, isDirector, isRealServer, lvsOf } from "./shared.js";
+import { discoveredSelf, isDirector, isRealServer, lvsOf } from "./shared.js";
 
 const Args = z.strictObject({});
 
@@ -27,8 +27,7 @@ export const firewalldOpenOperation: Operation<z.infer<typeof Args>> = {
       }
     }
     // Open where the data plane arrives: the zone its interface is bound to, else the default zone.
-    const iface =
-      (published[host.name]?.[DISCOVER_KEY] as DiscoveredDirector | undefined)?.interface ?? host.interface;
+    const iface = discoveredSelf(host.name, published)?.interface ?? host.interface;
     const zone = fw.zones.find((z) => iface !== undefined && z.interfaces.includes(iface));
     const open = zone ?? fw;
     const zoneArgs = zone ? [`--zone=${zone.name}`] : [];

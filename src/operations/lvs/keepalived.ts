@@ -10,7 +10,7 @@ import {
   resolveRealServers,
   topologyGuard,
 } from "../../lvs/index.js";
-import { MARKS_KEY, type PublishedMarks } from "./marks.js";
+import { publishedMarks } from "./marks.js";
 import { discoveredDirectors, isDirector, lvsOf, missingPeersError } from "./shared.js";
 
 const Args = z.strictObject({
@@ -26,7 +26,7 @@ export function renderFor(
 ): { content: string } | { error: string } {
   const { directors, missing } = discoveredDirectors(inventory, published);
   if (missing.length > 0) return { error: missingPeersError(missing) };
-  const marks = published[hostName]?.[MARKS_KEY] as PublishedMarks | undefined;
+  const marks = publishedMarks(hostName, published);
   if (!marks) return { error: "no fwmarks were planned for this host (the marks stage did not succeed)" };
   const realServers = resolveRealServers(inventory, directors);
   const cfg = buildKeepalivedConfig(inventory, hostName, directors, marks.marks, realServers);

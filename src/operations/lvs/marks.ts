@@ -38,6 +38,12 @@ export interface PublishedMarks {
   readonly rules: readonly string[];
 }
 
+/** A director's marks and rules as planned by lvs.marks in this run (undefined when it did not succeed). */
+export const publishedMarks = (
+  hostName: string,
+  published: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+): PublishedMarks | undefined => published[hostName]?.[MARKS_KEY] as PublishedMarks | undefined;
+
 export const marksOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.marks",
   description: "write each director's fwmark rules (peer MACs excluded) into its own mangle chain",

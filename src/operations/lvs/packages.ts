@@ -13,7 +13,8 @@ const Args = z.strictObject({
 });
 type Args = z.infer<typeof Args>;
 
-const CANDIDATES = [
+/** Every package this operation may ask for: one dpkg/rpm query covers all of them. */
+export const PACKAGE_CANDIDATES = [
   "ipvsadm",
   "keepalived",
   "iptables",
@@ -68,21 +69,21 @@ function installCommand(pm: OsFact["packageManager"], names: readonly string[]) 
   }
 }
 
+/** The same request in facts() and plan(): candidates plus the task's extra packages. */
+const installedRequest = (args: Args) =>
+  factRequest(packagesFact, ...new Set([...PACKAGE_CANDIDATES, ...args.extra]));
+
 export const packagesOperation: Operation<Args> = {
   name: "lvs.packages",
   description: "ensure ipvsadm, keepalived, iptables, ipset and the persistence package are installed",
   parseArgs: (raw) => Args.parse(raw ?? {}),
-  facts: ({ args }) => [
-    factRequest(osFact),
-    factRequest(firewalldStateFact),
-    factRequest(packagesFact, ...new Set([...CANDIDATES, ...args.extra])),
-  ],
+  facts: ({ args }) => [factRequest(osFact), factRequest(firewalldStateFact), installedRequest(args)],
   plan: ({ host, inventory, args, facts }): Plan => {
     const os = facts.get(factRequest(osFact));
     const backend = inventory.lvs
       ? resolveBackend(lvsOf(inventory), os, facts.get(factRequest(firewalldStateFact)))
       : "none";
-    const installed = facts.get(factRequest(packagesFact, ...new Set([...CANDIDATES, ...args.extra])));
+    const installed = facts.get(installedRequest(args));
     const want = wantedPackages(host, inventory, os, backend, args.extra);
     if (want.length === 0) return { changes: [], skipped: "no packages needed for this host's roles" };
     const missing = want.filter((p) => !installed[p]);

@@ -12,8 +12,7 @@ import {
   mergeIntoSavedRules,
   parseFirewalldDirectList,
 } from "../../lvs/index.js";
-import type { PublishedMarks } from "./marks.js";
-import { MARKS_KEY } from "./marks.js";
+import { publishedMarks } from "./marks.js";
 import { isDirector, lvsOf, resolveBackend, SAVE_FILE } from "./shared.js";
 
 const Args = z.strictObject({});
@@ -34,7 +33,7 @@ export const persistOperation: Operation<z.infer<typeof Args>> = {
   plan: ({ host, inventory, facts, published }): Plan => {
     if (!isDirector(host)) return { changes: [], skipped: "not a director" };
     const lvs = lvsOf(inventory);
-    const marks = published[host.name]?.[MARKS_KEY] as PublishedMarks | undefined;
+    const marks = publishedMarks(host.name, published);
     if (!marks)
       return {
         changes: [],

@@ -58,6 +58,10 @@ export function discoveredDirectors(
   return { directors, missing };
 }
 
+/** This host's own discovered data plane (undefined for non-directors or when discovery failed). */
+export const discoveredSelf = (hostName: string, published: Published): DiscoveredDirector | undefined =>
+  published[hostName]?.[DISCOVER_KEY] as DiscoveredDirector | undefined;
+
 /** Plan error text when a peer's facts are missing (it failed or was unreachable earlier). */
 export const missingPeersError = (missing: readonly string[]): string =>
   `facts of director(s) ${missing.join(", ")} are missing (failed or unreachable in the discover stage): ` +

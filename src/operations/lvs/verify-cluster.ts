@@ -14,7 +14,7 @@ import {
   resolveRealServers,
   type VirtualService,
 } from "../../lvs/index.js";
-import { MARKS_KEY, type PublishedMarks } from "./marks.js";
+import { publishedMarks } from "./marks.js";
 import { discoveredDirectors, isClient, isDirector, lvsOf } from "./shared.js";
 import { type DirectorObservation, IPVS_UNAVAILABLE, VERIFY_KEY } from "./verify.js";
 
@@ -71,7 +71,7 @@ function clusterChecks(ctx: Parameters<Operation<Args>["plan"]>[0]): CheckResult
   const model = {
     directors: observed.flatMap(({ d, obs }) => {
       if (!obs) return [];
-      const marks = published[d.name]?.[MARKS_KEY] as PublishedMarks | undefined;
+      const marks = publishedMarks(d.name, published);
       // Live IPVS when the kernel has it; otherwise the services keepalived was configured with.
       const services =
         obs.ipvs.available && !lvs.vrrpOnly

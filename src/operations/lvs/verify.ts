@@ -19,8 +19,16 @@ import {
 } from "../../lvs/index.js";
 import { DR_SYSCTLS } from "./dr-sysctl.js";
 import { renderFor } from "./keepalived.js";
-import { MARKS_KEY, type PublishedMarks } from "./marks.js";
-import { discoveredDirectors, isDirector, isRealServer, lvsOf, resolveBackend, SAVE_FILE } from "./shared.js";
+import { publishedMarks } from "./marks.js";
+import {
+  discoveredDirectors,
+  discoveredSelf,
+  isDirector,
+  isRealServer,
+  lvsOf,
+  resolveBackend,
+  SAVE_FILE,
+} from "./shared.js";
 
 const Args = z.strictObject({ keepalived_conf: z.string().default("/etc/keepalived/keepalived.conf") });
 type Args = z.infer<typeof Args>;
@@ -62,12 +70,7 @@ export const verifyOperation: Operation<Args> = {
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host, args, inventory, published }) => [
     ...(isDirector(host)
-      ? directorFacts(
-          args,
-          inventory,
-          discoveredDirectors(inventory, published).directors.find((d) => d.name === host.name)?.interface ??
-            "",
-        )
+      ? directorFacts(args, inventory, discoveredSelf(host.name, published)?.interface ?? "")
       : []),
     ...(isDirector(host) || isRealServer(host) ? realServerFacts : []),
   ],
@@ -97,7 +100,7 @@ export const verifyOperation: Operation<Args> = {
     }
     if (!isDirector(host)) return { changes: [], checks };
 
-    const marks = published[host.name]?.[MARKS_KEY] as PublishedMarks | undefined;
+    const marks = publishedMarks(host.name, published);
     const mangle = parseMangle(facts.get(factRequest(iptablesFact)).mangle);
     if (!marks)
       checks.push(fail("mark rules", "no desired rules (the marks stage did not run for this host)"));
@@ -200,9 +203,7 @@ export const verifyOperation: Operation<Args> = {
       );
     }
 
-    const dataIface = discoveredDirectors(inventory, published).directors.find(
-      (d) => d.name === host.name,
-    )?.interface;
+    const dataIface = discoveredSelf(host.name, published)?.interface;
     const held = vips.filter((v) =>
       net.interfaces.some((i) => i.name === dataIface && i.ipv4.includes(`${v}/32`)),
     );

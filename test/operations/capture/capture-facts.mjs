@@ -24,6 +24,7 @@ const { kernelFact } = await import(join(root, "dist/facts/kernel.js"));
 const { sysctlFact } = await import(join(root, "dist/facts/sysctl.js"));
 const { osFact } = await import(join(root, "dist/facts/os.js"));
 const { packagesFact } = await import(join(root, "dist/facts/packages.js"));
+const { PACKAGE_CANDIDATES } = await import(join(root, "dist/operations/lvs/packages.js"));
 
 const created = [];
 const tag = `lvsfx${process.pid}`;
@@ -211,20 +212,7 @@ try {
   run(["sysctl", "-q", "-w", `${keys[0]}=1`, `${keys[1]}=2`, `${keys[2]}=1`, `${keys[3]}=2`]);
   save("sysctl/dr.txt", probe(ipt, sysctlFact, keys));
   save("os/debian12.txt", probe(ipt, osFact));
-  save(
-    "packages/debian-this-machine.txt",
-    probe(ipt, packagesFact, [
-      "ipvsadm",
-      "keepalived",
-      "iptables",
-      "ipset",
-      "iptables-persistent",
-      "netfilter-persistent",
-      "iptables-services",
-      "firewalld",
-      "curl",
-    ]),
-  );
+  save("packages/debian-this-machine.txt", probe(ipt, packagesFact, [...PACKAGE_CANDIDATES]));
 } finally {
   for (const ns of created.reverse()) {
     try {
