@@ -4,10 +4,15 @@ import { Command, InvalidArgumentError } from "commander";
 import { ConfigError } from "../config/problem.js";
 import { PatternError } from "../inventory/pattern.js";
 import { registerLabCommands } from "../lab/cli.js";
-import { applyCommand } from "./commands/apply.js";
-import { factsCommand } from "./commands/facts.js";
-import { validateCommand } from "./commands/validate.js";
 import { ExitCode } from "./exit-codes.js";
+
+// Command implementations load on use: start-up time is paid on every run
+// (cron audits, CI), and most commands need a small part of the code.
+const commands = {
+  apply: () => import("./commands/apply.js"),
+  facts: () => import("./commands/facts.js"),
+  validate: () => import("./commands/validate.js"),
+};
 
 const positiveInt = (value: string): number => {
   const n = Number(value);
@@ -47,13 +52,17 @@ runOptions(program.command("apply").argument("<inventory>", "inventory YAML"))
   .description("converge hosts to the playbook (use --check for a dry run)")
   .option("-C, --check", "dry run: plan and report, change nothing (exit 2 when changes are pending)")
   .action(async (inventory: string, flags) => {
-    exitCode = await applyCommand(inventory, flags);
+    exitCode = await (await commands.apply()).applyCommand(inventory, flags);
   });
 
 runOptions(program.command("audit").argument("<inventory>", "inventory YAML"))
   .description("drift audit: check mode with diffs; exit 2 when anything would change")
   .action(async (inventory: string, flags) => {
-    exitCode = await applyCommand(inventory, { ...flags, check: true, diff: flags.diff ?? true });
+    exitCode = await (await commands.apply()).applyCommand(inventory, {
+      ...flags,
+      check: true,
+      diff: flags.diff ?? true,
+    });
   });
 
 program
@@ -61,8 +70,8 @@ program
   .argument("<inventory>", "inventory YAML")
   .option("-p, --playbook <file>", "playbook to validate with it")
   .description("run every check that needs no host")
-  .action((inventory: string, flags: { playbook?: string }) => {
-    exitCode = validateCommand(inventory, flags.playbook);
+  .action(async (inventory: string, flags: { playbook?: string }) => {
+    exitCode = (await commands.validate()).validateCommand(inventory, flags.playbook);
   });
 
 program
@@ -73,7 +82,7 @@ program
   .option("--accept-new-host-keys", "trust and record keys of hosts missing from known_hosts")
   .description("print the facts lvsplay gathers from each host (JSON)")
   .action(async (inventory: string, flags) => {
-    exitCode = await factsCommand(inventory, flags);
+    exitCode = await (await commands.facts()).factsCommand(inventory, flags);
   });
 
 registerLabCommands(program);

@@ -5,19 +5,52 @@ import { randomBytes } from "node:crypto";
 import { shellJoin } from "../transport/quote.js";
 import type { CommandResult, Transport } from "../transport/types.js";
 import { errorMessage } from "../util/error-message.js";
+import type { FactCacheView } from "./fact-cache.js";
 import { FactError, type FactReader, type FactRequest, factKey } from "./types.js";
 
-/** Builds the batch script. Exported for unit tests. */
+/**
+ * Builds the batch script. Exported for unit tests. Facts marked `slow` start
+ * first, in the background, writing to a temporary directory; the others run
+ * one after another meanwhile (running everything at once only made the hosts
+ * compete for CPU). Outputs are printed in request order. Without a writable
+ * temporary directory the slow facts simply run in line. Put slow facts last:
+ * sections print in request order, so a slow one holds up those after it.
+ */
 export function batchScript(requests: readonly FactRequest[], boundary: string): string {
   const lines = ["exec 3>&1"];
+  const slow: number[] = [];
   requests.forEach((req, i) => {
-    const inner = shellJoin(req.fact.command(req.args).argv);
-    // stdout streams to fd 3; stderr is captured into $err; $? is the command's status.
-    lines.push(`printf '%s\\n' '${boundary}:${i}:out'`);
-    lines.push(`err=$( { ${inner} ; } 2>&1 1>&3 3>&- ); rc=$?`);
-    lines.push(`printf '\\n%s\\n%s' '${boundary}:${i}:err' "$err"`);
-    lines.push(`printf '\\n%s:%s\\n' '${boundary}:${i}:rc' "$rc"`);
+    lines.push(`f${i}() { ${shellJoin(req.fact.command(req.args).argv)} ; }`);
+    if (req.fact.slow) slow.push(i);
   });
+  if (slow.length > 0) {
+    lines.push(
+      "bg=; if d=$(mktemp -d 2>/dev/null); then",
+      `  trap 'rm -rf "$d"' EXIT; bg=" ${slow.join(" ")} "`,
+      `  for i in ${slow.join(" ")}; do { "f$i" >"$d/$i.o" 2>"$d/$i.e" </dev/null; echo $? >"$d/$i.r"; } & done`,
+      "fi",
+    );
+  }
+  const mark = (what: string) => `'${boundary}':$i:${what}`;
+  lines.push(
+    `for i in ${requests.map((_, i) => i).join(" ")}; do`,
+    `  printf '%s\n' ${mark("out")}`,
+    ...(slow.length > 0
+      ? [
+          `  case "$bg" in *" $i "*)`,
+          "    wait",
+          `    if [ -s "$d/$i.r" ]; then cat "$d/$i.o"; err=$(cat "$d/$i.e"); rc=$(cat "$d/$i.r")`,
+          `    else err="lost the output of a background fact (temporary directory full?)"; rc=125; fi ;;`,
+          "  *)",
+        ]
+      : []),
+    // stdout streams to fd 3; stderr is captured into $err; $? is the command's status.
+    `  err=$( { "f$i" ; } 2>&1 1>&3 3>&- ); rc=$?`,
+    ...(slow.length > 0 ? ["  esac"] : []),
+    `  printf '\n%s\n%s' ${mark("err")} "$err"`,
+    `  printf '\n%s:%s\n' ${mark("rc")} "$rc"`,
+    "done",
+  );
   return lines.join("\n");
 }
 
@@ -49,18 +82,32 @@ export interface GatheredFacts extends FactReader {
   readonly roundTrips: number;
 }
 
-/** Runs every distinct request in one remote command and parses each result. */
 /** A fact that declares no time limit gets this much of the batch's limit. */
 const DEFAULT_FACT_SEC = 10;
 
+/**
+ * Runs every distinct request in one remote command and parses each result.
+ * With a cache, requests it holds are not read again and new results are
+ * stored in it (volatile facts excepted).
+ */
 export async function gatherFacts(
   transport: Transport,
   requests: readonly FactRequest[],
+  cache?: FactCacheView,
 ): Promise<GatheredFacts> {
   const unique = new Map<string, FactRequest>();
-  for (const req of requests) unique.set(factKey(req), req);
-  const ordered = [...unique.values()];
   const values = new Map<string, unknown>();
+  for (const req of requests) {
+    const key = factKey(req);
+    const cached = req.fact.volatile ? undefined : cache?.get(key);
+    if (cached) values.set(key, cached.value);
+    else unique.set(key, req);
+  }
+  // Slow facts last: sections print in order, so everything before a slow one
+  // is never held up by it.
+  const ordered = [...unique.values()].sort(
+    (a, b) => Number(a.fact.slow ?? false) - Number(b.fact.slow ?? false),
+  );
   let roundTrips = 0;
   if (ordered.length > 0) {
     const boundary = `LVSPLAY-${randomBytes(8).toString("hex")}`;
@@ -81,12 +128,15 @@ export async function gatherFacts(
     const parts = splitBatchOutput(result.stdout, ordered.length, boundary);
     ordered.forEach((req, i) => {
       const part = parts[i]!;
+      let value: unknown;
       try {
-        values.set(factKey(req), req.fact.parse(part, req.args));
+        value = req.fact.parse(part, req.args);
       } catch (error) {
         const msg = errorMessage(error);
-        values.set(factKey(req), new FactError(`fact ${req.fact.name}(${req.args.join(" ")}): ${msg}`));
+        value = new FactError(`fact ${req.fact.name}(${req.args.join(" ")}): ${msg}`);
       }
+      values.set(factKey(req), value);
+      if (!req.fact.volatile) cache?.set(factKey(req), value);
     });
   }
   return {

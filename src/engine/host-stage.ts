@@ -3,13 +3,14 @@
 import type { Host, Inventory } from "../inventory/model.js";
 import type { OperationRegistry } from "../operations/registry.js";
 import type { Handler, Stage, Task } from "../playbook/model.js";
-import { renderArgs, templateVarsFor } from "../playbook/template.js";
 import { type Transport, UnreachableError } from "../transport/types.js";
 import { errorMessage } from "../util/error-message.js";
 import { applyChange } from "./apply-change.js";
 import type { EventBus, TaskResult } from "./events.js";
+import type { FactCacheView } from "./fact-cache.js";
 import { gatherFacts } from "./gather.js";
-import type { FactReader, FactRequest, Operation, Plan, TaskStatus } from "./types.js";
+import { type Prepared, planContext, prepare, type Step, taskSteps } from "./prepare.js";
+import type { FactReader, FactRequest, Plan, TaskStatus } from "./types.js";
 
 export interface HostStageInput {
   readonly host: Host;
@@ -24,6 +25,12 @@ export interface HostStageInput {
   readonly events: EventBus;
   /** Changes already pending in this run, on any host (check mode: cluster checks depend on them). */
   readonly pendingChanges?: number;
+  /** Facts already read in this run (reused while nothing changed). */
+  readonly factCache?: FactCacheView;
+  /** Called before each change is applied: cached facts may be stale from then on. */
+  readonly onApplying?: () => void;
+  /** Facts later stages will need, read in this stage's first round trip (best effort). */
+  readonly readAhead?: readonly FactRequest[];
 }
 
 export interface HostStageOutcome {
@@ -33,51 +40,16 @@ export interface HostStageOutcome {
   readonly unreachable?: string;
 }
 
-interface Step {
-  readonly name: string;
-  readonly op: string;
-  readonly args: unknown;
-  readonly register?: string;
-  readonly notify: readonly string[];
-  readonly handler: boolean;
-}
-
-/** A prepared step: operation resolved and args rendered for this host, or the reason it cannot run. */
-type Prepared = { step: Step; op: Operation<unknown>; args: unknown } | { step: Step; error: string };
-
-function prepare(step: Step, input: HostStageInput): Prepared {
-  const op = input.registry.get(step.op);
-  if (!op) return { step, error: `unknown operation ${step.op}` };
-  try {
-    return {
-      step,
-      op,
-      args: op.parseArgs(renderArgs(step.args, templateVarsFor(input.host, input.published))),
-    };
-  } catch (error) {
-    return { step, error: `invalid args for ${step.op}: ${errorMessage(error)}` };
-  }
-}
-
-function planContext(p: { op: Operation<unknown>; args: unknown }, input: HostStageInput) {
-  return {
-    host: input.host,
-    inventory: input.inventory,
-    args: p.args,
-    published: input.published,
-    check: input.check,
-  };
-}
-
 /** Facts for every runnable step, gathered in one batch; a read failure is returned, not thrown. */
 async function gatherOrError(
   prepared: readonly Prepared[],
   input: HostStageInput,
+  readAhead: readonly FactRequest[] = [],
 ): Promise<FactReader | Error> {
   const requests: FactRequest[] = [];
   try {
     for (const p of prepared) if ("op" in p) requests.push(...p.op.facts(planContext(p, input)));
-    return await gatherFacts(input.transport, requests);
+    return await gatherFacts(input.transport, [...requests, ...readAhead], input.factCache);
   } catch (error) {
     if (error instanceof UnreachableError) throw error;
     return error instanceof Error ? error : new Error(String(error));
@@ -96,9 +68,11 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
   let failed = false;
   let pending = input.pendingChanges ?? 0;
 
+  let readAhead = input.readAhead ?? [];
   const runSteps = async (steps: readonly Step[]): Promise<string | undefined> => {
     const prepared = steps.map((s) => prepare(s, input));
-    let facts = await gatherOrError(prepared, input);
+    let facts = await gatherOrError(prepared, input, readAhead);
+    readAhead = [];
     let stale = false;
     for (const p of prepared) {
       if (stale) {
@@ -144,6 +118,7 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
                 .join("; "));
         if (status === "changed" && !input.check) {
           for (const change of plan.changes) {
+            input.onApplying?.();
             await applyChange(input.transport, change);
             applied++;
           }
@@ -200,15 +175,7 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
   };
 
   try {
-    const taskSteps: Step[] = input.tasks.map((t) => ({
-      name: t.name,
-      op: t.op,
-      args: t.args,
-      notify: t.notify,
-      handler: false,
-      ...(t.register ? { register: t.register } : {}),
-    }));
-    const lost = await runSteps(taskSteps);
+    const lost = await runSteps(taskSteps(input.tasks));
     if (lost) return { results, failed: true, unreachable: lost };
     // Handlers that were notified still run when a later task failed (so a
     // changed config is never left un-reloaded); each runs once, in definition order.

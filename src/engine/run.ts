@@ -8,9 +8,12 @@ import type { Playbook, Stage, Task } from "../playbook/model.js";
 import type { Connector, Transport } from "../transport/types.js";
 import { errorMessage } from "../util/error-message.js";
 import type { EventBus, Recap, TaskResult } from "./events.js";
+import { RunFactCache } from "./fact-cache.js";
 import { runHostStage } from "./host-stage.js";
 import { mapBounded } from "./limit.js";
+import { likelyFactRequests, taskSteps } from "./prepare.js";
 import { emptyRecap, tally } from "./recap.js";
+import type { FactRequest } from "./types.js";
 
 export interface RunOptions {
   readonly check: boolean;
@@ -55,6 +58,19 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
   const transports = new Map<string, Promise<Transport>>();
   const down = new Set<string>();
   let aborted: string | undefined;
+  // A no-op run reads each host once: its first stage also reads what later
+  // stages will need, and nothing is read twice until something changes.
+  const factCache = new RunFactCache();
+  const readAheadDone = new Set<string>();
+  const readAheadFor = (stageIndex: number, host: Host): FactRequest[] => {
+    if (readAheadDone.has(host.name)) return [];
+    readAheadDone.add(host.name);
+    const later = playbook.stages
+      .slice(stageIndex + 1)
+      .filter((s) => selectHosts(inventory, s.hosts).some((h) => h.name === host.name));
+    const prep = { host, inventory, registry: input.registry, published, check: options.check };
+    return later.flatMap((s) => likelyFactRequests(taskSteps(tasksFor(s, options.tags)), prep));
+  };
 
   await events.emit({
     type: "run-start",
@@ -73,7 +89,12 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
     return t;
   };
 
-  const runOnHost = async (stage: Stage, tasks: readonly Task[], host: Host): Promise<void> => {
+  const runOnHost = async (
+    stage: Stage,
+    stageIndex: number,
+    tasks: readonly Task[],
+    host: Host,
+  ): Promise<void> => {
     await events.emit({ type: "host-stage-start", stage: stage.name, host: host.name });
     let transport: Transport;
     try {
@@ -104,6 +125,9 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
         published,
         events,
         pendingChanges: Object.values(recap).reduce((n, h) => n + h.changed, 0),
+        factCache: factCache.forHost(host.name),
+        onApplying: () => factCache.invalidate(),
+        readAhead: readAheadFor(stageIndex, host),
       });
       for (const r of outcome.results) {
         results.push(r);
@@ -139,7 +163,7 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
   };
 
   try {
-    for (const stage of playbook.stages) {
+    for (const [stageIndex, stage] of playbook.stages.entries()) {
       const tasks = tasksFor(stage, options.tags);
       if (tasks.length === 0) continue;
       const targets = selectHosts(inventory, stage.hosts).filter(
@@ -147,7 +171,7 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
       );
       const stageStarted = Date.now();
       await events.emit({ type: "stage-start", stage: stage.name, hosts: targets.map((h) => h.name) });
-      await mapBounded(targets, options.forks, (host) => runOnHost(stage, tasks, host));
+      await mapBounded(targets, options.forks, (host) => runOnHost(stage, stageIndex, tasks, host));
       await events.emit({ type: "stage-end", stage: stage.name, durationMs: Date.now() - stageStarted });
       const failedPct = (down.size / Math.max(1, inRun.length)) * 100;
       if (down.size > 0 && failedPct > options.maxFailPercent) {

@@ -10,6 +10,14 @@ export interface Fact<T> {
   readonly command: (args: readonly string[]) => Command;
   /** Pure: turns the command's output into a value (throw FactError on garbage). */
   readonly parse: (result: CommandResult, args: readonly string[]) => T;
+  /**
+   * Observes behaviour over time (request probes, waiting for VRRP to settle)
+   * rather than host state: read only by the task that needs it, when it runs;
+   * never read ahead by an earlier stage nor reused from the run's cache.
+   */
+  readonly volatile?: boolean;
+  /** Takes long (e.g. starts Python): started first and run beside the batch's other facts. */
+  readonly slow?: boolean;
 }
 
 export class FactError extends Error {

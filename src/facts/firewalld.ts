@@ -96,7 +96,10 @@ for name, info in sorted(fw.getActiveZones().items()):
     p = cfg.getZoneByName(name).getSettings()
     print("\t".join([name, ",".join(ifaces), " ".join(r.getProtocols() + ports(r)), " ".join(p.getProtocols() + ports(p))]))
 `;
-const PROBE = 'exec python3 -c "$1"';
+// Python costs 50–250 ms to start: ask it only when a firewalld process exists
+// (its comm is "firewalld" however it was started). Without pgrep, always ask.
+const NOT_RUNNING = "command -v pgrep >/dev/null 2>&1 && ! pgrep -x firewalld >/dev/null 2>&1";
+const PROBE = `if ! command -v firewall-cmd >/dev/null 2>&1; then echo state=missing; elif ${NOT_RUNNING}; then echo state=stopped; else exec python3 -c "$1"; fi`;
 
 const section = (text: string, mark: string): string[] => {
   const at = text.indexOf(`--${mark}--\n`);
@@ -127,6 +130,7 @@ export function parseFirewalld(stdout: string): FirewalldFact {
 export const firewalldFact: Fact<FirewalldFact> = {
   name: "firewalld",
   command: () => ({ argv: ["sh", "-c", PROBE, "lvsplay-fact", PROBE_PY], timeoutSec: 60 }),
+  slow: true,
   parse: (r) => {
     const fact = parseFirewalld(r.stdout);
     // A D-Bus error half-way would otherwise read as "running, no rules": every run would re-add them.
@@ -138,14 +142,14 @@ export const firewalldFact: Fact<FirewalldFact> = {
   },
 };
 
-/** Only whether firewalld runs (one cheap call), for stages that need no rules. */
+/** Only whether firewalld runs (no Python, no D-Bus), for stages that need no rules. */
 export const firewalldStateFact: Fact<Pick<FirewalldFact, "installed" | "running">> = {
   name: "firewalld.state",
   command: () => ({
     argv: [
       "sh",
       "-c",
-      "if ! command -v firewall-cmd >/dev/null 2>&1; then echo state=missing; elif firewall-cmd --state >/dev/null 2>&1; then echo state=running; else echo state=stopped; fi",
+      `if ! command -v firewall-cmd >/dev/null 2>&1; then echo state=missing; elif ${NOT_RUNNING}; then echo state=stopped; elif command -v pgrep >/dev/null 2>&1 || firewall-cmd --state >/dev/null 2>&1; then echo state=running; else echo state=stopped; fi`,
     ],
   }),
   parse: (r) => {

@@ -19,4 +19,5 @@ export const vrrpSettleFact: Fact<number> = {
     timeoutSec: Number(seconds) + 10,
   }),
   parse: (r) => Number(r.stdout.trim() || "0") * 0.2,
+  volatile: true,
 };

@@ -3,13 +3,10 @@
 
 import { spawnSync } from "node:child_process";
 import type { Command } from "commander";
-import { labDown } from "./lab-down.js";
-import { labRestart } from "./lab-restart.js";
-import { labSshArgv } from "./lab-ssh.js";
-import { LabError, labStatus } from "./lab-status.js";
-import { labUp } from "./lab-up.js";
-import { TopologyError } from "./topology.js";
 import { registerVmCommands } from "./vm/cli.js";
+
+// Loaded on use, like the main commands: `lvsplay apply` never pays for the lab.
+const lab = () => import("./index.js");
 
 interface StateDirOption {
   stateDir?: string;
@@ -23,6 +20,7 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...arg
     try {
       await fn(...args);
     } catch (error) {
+      const { LabError, TopologyError } = await lab();
       if (!(error instanceof LabError || error instanceof TopologyError)) throw error;
       process.stderr.write(`lvsplay lab: ${error.message}\n`);
       process.exitCode = 1;
@@ -31,22 +29,25 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...arg
 }
 
 export function registerLabCommands(program: Command): void {
-  const lab = program
+  const labCommand = program
     .command("lab")
     .description("integration lab: a containerlab topology realised as Linux namespace hosts (root only)")
     .enablePositionalOptions();
   // The real-IPVS tier: the same topology inside a QEMU guest with Debian's kernel.
-  registerVmCommands(lab);
+  registerVmCommands(labCommand);
   const stateDirOption = ["--state-dir <dir>", "lab state dir (default $LVSPLAY_LAB_DIR or .lab/)"] as const;
 
-  lab
+  labCommand
     .command("up")
     .description("build the lab (idempotent: succeeds at once when the same lab is up and healthy)")
     .argument("[topology]", "containerlab topology file (default containerlab/lvs.clab.yml)")
     .option(...stateDirOption)
     .action(
       action(async (topology: string | undefined, opts: StateDirOption) => {
-        const result = await labUp({ ...(topology ? { topologyFile: topology } : {}), ...opts });
+        const result = await (await lab()).labUp({
+          ...(topology ? { topologyFile: topology } : {}),
+          ...opts,
+        });
         const what =
           result.outcome === "already-up" ? "already up and healthy" : `up in ${seconds(result.durationMs)}`;
         process.stdout.write(`lab ${result.topology.name} ${what}\n`);
@@ -60,13 +61,13 @@ export function registerLabCommands(program: Command): void {
       }),
     );
 
-  lab
+  labCommand
     .command("down")
     .description("remove everything `lab up` created (also after a failed up); nothing up is success")
     .option(...stateDirOption)
     .action(
       action(async (opts: StateDirOption) => {
-        const result = await labDown(opts);
+        const result = await (await lab()).labDown(opts);
         if (!result.wasUp) process.stdout.write(`no lab is up (${result.stateDir})\n`);
         else
           process.stdout.write(
@@ -75,14 +76,14 @@ export function registerLabCommands(program: Command): void {
       }),
     );
 
-  lab
+  labCommand
     .command("status")
     .description("per node: running, sshd reachable, address")
     .option(...stateDirOption)
     .option("--json", "machine-readable output")
     .action(
       action(async (opts: StateDirOption & { json?: boolean }) => {
-        const status = await labStatus(opts);
+        const status = await (await lab()).labStatus(opts);
         if (opts.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
         else if (!status.up) process.stdout.write(`no lab is up (${status.stateDir})\n`);
         else {
@@ -99,7 +100,7 @@ export function registerLabCommands(program: Command): void {
       }),
     );
 
-  lab
+  labCommand
     .command("ssh")
     .description("ssh into a lab node with the lab's key and known_hosts (strict host key checking)")
     .argument("<node>")
@@ -111,20 +112,20 @@ export function registerLabCommands(program: Command): void {
     .allowUnknownOption()
     .action(
       action(async (node: string, command: string[], opts: StateDirOption) => {
-        const [program, ...args] = labSshArgv(node, command, opts);
+        const [program, ...args] = (await lab()).labSshArgv(node, command, opts);
         const result = spawnSync(program!, args, { stdio: "inherit" });
         process.exitCode = result.status ?? 255;
       }),
     );
 
-  lab
+  labCommand
     .command("restart")
     .description("reboot a node: kill its processes and netns, keep its disk, boot it again")
     .argument("<node>")
     .option(...stateDirOption)
     .action(
       action(async (node: string, opts: StateDirOption) => {
-        const result = await labRestart(node, opts);
+        const result = await (await lab()).labRestart(node, opts);
         process.stdout.write(`${node} restarted in ${seconds(result.durationMs)}\n`);
       }),
     );

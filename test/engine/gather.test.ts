@@ -1,5 +1,7 @@
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { gatherFacts } from "../../src/engine/gather.js";
+import { RunFactCache } from "../../src/engine/fact-cache.js";
+import { batchScript, gatherFacts, splitBatchOutput } from "../../src/engine/gather.js";
 import { type Fact, factRequest } from "../../src/engine/types.js";
 import { fileFact } from "../../src/facts/file.js";
 import { RecordingLocalTransport } from "../support/local-sh.js";
@@ -30,6 +32,69 @@ describe("gatherFacts", () => {
     const real = factRequest(raw, "printf", "real");
     const facts = await gatherFacts(t, [forged, real]);
     expect(facts.get(real).out).toBe("real");
+  });
+
+  it("slow facts run in the background; without a temporary directory in line, with the same results", () => {
+    const reqs = [
+      factRequest({ ...raw, slow: true }, "printf", "no-newline"),
+      factRequest(raw, "sh", "-c", 'printf "a\\n\\n"; echo oops >&2; exit 7'),
+    ];
+    const run = (env: NodeJS.ProcessEnv) => {
+      const r = spawnSync("sh", ["-c", batchScript(reqs, "LVSPLAY-b")], { env, encoding: "utf8" });
+      return splitBatchOutput(r.stdout, reqs.length, "LVSPLAY-b");
+    };
+    const parallel = run(process.env);
+    const sequential = run({ ...process.env, TMPDIR: "/nonexistent/lvsplay" });
+    expect(parallel).toEqual([
+      { stdout: "no-newline", stderr: "", code: 0 },
+      { stdout: "a\n\n", stderr: "oops", code: 7 },
+    ]);
+    expect(sequential).toEqual(parallel);
+  });
+
+  it("a slow fact runs beside the others: it can see what a later one in the batch does", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const dir = mkdtempSync("/tmp/lvsplay-gather-");
+    try {
+      // One after another, the first would give up (exit 124) before the second ran.
+      const waiter = factRequest(
+        { ...raw, slow: true },
+        "timeout",
+        "3",
+        "sh",
+        "-c",
+        `until [ -e ${dir}/f ]; do sleep 0.01; done; echo seen`,
+      );
+      const toucher = factRequest(raw, "touch", `${dir}/f`);
+      const facts = await gatherFacts(new RecordingLocalTransport(), [waiter, toucher]);
+      expect(facts.get(waiter)).toEqual({ out: "seen\n", err: "", code: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("with a run cache: held facts are not read again, volatile ones always are, a change invalidates", async () => {
+    const t = new RecordingLocalTransport();
+    const cache = new RunFactCache();
+    const view = cache.forHost("h");
+    const stable = factRequest(raw, "date", "+%N");
+    const probe = factRequest({ ...raw, name: "probe", volatile: true }, "date", "+%N");
+    const first = await gatherFacts(t, [stable, probe], view);
+    const second = await gatherFacts(t, [stable, probe], view);
+    expect(t.sent).toHaveLength(2);
+    expect(second.get(stable)).toEqual(first.get(stable));
+    expect(second.get(probe)).not.toEqual(first.get(probe));
+    // The second batch held only the volatile fact.
+    expect(t.sent[1]!.argv.join(" ")).toMatch(/f0\(\)/);
+    expect(t.sent[1]!.argv.join(" ")).not.toMatch(/f1\(\)/);
+    cache.invalidate();
+    const third = await gatherFacts(t, [stable], view);
+    expect(t.sent).toHaveLength(3);
+    expect(third.get(stable)).not.toEqual(first.get(stable));
+    // Another host's slice is separate.
+    const other = await gatherFacts(t, [stable], cache.forHost("other"));
+    expect(t.sent).toHaveLength(4);
+    expect(other.roundTrips).toBe(1);
   });
 
   it("reports reading an unrequested fact as a programming error", async () => {

@@ -27,7 +27,7 @@ export async function applyCommand(inventoryFile: string, flags: ApplyFlags): Pr
     throw new PatternError(`--limit ${JSON.stringify(flags.limit)} matches no host`);
   }
   const events = new EventBus();
-  attachRenderer(events, flags);
+  await attachRenderer(events, flags);
   const connector = new SshConnector(inventory, {
     acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
     // Commands that set no limit of their own still never hang a run.

@@ -2,7 +2,10 @@
 // attaches it where it fits, e.g. registerVmCommands(labCommand).
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { vmDown, vmExec, vmUp } from "./guest.js";
+
+// Loaded on use: every other command would otherwise pay for the VM code.
+const guest = () => import("./guest.js");
+
 import { repoRoot } from "./paths.js";
 
 interface VmCliOptions {
@@ -32,7 +35,7 @@ export function registerVmCommands(parent: Command): void {
     .option("--memory <mib>", "guest memory", "2048")
     .option("--cpus <n>", "guest CPUs", "2")
     .action(async (topology: string, opts: VmCliOptions & { memory: string; cpus: string }) => {
-      const up = await vmUp({
+      const up = await (await guest()).vmUp({
         topology,
         stateDir: stateDirOf(opts),
         memoryMb: Number.parseInt(opts.memory, 10),
@@ -46,7 +49,7 @@ export function registerVmCommands(parent: Command): void {
     .description("power the guest off and remove everything `vm up` created")
     .option(...stateDirOption)
     .action(async (opts: VmCliOptions) => {
-      const result = await vmDown({ stateDir: stateDirOf(opts) });
+      const result = await (await guest()).vmDown({ stateDir: stateDirOf(opts) });
       if (!result) process.stdout.write("no VM is up\n");
     });
 
@@ -56,7 +59,7 @@ export function registerVmCommands(parent: Command): void {
     .option(...stateDirOption)
     .passThroughOptions()
     .action(async (argv: string[], opts: VmCliOptions) => {
-      const r = await vmExec(argv, { stateDir: stateDirOf(opts) });
+      const r = await (await guest()).vmExec(argv, { stateDir: stateDirOf(opts) });
       process.stdout.write(r.stdout);
       process.stderr.write(r.stderr);
       process.exitCode = r.code ?? 255;

@@ -1,0 +1,82 @@
+// A task or handler made ready for one host: operation resolved, args rendered
+// with the host's variables and registered values.
+import type { Host, Inventory } from "../inventory/model.js";
+import type { OperationRegistry } from "../operations/registry.js";
+import type { Task } from "../playbook/model.js";
+import { renderArgs, templateVarsFor } from "../playbook/template.js";
+import { errorMessage } from "../util/error-message.js";
+import type { FactRequest, Operation } from "./types.js";
+
+/** What preparing a step looks at. */
+export interface PrepareInput {
+  readonly host: Host;
+  readonly inventory: Inventory;
+  readonly registry: OperationRegistry;
+  readonly published: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly check: boolean;
+}
+
+export interface Step {
+  readonly name: string;
+  readonly op: string;
+  readonly args: unknown;
+  readonly register?: string;
+  readonly notify: readonly string[];
+  readonly handler: boolean;
+}
+
+export const taskSteps = (tasks: readonly Task[]): Step[] =>
+  tasks.map((t) => ({
+    name: t.name,
+    op: t.op,
+    args: t.args,
+    notify: t.notify,
+    handler: false,
+    ...(t.register ? { register: t.register } : {}),
+  }));
+
+/** A prepared step: operation resolved and args rendered for this host, or the reason it cannot run. */
+export type Prepared = { step: Step; op: Operation<unknown>; args: unknown } | { step: Step; error: string };
+
+export function prepare(step: Step, input: PrepareInput): Prepared {
+  const op = input.registry.get(step.op);
+  if (!op) return { step, error: `unknown operation ${step.op}` };
+  try {
+    return {
+      step,
+      op,
+      args: op.parseArgs(renderArgs(step.args, templateVarsFor(input.host, input.published))),
+    };
+  } catch (error) {
+    return { step, error: `invalid args for ${step.op}: ${errorMessage(error)}` };
+  }
+}
+
+export function planContext(p: { op: Operation<unknown>; args: unknown }, input: PrepareInput) {
+  return {
+    host: input.host,
+    inventory: input.inventory,
+    args: p.args,
+    published: input.published,
+    check: input.check,
+  };
+}
+
+/**
+ * The facts these steps will probably need, as far as that can be known now
+ * (values registered by stages not yet run may change the answer — then the
+ * stage simply reads what is missing). Never throws; volatile facts excluded.
+ */
+export function likelyFactRequests(steps: readonly Step[], input: PrepareInput): FactRequest[] {
+  const requests: FactRequest[] = [];
+  for (const step of steps) {
+    const p = prepare(step, input);
+    if (!("op" in p)) continue;
+    try {
+      for (const req of p.op.facts(planContext(p, input))) if (!req.fact.volatile) requests.push(req);
+    } catch {
+      // Needs something a later stage provides: read when that stage runs.
+    }
+  }
+  return requests;
+}
