@@ -14,6 +14,8 @@ PACKAGES=(
   curl procps psmisc kmod util-linux sudo
   qemu-system-x86 cpio            # the real-IPVS tier (Debian's kernel under QEMU)
   tcpdump                         # data-plane captures
+  time                            # GNU time: peak RSS in `npm run bench`
+  systemd                         # systemd-analyze verify for the generated audit timer (test/audit)
 )
 
 missing=()

@@ -1,5 +1,6 @@
 // Typed events from the engine. Renderers (listr2, plain lines, JSON) subscribe;
 // the engine never prints anything itself.
+import type { RunStats } from "./run-stats.js";
 import type { Change, CheckResult, TaskStatus } from "./types.js";
 
 export interface TaskResult {
@@ -56,6 +57,7 @@ export type EngineEvent =
       readonly results: readonly TaskResult[];
       readonly aborted?: string;
       readonly durationMs: number;
+      readonly stats: RunStats;
     };
 
 export type EventListener = (event: EngineEvent) => void | Promise<void>;

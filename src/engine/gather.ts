@@ -9,32 +9,51 @@ import type { FactCacheView } from "./fact-cache.js";
 import { FactError, type FactReader, type FactRequest, factKey } from "./types.js";
 
 /**
- * Builds the batch script. Exported for unit tests. Facts marked `slow` start
- * first, in the background, writing to a temporary directory; the others run
- * one after another meanwhile (running everything at once only made the hosts
- * compete for CPU). Outputs are printed in request order. Without a writable
- * temporary directory the slow facts simply run in line. Put slow facts last:
- * sections print in request order, so a slow one holds up those after it.
+ * A fact's command as the body of a shell function. `sh -c SCRIPT NAME ARGS…`
+ * (how most facts are written) is inlined: `set -- ARGS…` then SCRIPT, which
+ * saves starting a shell per fact — a fleet-sized run is CPU-bound on the
+ * hosts' process starts. Every fact runs in a subshell, so `exit`, `exec` and
+ * variables stay inside it.
+ */
+function functionBody(argv: readonly string[]): string {
+  const [program, flag, script, , ...args] = argv;
+  if (program === "sh" && flag === "-c" && script !== undefined && argv.length >= 4)
+    return `set -- ${shellJoin(args)}\n${script}\n`;
+  return `${shellJoin(argv)}\n`;
+}
+
+/**
+ * Builds the batch script. Exported for unit tests. Slow facts (e.g. one that
+ * starts Python) start first, in the background, writing to a temporary
+ * directory, while the others run one after another (running everything at
+ * once only made the hosts compete for CPU). A slow fact may name a shell
+ * condition that says whether it is slow this time. Sections print in request
+ * order; put slow facts last so none waits for them. Without a writable
+ * temporary directory everything runs in line.
  */
 export function batchScript(requests: readonly FactRequest[], boundary: string): string {
   const lines = ["exec 3>&1"];
-  const slow: number[] = [];
+  const slow: { i: number; when: string | undefined }[] = [];
   requests.forEach((req, i) => {
-    lines.push(`f${i}() { ${shellJoin(req.fact.command(req.args).argv)} ; }`);
-    if (req.fact.slow) slow.push(i);
+    lines.push(`f${i}() {\n${functionBody(req.fact.command(req.args).argv)}}`);
+    const s = req.fact.slow;
+    if (s) slow.push({ i, when: typeof s === "object" ? s.when : undefined });
   });
   if (slow.length > 0) {
     lines.push(
-      "bg=; if d=$(mktemp -d 2>/dev/null); then",
-      `  trap 'rm -rf "$d"' EXIT; bg=" ${slow.join(" ")} "`,
-      `  for i in ${slow.join(" ")}; do { "f$i" >"$d/$i.o" 2>"$d/$i.e" </dev/null; echo $? >"$d/$i.r"; } & done`,
-      "fi",
+      'bg=" "; d=',
+      "start() {",
+      `  [ -n "$d" ] || { d=$(mktemp -d 2>/dev/null) && trap 'rm -rf "$d"' EXIT; } || { d=; return 1; }`,
+      `  { ( "f$1" ) >"$d/$1.o" 2>"$d/$1.e" </dev/null; echo $? >"$d/$1.r"; } &`,
+      '  bg="$bg$1 "',
+      "}",
+      ...slow.map(({ i, when }) => (when ? `if ${when}; then start ${i}; fi` : `start ${i}`)),
     );
   }
   const mark = (what: string) => `'${boundary}':$i:${what}`;
   lines.push(
     `for i in ${requests.map((_, i) => i).join(" ")}; do`,
-    `  printf '%s\n' ${mark("out")}`,
+    `  printf '%s\\n' ${mark("out")}`,
     ...(slow.length > 0
       ? [
           `  case "$bg" in *" $i "*)`,
@@ -47,8 +66,8 @@ export function batchScript(requests: readonly FactRequest[], boundary: string):
     // stdout streams to fd 3; stderr is captured into $err; $? is the command's status.
     `  err=$( { "f$i" ; } 2>&1 1>&3 3>&- ); rc=$?`,
     ...(slow.length > 0 ? ["  esac"] : []),
-    `  printf '\n%s\n%s' ${mark("err")} "$err"`,
-    `  printf '\n%s:%s\n' ${mark("rc")} "$rc"`,
+    `  printf '\\n%s\\n%s' ${mark("err")} "$err"`,
+    `  printf '\\n%s:%s\\n' ${mark("rc")} "$rc"`,
     "done",
   );
   return lines.join("\n");
@@ -118,6 +137,7 @@ export async function gatherFacts(
       argv: ["sh", "-c", batchScript(ordered, boundary)],
       become: true,
       timeoutSec,
+      readOnly: true,
     });
     roundTrips = 1;
     // The batch never started (sudo refused, no shell, killed): say what the host said.

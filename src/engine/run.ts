@@ -13,6 +13,7 @@ import { runHostStage } from "./host-stage.js";
 import { mapBounded } from "./limit.js";
 import { likelyFactRequests, taskSteps } from "./prepare.js";
 import { emptyRecap, tally } from "./recap.js";
+import { type RunStats, RunStatsRecorder } from "./run-stats.js";
 import type { FactRequest } from "./types.js";
 
 export interface RunOptions {
@@ -39,6 +40,7 @@ export interface RunOutcome {
   readonly recap: Recap;
   readonly results: readonly TaskResult[];
   readonly aborted?: string;
+  readonly stats: RunStats;
 }
 
 export function tasksFor(stage: Stage, tags: readonly string[] | undefined): Task[] {
@@ -61,6 +63,7 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
   // A no-op run reads each host once: its first stage also reads what later
   // stages will need, and nothing is read twice until something changes.
   const factCache = new RunFactCache();
+  const stats = new RunStatsRecorder();
   const readAheadDone = new Set<string>();
   const readAheadFor = (stageIndex: number, host: Host): FactRequest[] => {
     if (readAheadDone.has(host.name)) return [];
@@ -83,7 +86,7 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
   const connect = (host: Host): Promise<Transport> => {
     let t = transports.get(host.name);
     if (!t) {
-      t = input.connector.connect(host.name);
+      t = input.connector.connect(host.name).then((raw) => stats.counting(raw));
       transports.set(host.name, t);
     }
     return t;
@@ -96,6 +99,7 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
     host: Host,
   ): Promise<void> => {
     await events.emit({ type: "host-stage-start", stage: stage.name, host: host.name });
+    stats.enterStage(host.name, stage.name);
     let transport: Transport;
     try {
       transport = await connect(host);
@@ -191,12 +195,14 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
     );
   }
 
+  const runStats = stats.snapshot((host) => input.connector.connectionStats?.(host));
   await events.emit({
     type: "run-end",
     recap,
     results,
     ...(aborted ? { aborted } : {}),
     durationMs: Date.now() - started,
+    stats: runStats,
   });
-  return { recap, results, ...(aborted ? { aborted } : {}) };
+  return { recap, results, ...(aborted ? { aborted } : {}), stats: runStats };
 }

@@ -2,6 +2,7 @@
 // is a pure function from desired state + facts to a list of typed changes.
 import type { Host, Inventory } from "../inventory/model.js";
 import type { Command, CommandResult } from "../transport/types.js";
+import type { DriftNote } from "./drift.js";
 
 /** A remote read. `command` must not change anything on the host. */
 export interface Fact<T> {
@@ -16,8 +17,12 @@ export interface Fact<T> {
    * never read ahead by an earlier stage nor reused from the run's cache.
    */
   readonly volatile?: boolean;
-  /** Takes long (e.g. starts Python): started first and run beside the batch's other facts. */
-  readonly slow?: boolean;
+  /**
+   * Takes long (e.g. starts Python): started first and run beside the batch's
+   * other facts. `when` is a constant shell condition saying whether it is slow
+   * on this host (else it runs in line, sparing the background machinery).
+   */
+  readonly slow?: boolean | { readonly when: string };
 }
 
 export class FactError extends Error {
@@ -43,7 +48,12 @@ export interface FactReader {
 /** A typed change. Check mode prints these; apply executes them in order. */
 export type Change = CommandChange | FileChange;
 
-export interface CommandChange {
+interface ChangeBase {
+  /** Why the change is needed, for the drift audit (else it is classified by operation). */
+  readonly drift?: DriftNote;
+}
+
+export interface CommandChange extends ChangeBase {
   readonly kind: "command";
   /** One line a human can read: "load ip_vs", "add VIP 7.7.7.100/32 to lo". */
   readonly summary: string;
@@ -53,7 +63,7 @@ export interface CommandChange {
   readonly after?: string;
 }
 
-export interface FileChange {
+export interface FileChange extends ChangeBase {
   readonly kind: "file";
   readonly summary: string;
   readonly path: string;

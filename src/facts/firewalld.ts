@@ -130,7 +130,8 @@ export function parseFirewalld(stdout: string): FirewalldFact {
 export const firewalldFact: Fact<FirewalldFact> = {
   name: "firewalld",
   command: () => ({ argv: ["sh", "-c", PROBE, "lvsplay-fact", PROBE_PY], timeoutSec: 60 }),
-  slow: true,
+  // Python starts only where firewalld runs: only there is it worth a background job.
+  slow: { when: "pgrep -x firewalld >/dev/null 2>&1" },
   parse: (r) => {
     const fact = parseFirewalld(r.stdout);
     // A D-Bus error half-way would otherwise read as "running, no rules": every run would re-add them.

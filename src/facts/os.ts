@@ -12,7 +12,8 @@ export interface OsFact {
 }
 
 const PROBE =
-  "cat /etc/os-release 2>/dev/null; echo '--pm--'; " +
+  // `read` instead of cat: one process less on every host of every run.
+  "if [ -r /etc/os-release ]; then while IFS= read -r l || [ -n \"$l\" ]; do printf '%s\\n' \"$l\"; done </etc/os-release; fi; echo '--pm--'; " +
   "for pm in apt-get dnf yum; do if command -v $pm >/dev/null 2>&1; then echo $pm; break; fi; done";
 
 function osReleaseValue(text: string, key: string): string {

@@ -27,6 +27,8 @@ export function jsonRenderer(
           unreachable,
           ...(event.aborted ? { aborted: event.aborted } : {}),
           durationMs: event.durationMs,
+          /** Per host: connections, commands (round trips) per stage, bytes on the wire. */
+          stats: event.stats,
           ...extra(),
         },
         (_key, value: unknown) => (typeof value === "string" ? redactSecrets(value) : value),

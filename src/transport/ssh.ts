@@ -26,6 +26,8 @@ const KEEPALIVE_SEC = 15;
 export class SshConnector implements Connector {
   private readonly hosts: ReadonlyMap<string, Host>;
   private readonly open = new Map<string, Promise<SshTransport>>();
+  /** Every connection opened per host (for connectionStats). */
+  private readonly opened = new Map<string, unknown[]>();
 
   constructor(
     inventory: Inventory,
@@ -132,7 +134,23 @@ export class SshConnector implements Connector {
       onGone: releaseJump,
     });
     this.options.onConnect?.(hostName);
+    // The ssh2 client, kept because node-ssh forgets it on dispose.
+    this.opened.set(hostName, [...(this.opened.get(hostName) ?? []), ssh.connection]);
     return transport;
+  }
+
+  /** Connections opened to the host and bytes on their sockets (still readable after close). */
+  connectionStats(hostName: string): { connections: number; bytesSent: number; bytesReceived: number } {
+    const all = this.opened.get(hostName) ?? [];
+    let bytesSent = 0;
+    let bytesReceived = 0;
+    for (const client of all) {
+      // ssh2 keeps its socket in a private field; a tunnelled connection has a channel there instead.
+      const sock = (client as { _sock?: { bytesWritten?: number; bytesRead?: number } } | null)?._sock;
+      bytesSent += sock?.bytesWritten ?? 0;
+      bytesReceived += sock?.bytesRead ?? 0;
+    }
+    return { connections: all.length, bytesSent, bytesReceived };
   }
 
   /** Close every connection still open (end of run, or cleanup after a failure). */

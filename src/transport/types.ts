@@ -10,6 +10,8 @@ export interface Command {
   readonly timeoutSec?: number;
   /** Run through the host's privilege escalation (sudo) when the host has `become` enabled. */
   readonly become?: boolean;
+  /** Only reads (fact batches): the one kind of command `lvsplay audit` lets through. */
+  readonly readOnly?: boolean;
 }
 
 export interface CommandResult {
@@ -34,4 +36,8 @@ export interface Transport {
 /** Opens transports; the engine gets one per host per run. */
 export interface Connector {
   connect(hostName: string): Promise<Transport>;
+  /** Connections opened to the host and bytes on its socket so far, where known. */
+  connectionStats?(
+    hostName: string,
+  ): { connections: number; bytesSent: number; bytesReceived: number } | undefined;
 }

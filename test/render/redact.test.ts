@@ -43,7 +43,7 @@ describe("secrets in output", () => {
       handler: false,
       durationMs: 1,
     };
-    const end: EngineEvent = { type: "run-end", recap: {}, results: [result], durationMs: 1 };
+    const end: EngineEvent = { type: "run-end", recap: {}, results: [result], durationMs: 1, stats: {} };
     await render(end);
     expect(out).not.toMatch(/oldpw1|newpw2/);
     expect(JSON.parse(out).results[0].changes[0].after).toContain("auth_pass <redacted>");

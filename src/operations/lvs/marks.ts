@@ -13,16 +13,17 @@ import {
   diffRules,
   firewalldCommands,
   firewalldDirectRules,
+  MARK_CHAIN,
   parseFirewalldDirectList,
   parseMangle,
   renderRestore,
 } from "../../lvs/index.js";
+import { describeMarkDrift } from "../../lvs/marks/drift.js";
 import {
   clusterMarks,
   discoveredDirectors,
   duplicateMacError,
   isDirector,
-  isRealServer,
   lvsOf,
   missingPeersError,
   resolveBackend,
@@ -48,22 +49,18 @@ export const marksOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.marks",
   description: "write each director's fwmark rules (peer MACs excluded) into its own mangle chain",
   parseArgs: (raw) => Args.parse(raw ?? {}),
+  // Only directors carry mark rules: real servers are not asked (every fact costs
+  // process starts on every host of every run).
   facts: ({ host }) =>
-    isDirector(host) || isRealServer(host)
+    isDirector(host)
       ? [factRequest(kernelFact), factRequest(iptablesFact), factRequest(osFact), factRequest(firewalldFact)]
       : [],
   plan: ({ host, inventory, facts, published }): Plan => {
     const lvs = lvsOf(inventory);
-    if (!isDirector(host) && !isRealServer(host))
-      return { changes: [], skipped: "neither director nor real server" };
+    if (!isDirector(host)) return { changes: [], skipped: "not a director" };
     const kernel = facts.get(factRequest(kernelFact));
     const changes: Change[] = [];
     const notes: string[] = [];
-    if (!isDirector(host)) {
-      if (kernel.ipvs === "absent")
-        notes.push("warning: IPVS not available on this kernel (not needed on a pure real server)");
-      return { changes: [], skipped: "not a director", notes };
-    }
     // Preflight: IPVS and the mac match.
     if (kernel.ipvs === "absent") {
       if (!lvs.vrrpOnly) {
@@ -114,12 +111,22 @@ export const marksOperation: Operation<z.infer<typeof Args>> = {
         chains: parseFirewalldDirectList(fw.runtimeChains.join("\n")),
       };
       const wanted = firewalldDirectRules(desired);
+      const inChain = (words: readonly string[]) => words[2] === MARK_CHAIN;
+      const runtime = fw.runtimeRules.map((r) => r.split(/\s+/));
+      const drift = describeMarkDrift({
+        host: host.name,
+        current: runtime.filter(inChain).map((r) => r.join(" ")),
+        desired: wanted.rules.filter(inChain).map((r) => r.join(" ")),
+        hooked: runtime.some((r) => r[2] === "PREROUTING" && r.includes(MARK_CHAIN)),
+        directors,
+      });
       // Adds come after removals in firewalldCommands; each is one firewalld transaction.
       for (const argv of firewalldCommands(wanted, live, { permanent: false })) {
         changes.push({
           kind: "command",
           summary: `firewalld runtime: ${argv.slice(2, 4).join(" ")} ${argv.slice(4).join(" ")}`,
           command: { argv, become: true, timeoutSec: 60 },
+          drift,
         });
       }
       if (changes.length === 0)
@@ -145,6 +152,13 @@ export const marksOperation: Operation<z.infer<typeof Args>> = {
         },
         before: before.join("\n"),
         after: desired.join("\n"),
+        drift: describeMarkDrift({
+          host: host.name,
+          current: mangle.chainRules,
+          desired,
+          hooked: mangle.jumpCount === 1,
+          directors,
+        }),
       });
     } else notes.push(`${desired.length} mark rule(s) up to date`);
     return { changes, notes, publish: publish as unknown as Record<string, unknown> };

@@ -1,0 +1,74 @@
+// Why a director's mark rules must change, told the way an operator thinks
+// about it: is the rule gone (loop possible), does it exclude a MAC no peer has
+// any more (NIC replaced: loop possible), or does it just differ (VIP, port,
+// mark). Pure: rules in, DriftNote out.
+import type { DriftNote } from "../../engine/drift.js";
+import type { DirectorFacts } from "../directors.js";
+
+const MAC_SOURCE = /--mac-source\s+([0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5})/g;
+
+/** MACs a set of rules excludes, lower-case, in order of appearance. */
+export function excludedMacs(rules: readonly string[]): string[] {
+  const macs: string[] = [];
+  for (const rule of rules)
+    for (const m of rule.matchAll(MAC_SOURCE)) {
+      const mac = m[1]!.toLowerCase();
+      if (!macs.includes(mac)) macs.push(mac);
+    }
+  return macs;
+}
+
+export interface MarkDriftInput {
+  readonly host: string;
+  /** Rules as they run now (chain rules or firewalld direct rules of our chain). */
+  readonly current: readonly string[];
+  readonly desired: readonly string[];
+  /** False when the rules exist but PREROUTING does not jump to them (exactly once). */
+  readonly hooked: boolean;
+  readonly directors: readonly DirectorFacts[];
+}
+
+export function describeMarkDrift(input: MarkDriftInput): DriftNote {
+  const { host, current, desired, hooked, directors } = input;
+  const expected = desired.join("\n");
+  const actual = current.length > 0 ? current.join("\n") : null;
+  const loop = "ping-pong loop between the directors possible until `lvsplay apply`";
+  if (current.length === 0 || !hooked) {
+    const what =
+      current.length === 0 ? "no peer-excluding mark rule" : "mark rules not hooked into mangle PREROUTING";
+    return {
+      kind: "mark-rule-missing",
+      severity: "critical",
+      summary: `${host}: ${what} — ${loop}`,
+      expected,
+      actual,
+    };
+  }
+  const now = excludedMacs(current);
+  const wanted = excludedMacs(desired);
+  const stale = now.filter((m) => !wanted.includes(m));
+  if (stale.length > 0) {
+    const fresh = wanted.filter((m) => !now.includes(m));
+    const owners = fresh.map((mac) => {
+      const peer = directors.find((d) => d.mac.toLowerCase() === mac);
+      return peer
+        ? `${peer.name}'s data interface ${peer.interface} now has ${mac}`
+        : `a peer now has ${mac}`;
+    });
+    const since = owners.length > 0 ? `, but ${owners.join(" and ")}` : ", which no peer director has";
+    return {
+      kind: "mark-rule-stale-mac",
+      severity: "critical",
+      summary: `${host}: mark rule excludes ${stale.join(", ")}${since} — ${loop}`,
+      expected,
+      actual,
+    };
+  }
+  return {
+    kind: "mark-rule-differs",
+    severity: "high",
+    summary: `${host}: mark rules differ from the inventory (VIP, port or mark) — the service's packets may not reach IPVS`,
+    expected,
+    actual,
+  };
+}
