@@ -5,11 +5,14 @@ import { ConfigError } from "../config/problem.js";
 import { PatternError } from "../inventory/pattern.js";
 import { registerLabCommands } from "../lab/cli.js";
 import { ExitCode } from "./exit-codes.js";
+import { VERSION } from "./version.js";
 
 // Command implementations load on use: start-up time is paid on every run
 // (cron audits, CI), and most commands need a small part of the code.
 const commands = {
   apply: () => import("./commands/apply.js"),
+  audit: () => import("./commands/audit.js"),
+  schedule: () => import("./commands/schedule.js"),
   facts: () => import("./commands/facts.js"),
   validate: () => import("./commands/validate.js"),
 };
@@ -25,6 +28,12 @@ const percent = (value: string): number => {
   return n;
 };
 
+/**
+ * Hosts in parallel. Sized for fleets: each host costs one SSH connection and
+ * a few hundred KB here, and a no-op run is mostly waiting on the network.
+ */
+const DEFAULT_FORKS = 50;
+
 let exitCode: number = ExitCode.ok;
 // `lvsplay … | head` closes the pipe early: that is not a crash.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -33,7 +42,7 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 });
 const program = new Command("lvsplay")
   .description("Set up and guard loop-free LVS/IPVS + keepalived on co-located directors, over SSH")
-  .version("0.1.0")
+  .version(VERSION)
   .exitOverride();
 
 const runOptions = (cmd: Command): Command =>
@@ -42,7 +51,7 @@ const runOptions = (cmd: Command): Command =>
     .option("--diff", "show unified diffs for files and before/after for other changes")
     .option("-l, --limit <pattern>", "only these hosts (group, host, glob, a:b, a:&b, a:!b)")
     .option("-t, --tags <tags>", "only tasks with one of these comma-separated tags")
-    .option("-f, --forks <n>", "hosts in parallel", positiveInt, 10)
+    .option("-f, --forks <n>", "hosts in parallel", positiveInt, DEFAULT_FORKS)
     .option("--json", "write one JSON result object to stdout (progress goes to stderr)")
     .option("--plain", "plain lines instead of the live view")
     .option("--accept-new-host-keys", "trust and record keys of hosts missing from known_hosts")
@@ -55,14 +64,32 @@ runOptions(program.command("apply").argument("<inventory>", "inventory YAML"))
     exitCode = await (await commands.apply()).applyCommand(inventory, flags);
   });
 
-runOptions(program.command("audit").argument("<inventory>", "inventory YAML"))
-  .description("drift audit: check mode with diffs; exit 2 when anything would change")
+program
+  .command("audit")
+  .argument("<inventory>", "inventory YAML")
+  .description("drift audit, strictly read-only: exit 0 clean, 2 drift, 3 a host failed or was unreachable")
+  .option("-p, --playbook <file>", "playbook to audit against (default: the built-in LVS HA playbook)")
+  .option("-l, --limit <pattern>", "only these hosts (group, host, glob, a:b, a:&b, a:!b)")
+  .option("-f, --forks <n>", "hosts in parallel", positiveInt, DEFAULT_FORKS)
+  .option("--json", "print the audit report as JSON (schema: README, `Drift audits`)")
+  .option("--no-diff", "leave file diffs out of the text report")
+  .option("--prom-file <path>", "write a node_exporter textfile (*.prom) atomically after the audit")
+  .option("--progress", "show task-by-task progress on stderr")
+  .option("--plain", "no colours (the default when not writing to a terminal)")
+  .option("--accept-new-host-keys", "trust and record keys of hosts missing from known_hosts")
+  .option(
+    "--print-systemd-units",
+    "print a systemd service + timer (and a cron line) running this audit; contact nothing",
+  )
+  .option("--interval <span>", "with --print-systemd-units: how often (systemd time span)", "15min")
   .action(async (inventory: string, flags) => {
-    exitCode = await (await commands.apply()).applyCommand(inventory, {
-      ...flags,
-      check: true,
-      diff: flags.diff ?? true,
-    });
+    if (flags.printSystemdUnits) {
+      exitCode = (await commands.schedule()).scheduleCommand(inventory, flags);
+      return;
+    }
+    // picocolors decides once, when it loads (below, with the audit's modules).
+    if (flags.plain) process.env["NO_COLOR"] = "1";
+    exitCode = await (await commands.audit()).auditCommand(inventory, flags);
   });
 
 program
@@ -94,7 +121,7 @@ try {
   if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help")
     exitCode = 0;
   else if (code?.startsWith("commander.")) exitCode = ExitCode.invalid;
-  else if (error instanceof PatternError) {
+  else if (error instanceof PatternError || (error instanceof Error && error.name === "AuditUsageError")) {
     process.stderr.write(`lvsplay: ${error.message}; nothing was changed.\n`);
     exitCode = ExitCode.invalid;
   } else if (error instanceof ConfigError) {

@@ -74,10 +74,11 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
     let facts = await gatherOrError(prepared, input, readAhead);
     readAhead = [];
     let stale = false;
-    for (const p of prepared) {
+    for (const [index, p] of prepared.entries()) {
       if (stale) {
-        // Re-read only what this task needs: after a change, each later task costs one round trip.
-        facts = await gatherOrError([p], input);
+        // After a change, re-read what this and every later task of the stage
+        // needs (one round trip; the next change makes it stale again).
+        facts = await gatherOrError(prepared.slice(index), input);
         stale = false;
       }
       const started = Date.now();

@@ -10,14 +10,28 @@ while ! ip -4 -o addr show dev "$3" to "$1/32" | grep -q .; do
   [ -n "$pid" ] && [ -n "$up" ] && [ "$up" -lt "$2" ] || break
   sleep 0.2; n=$((n+1))
 done
-echo "$n"`;
+echo "$n"
+[ -n "$pid" ] && echo "uptime=$(ps -o etimes= -p "$pid" 2>/dev/null | tr -d ' ')"`;
 
-export const vrrpSettleFact: Fact<number> = {
+export interface VrrpSettleFact {
+  /** Seconds waited for VRRP. */
+  readonly waitedSec: number;
+  /** How long this director's keepalived has run (null: not running). */
+  readonly keepalivedUptimeSec: number | null;
+}
+
+export const vrrpSettleFact: Fact<VrrpSettleFact> = {
   name: "vrrp.settle",
   command: ([vip = "", seconds = "5", iface = ""]) => ({
     argv: ["sh", "-c", SCRIPT, "sh", vip, seconds, iface],
     timeoutSec: Number(seconds) + 10,
   }),
-  parse: (r) => Number(r.stdout.trim() || "0") * 0.2,
+  parse: (r) => {
+    const uptime = /^uptime=(\d+)$/m.exec(r.stdout)?.[1];
+    return {
+      waitedSec: Number(r.stdout.split("\n")[0]?.trim() || "0") * 0.2,
+      keepalivedUptimeSec: uptime === undefined ? null : Number(uptime),
+    };
+  },
   volatile: true,
 };

@@ -181,6 +181,28 @@ describe("runPlaybook", () => {
     expect(connector.transports.get("h1")!.sent).toHaveLength(1);
   });
 
+  it("after a change, every later task of the stage plans from fresh facts (also past a task that changed nothing)", async () => {
+    const { inv, dir } = inventoryOf(["h1"]);
+    writeFileSync(join(dir.h1!, "b.conf"), "b\n");
+    const pb: Playbook = {
+      ...writeAndTouch,
+      stages: [
+        stage("s", [
+          task("a", "file", { path: "{{ dir }}/a.conf", content: "a\n" }),
+          task("b", "file", { path: "{{ dir }}/b.conf", content: "b\n" }),
+          task("c", "file", { path: "{{ dir }}/c.conf", content: "c\n" }),
+        ]),
+      ],
+    };
+    const { outcome } = await run(inv, pb, new FakeConnector());
+    expect(outcome.results.map((r) => `${r.task}:${r.status}${r.error ? ` ${r.error}` : ""}`)).toEqual([
+      "a:changed",
+      "b:ok",
+      "c:changed",
+    ]);
+    expect(readFileSync(join(dir.h1!, "c.conf"), "utf8")).toBe("c\n");
+  });
+
   it("handlers are not notified when nothing changed, and still run when a later task fails", async () => {
     const { inv, dir } = inventoryOf(["h1"]);
     const pb: Playbook = {

@@ -38,6 +38,8 @@ export const VERIFY_KEY = "lvs.verify";
 /** What each director reports for the cluster checks. */
 export interface DirectorObservation {
   readonly vipsHeld: readonly string[];
+  /** How long keepalived had run when the VIPs were observed (null: not running, or not known). */
+  readonly keepalivedUptimeSec: number | null;
   readonly chainRules: readonly string[];
   readonly ipvs: { readonly available: boolean; readonly services: readonly IpvsService[] };
 }
@@ -47,11 +49,15 @@ const fail = (name: string, detail: string): CheckResult => ({ name, status: "fa
 const skip = (name: string, detail: string): CheckResult => ({ name, status: "skip", detail });
 export const IPVS_UNAVAILABLE = "IPVS not available on this kernel";
 
+/** VRRP's master-down interval plus skew: after this long a keepalived has had its election. */
+export const settleSeconds = (inventory: Parameters<typeof lvsOf>[0]): string =>
+  String(3 * lvsOf(inventory).vrrp.advertIntSec + 2);
+
 const directorFacts = (args: Args, inventory: Parameters<typeof lvsOf>[0], iface: string) => [
   // First in the batch (facts run in order): the network fact below is then read
   // once VRRP had time to elect a master (keepalived may have just been started).
   ...[...new Set(lvsOf(inventory).services.map((s) => s.vip))].map((vip) =>
-    factRequest(vrrpSettleFact, vip, String(3 * lvsOf(inventory).vrrp.advertIntSec + 2), iface),
+    factRequest(vrrpSettleFact, vip, settleSeconds(inventory), iface),
   ),
   factRequest(iptablesFact),
   factRequest(osFact),
@@ -207,7 +213,16 @@ export const verifyOperation: Operation<Args> = {
     const held = vips.filter((v) =>
       net.interfaces.some((i) => i.name === dataIface && i.ipv4.includes(`${v}/32`)),
     );
-    const observation: DirectorObservation = { vipsHeld: held, chainRules: mangle.chainRules, ipvs };
+    const settled = vips.map((v) =>
+      facts.get(factRequest(vrrpSettleFact, v, settleSeconds(inventory), dataIface ?? "")),
+    );
+    const uptimes = settled.map((s) => s.keepalivedUptimeSec).filter((u): u is number => u !== null);
+    const observation: DirectorObservation = {
+      vipsHeld: held,
+      keepalivedUptimeSec: uptimes.length > 0 ? Math.min(...uptimes) : null,
+      chainRules: mangle.chainRules,
+      ipvs,
+    };
     return { changes: [], checks, publish: observation as unknown as Record<string, unknown> };
   },
 };

@@ -1,0 +1,101 @@
+// `lvsplay audit`: the scheduled drift audit. Plans every stage in check mode
+// through transports that refuse anything but fact reads, reports each drifted
+// item (text or a stable JSON report), optionally writes a Prometheus textfile,
+// and exits 0 clean / 2 drift / 3 a host failed or was unreachable.
+import { existsSync, statSync } from "node:fs";
+import path from "node:path";
+import { buildAuditReport } from "../../audit/build-report.js";
+import { writePromFile } from "../../audit/prom.js";
+import { readOnlyConnector } from "../../audit/read-only.js";
+import { renderAuditText } from "../../audit/render-text.js";
+import { EventBus } from "../../engine/events.js";
+import { runPlaybook } from "../../engine/run.js";
+import { PatternError, selectHosts } from "../../inventory/pattern.js";
+import { plainRenderer } from "../../render/plain.js";
+import { SshConnector } from "../../transport/ssh.js";
+import { type ExitCode, exitCodeFor } from "../exit-codes.js";
+import { loadInputs } from "../load-inputs.js";
+import { VERSION } from "../version.js";
+
+export interface AuditFlags {
+  readonly playbook?: string;
+  readonly limit?: string;
+  readonly forks: number;
+  readonly json?: boolean;
+  readonly diff?: boolean;
+  readonly promFile?: string;
+  readonly progress?: boolean;
+  readonly acceptNewHostKeys?: boolean;
+}
+
+/** Problems with the flags themselves: reported before any host is contacted. */
+export class AuditUsageError extends Error {
+  override readonly name = "AuditUsageError";
+}
+
+function checkPromFile(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new AuditUsageError(`--prom-file ${file}: directory ${dir} does not exist`);
+  if (!file.endsWith(".prom"))
+    throw new AuditUsageError(
+      `--prom-file ${file}: node_exporter's textfile collector only reads *.prom files`,
+    );
+}
+
+export async function auditCommand(inventoryFile: string, flags: AuditFlags): Promise<ExitCode> {
+  const started = Date.now();
+  if (flags.promFile !== undefined) checkPromFile(flags.promFile);
+  const { inventory, playbook, registry } = loadInputs(inventoryFile, flags.playbook);
+  const hosts = flags.limit !== undefined ? selectHosts(inventory, flags.limit) : [...inventory.hosts];
+  if (hosts.length === 0) throw new PatternError(`--limit ${JSON.stringify(flags.limit)} matches no host`);
+
+  const events = new EventBus();
+  const unreachable: Record<string, string> = {};
+  events.subscribe((e) => {
+    if (e.type === "host-unreachable") unreachable[e.host] = e.error;
+  });
+  // Task-by-task progress only on request: a scheduled audit's output is its report.
+  if (flags.progress)
+    events.subscribe(plainRenderer({ diff: false, write: (text) => process.stderr.write(`${text}\n`) }));
+  const ssh = new SshConnector(inventory, {
+    acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
+    defaultTimeoutSec: 300,
+  });
+  const outcome = await runPlaybook({
+    inventory,
+    playbook,
+    registry,
+    connector: readOnlyConnector(ssh),
+    events,
+    options: {
+      check: true,
+      forks: flags.forks,
+      maxFailPercent: 100,
+      ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+    },
+  });
+  await ssh.closeAll();
+  const exitCode = exitCodeFor(outcome, { check: true }) as 0 | 2 | 3;
+  const report = buildAuditReport({
+    outcome,
+    hosts: hosts.map((h) => h.name),
+    unreachable,
+    exitCode,
+    inventory: path.resolve(inventoryFile),
+    playbook: playbook.name,
+    toolVersion: VERSION,
+    durationMs: Date.now() - started,
+    finishedAt: new Date(),
+  });
+  if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(`${renderAuditText(report, { diff: flags.diff ?? true })}\n`);
+  if (flags.promFile !== undefined) {
+    try {
+      writePromFile(flags.promFile, report);
+    } catch (error) {
+      throw new AuditUsageError(`audit done (exit ${exitCode}) but ${(error as Error).message}`);
+    }
+  }
+  return exitCode;
+}
