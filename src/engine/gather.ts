@@ -17,8 +17,8 @@ import { FactError, type FactReader, type FactRequest, factKey } from "./types.j
  */
 function functionBody(argv: readonly string[]): string {
   const [program, flag, script, , ...args] = argv;
-  if (program === "sh" && flag === "-c" && script !== undefined && argv.length >= 4)
-    return `set -- ${shellJoin(args)}\n${script}\n`;
+  if (program === "sh" && flag === "-c" && script !== undefined)
+    return `${argv.length > 4 ? `set -- ${shellJoin(args)}\n` : ""}${script}\n`;
   return `${shellJoin(argv)}\n`;
 }
 

@@ -1,6 +1,7 @@
 // firewalld state and its direct rules (runtime and permanent), used by the
 // firewalld persistence back-end.
 import type { Fact } from "../engine/types.js";
+import { BUSCTL_PROBE, busctlToProbeText } from "./firewalld-busctl.js";
 
 export interface FirewalldFact {
   readonly installed: boolean;
@@ -99,7 +100,12 @@ for name, info in sorted(fw.getActiveZones().items()):
 // Python costs 50–250 ms to start: ask it only when a firewalld process exists
 // (its comm is "firewalld" however it was started). Without pgrep, always ask.
 const NOT_RUNNING = "command -v pgrep >/dev/null 2>&1 && ! pgrep -x firewalld >/dev/null 2>&1";
-const PROBE = `if ! command -v firewall-cmd >/dev/null 2>&1; then echo state=missing; elif ${NOT_RUNNING}; then echo state=stopped; else exec python3 -c "$1"; fi`;
+// busctl first (no Python); the Python probe when busctl is missing or fails.
+const PROBE = `${BUSCTL_PROBE}
+if ! command -v firewall-cmd >/dev/null 2>&1; then echo state=missing
+elif ${NOT_RUNNING}; then echo state=stopped
+elif command -v busctl >/dev/null 2>&1 && out=$(fw_busctl); then printf '%s\\n' "$out"
+else exec python3 -c "$1"; fi`;
 
 const section = (text: string, mark: string): string[] => {
   const at = text.indexOf(`--${mark}--\n`);
@@ -133,28 +139,13 @@ export const firewalldFact: Fact<FirewalldFact> = {
   // Python starts only where firewalld runs: only there is it worth a background job.
   slow: { when: "pgrep -x firewalld >/dev/null 2>&1" },
   parse: (r) => {
-    const fact = parseFirewalld(r.stdout);
+    const text = /^format=busctl$/m.test(r.stdout) ? busctlToProbeText(r.stdout) : r.stdout;
+    const fact = parseFirewalld(text);
     // A D-Bus error half-way would otherwise read as "running, no rules": every run would re-add them.
-    const complete = ["rc", "rr", "pc", "pr", "ro", "po"].every((k) => r.stdout.includes(`--${k}--\n`));
+    const complete = ["rc", "rr", "pc", "pr", "ro", "po"].every((k) => text.includes(`--${k}--\n`));
     if (fact.running && (r.code !== 0 || !complete)) {
       throw new Error(`firewalld query failed (exit ${r.code}): ${r.stderr.trim().split("\n").pop() ?? ""}`);
     }
     return fact;
-  },
-};
-
-/** Only whether firewalld runs (no Python, no D-Bus), for stages that need no rules. */
-export const firewalldStateFact: Fact<Pick<FirewalldFact, "installed" | "running">> = {
-  name: "firewalld.state",
-  command: () => ({
-    argv: [
-      "sh",
-      "-c",
-      `if ! command -v firewall-cmd >/dev/null 2>&1; then echo state=missing; elif ${NOT_RUNNING}; then echo state=stopped; elif command -v pgrep >/dev/null 2>&1 || firewall-cmd --state >/dev/null 2>&1; then echo state=running; else echo state=stopped; fi`,
-    ],
-  }),
-  parse: (r) => {
-    const state = /^state=(\w+)$/m.exec(r.stdout)?.[1];
-    return { installed: state === "running" || state === "stopped", running: state === "running" };
   },
 };

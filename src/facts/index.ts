@@ -2,7 +2,7 @@
 import type { Fact } from "../engine/types.js";
 import { commandStatusFact } from "./command-status.js";
 import { fileFact } from "./file.js";
-import { firewalldFact, firewalldStateFact } from "./firewalld.js";
+import { firewalldFact } from "./firewalld.js";
 import { httpProbeFact } from "./http-probe.js";
 import { iptablesFact } from "./iptables.js";
 import { ipvsFact } from "./ipvs.js";
@@ -20,7 +20,6 @@ export const ALL_FACTS: ReadonlyMap<string, Fact<unknown>> = new Map(
     commandStatusFact,
     fileFact,
     firewalldFact,
-    firewalldStateFact,
     httpProbeFact,
     iptablesFact,
     ipvsFact,

@@ -15,7 +15,8 @@ export interface ServiceFact {
 const PROBE = [
   'if [ -d /run/systemd/system ]; then echo systemd; systemctl is-active --quiet -- "$1"; echo "running=$?";',
   '  systemctl is-enabled --quiet -- "$1" 2>/dev/null; echo "enabled=$?";',
-  'else echo sysv; if service "$1" status >/dev/null 2>&1 || pgrep -x -- "$1" >/dev/null 2>&1; then echo running=0; else echo running=3; fi;',
+  // A running process answers first: `service … status` runs an init script (~10 ms, every run).
+  'else echo sysv; if pgrep -x -- "$1" >/dev/null 2>&1 || service "$1" status >/dev/null 2>&1; then echo running=0; else echo running=3; fi;',
   '  if ls /etc/rc[2345].d/S[0-9][0-9]"$1" >/dev/null 2>&1; then echo enabled=0; else echo enabled=1; fi; fi',
   "if command -v update-rc.d >/dev/null 2>&1; then echo enabler=update-rc.d; elif command -v chkconfig >/dev/null 2>&1; then echo enabler=chkconfig; else echo enabler=none; fi",
 ].join("\n");

@@ -1,7 +1,9 @@
 // Waits (read-only) until VRRP had time to settle on this director: returns as
 // soon as the host holds the VIP, or once keepalived has run for SECONDS (the
 // master-down interval: 3 × advert_int + skew), so a just-started keepalived is
-// not judged before its first election.
+// not judged before its first election. Not volatile: it only waits while
+// keepalived is younger than SECONDS, so reading it ahead costs nothing in a
+// converged run, and any change this run makes (a restart) invalidates it.
 import type { Fact } from "../engine/types.js";
 
 const SCRIPT = `pid=$(pgrep -o -x keepalived); n=0
@@ -33,5 +35,4 @@ export const vrrpSettleFact: Fact<VrrpSettleFact> = {
       keepalivedUptimeSec: uptime === undefined ? null : Number(uptime),
     };
   },
-  volatile: true,
 };

@@ -64,9 +64,9 @@ describe("describeMarkDrift", () => {
   it("no rule, or rules PREROUTING does not jump to, is a missing rule; other differences are not a loop risk", () => {
     const base = { host: "ds1", desired: [rule("02:00:07:07:07:1c")], directors };
     expect(describeMarkDrift({ ...base, current: [], hooked: true }).kind).toBe("mark-rule-missing");
-    expect(describeMarkDrift({ ...base, current: [rule("02:00:07:07:07:1c")], hooked: false }).summary).toMatch(
-      /not hooked into mangle PREROUTING/,
-    );
+    expect(
+      describeMarkDrift({ ...base, current: [rule("02:00:07:07:07:1c")], hooked: false }).summary,
+    ).toMatch(/not hooked into mangle PREROUTING/);
     const differs = describeMarkDrift({
       ...base,
       current: [rule("02:00:07:07:07:1c").replace("--dport 80", "--dport 81")],
@@ -76,10 +76,12 @@ describe("describeMarkDrift", () => {
   });
 
   it("excludedMacs reads iptables-save and firewalld rule syntax alike", () => {
-    expect(excludedMacs([rule("AA:BB:CC:DD:EE:FF"), "ipv4 mangle LVSPLAY-MARK 0 -m mac ! --mac-source 02:00:00:00:00:01"])).toEqual([
-      "aa:bb:cc:dd:ee:ff",
-      "02:00:00:00:00:01",
-    ]);
+    expect(
+      excludedMacs([
+        rule("AA:BB:CC:DD:EE:FF"),
+        "ipv4 mangle LVSPLAY-MARK 0 -m mac ! --mac-source 02:00:00:00:00:01",
+      ]),
+    ).toEqual(["aa:bb:cc:dd:ee:ff", "02:00:00:00:00:01"]);
   });
 });
 
@@ -87,7 +89,9 @@ describe("hostDriftItems", () => {
   it("sorts by severity, one item per drifted task, unchanged tasks ignored", () => {
     const items = hostDriftItems([
       result("lvs.packages", "packages", [command("install ipset (apt)")]),
-      result("lvs.dr_sysctl", "DR sysctls", [command("apply net.ipv4.conf.all.arp_ignore", "x = 0", "x = 1")]),
+      result("lvs.dr_sysctl", "DR sysctls", [
+        command("apply net.ipv4.conf.all.arp_ignore", "x = 0", "x = 1"),
+      ]),
       result("lvs.keepalived", "conf", []),
       result("service", "keepalived running", [command("start keepalived (sysv)", "stopped", "running")]),
     ]);
@@ -96,17 +100,34 @@ describe("hostDriftItems", () => {
       ["keepalived-stopped", "high"],
       ["package-missing", "low"],
     ]);
-    expect(items[0]).toMatchObject({ expected: "x = 1", actual: "x = 0", fix: "apply net.ipv4.conf.all.arp_ignore" });
+    expect(items[0]).toMatchObject({
+      expected: "x = 1",
+      actual: "x = 0",
+      fix: "apply net.ipv4.conf.all.arp_ignore",
+    });
     expect(items[1]!.summary).toBe("ds1: keepalived is not running — this director does no VRRP and no IPVS");
   });
 
   it("folds the persisted copy into the mark-rule item and names the handler the fix runs", () => {
-    const note = describeMarkDrift({ host: "ds1", current: [], desired: [rule("02:00:07:07:07:1c")], hooked: true, directors });
+    const note = describeMarkDrift({
+      host: "ds1",
+      current: [],
+      desired: [rule("02:00:07:07:07:1c")],
+      hooked: true,
+      directors,
+    });
     const items = hostDriftItems([
-      result("lvs.marks", "marks", [{ ...command("replace LVSPLAY-MARK (1 rule line(s) differ)"), drift: note }]),
+      result("lvs.marks", "marks", [
+        { ...command("replace LVSPLAY-MARK (1 rule line(s) differ)"), drift: note },
+      ]),
       result("lvs.persist", "persist", [file("/etc/iptables/rules.v4", "old\n", "new\n")]),
-      result("lvs.keepalived", "conf", [file("/etc/keepalived/keepalived.conf", "a\n", "b\n")], { stage: "k" }),
-      result("service", "handler: reload keepalived", [command("reload keepalived (sysv)")], { stage: "k", handler: true }),
+      result("lvs.keepalived", "conf", [file("/etc/keepalived/keepalived.conf", "a\n", "b\n")], {
+        stage: "k",
+      }),
+      result("service", "handler: reload keepalived", [command("reload keepalived (sysv)")], {
+        stage: "k",
+        handler: true,
+      }),
     ]);
     expect(items.map((i) => i.kind)).toEqual(["mark-rule-missing", "keepalived-config"]);
     expect(items[0]!.fix).toBe("replace LVSPLAY-MARK (1 rule line(s) differ); write /etc/iptables/rules.v4");
@@ -117,7 +138,9 @@ describe("hostDriftItems", () => {
 
   it("never shows the VRRP password in evidence or diffs", () => {
     const items = hostDriftItems([
-      result("lvs.keepalived", "conf", [file("/etc/keepalived/keepalived.conf", "auth_pass old1\n", "auth_pass new2\n")]),
+      result("lvs.keepalived", "conf", [
+        file("/etc/keepalived/keepalived.conf", "auth_pass old1\n", "auth_pass new2\n"),
+      ]),
     ]);
     expect(JSON.stringify(items)).not.toMatch(/old1|new2/);
   });

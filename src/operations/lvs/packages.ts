@@ -2,7 +2,7 @@
 // index refresh. Check mode lists what would be installed.
 import { z } from "zod";
 import { factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
-import { firewalldStateFact } from "../../facts/firewalld.js";
+import { firewalldFact } from "../../facts/firewalld.js";
 import { type OsFact, osFact } from "../../facts/os.js";
 import { packagesFact } from "../../facts/packages.js";
 import type { Host, Inventory } from "../../inventory/model.js";
@@ -77,11 +77,11 @@ export const packagesOperation: Operation<Args> = {
   name: "lvs.packages",
   description: "ensure ipvsadm, keepalived, iptables, ipset and the persistence package are installed",
   parseArgs: (raw) => Args.parse(raw ?? {}),
-  facts: ({ args }) => [factRequest(osFact), factRequest(firewalldStateFact), installedRequest(args)],
+  facts: ({ args }) => [factRequest(osFact), factRequest(firewalldFact), installedRequest(args)],
   plan: ({ host, inventory, args, facts }): Plan => {
     const os = facts.get(factRequest(osFact));
     const backend = inventory.lvs
-      ? resolveBackend(lvsOf(inventory), os, facts.get(factRequest(firewalldStateFact)))
+      ? resolveBackend(lvsOf(inventory), os, facts.get(factRequest(firewalldFact)))
       : "none";
     const installed = facts.get(installedRequest(args));
     const want = wantedPackages(host, inventory, os, backend, args.extra);

@@ -53,12 +53,15 @@ export const IPVS_UNAVAILABLE = "IPVS not available on this kernel";
 export const settleSeconds = (inventory: Parameters<typeof lvsOf>[0]): string =>
   String(3 * lvsOf(inventory).vrrp.advertIntSec + 2);
 
-const directorFacts = (args: Args, inventory: Parameters<typeof lvsOf>[0], iface: string) => [
+const directorFacts = (args: Args, inventory: Parameters<typeof lvsOf>[0], iface: string | undefined) => [
   // First in the batch (facts run in order): the network fact below is then read
   // once VRRP had time to elect a master (keepalived may have just been started).
-  ...[...new Set(lvsOf(inventory).services.map((s) => s.vip))].map((vip) =>
-    factRequest(vrrpSettleFact, vip, settleSeconds(inventory), iface),
-  ),
+  // Unknown interface (read ahead of discovery): the verify stage reads it.
+  ...(iface === undefined
+    ? []
+    : [...new Set(lvsOf(inventory).services.map((s) => s.vip))].map((vip) =>
+        factRequest(vrrpSettleFact, vip, settleSeconds(inventory), iface),
+      )),
   factRequest(iptablesFact),
   factRequest(osFact),
   factRequest(firewalldFact),
@@ -76,7 +79,8 @@ export const verifyOperation: Operation<Args> = {
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host, args, inventory, published }) => [
     ...(isDirector(host)
-      ? directorFacts(args, inventory, discoveredSelf(host.name, published)?.interface ?? "")
+      ? // Before discovery ran (facts read ahead), the inventory's interface is the one discovery will find.
+        directorFacts(args, inventory, discoveredSelf(host.name, published)?.interface ?? host.interface)
       : []),
     ...(isDirector(host) || isRealServer(host) ? realServerFacts : []),
   ],
@@ -213,9 +217,11 @@ export const verifyOperation: Operation<Args> = {
     const held = vips.filter((v) =>
       net.interfaces.some((i) => i.name === dataIface && i.ipv4.includes(`${v}/32`)),
     );
-    const settled = vips.map((v) =>
-      facts.get(factRequest(vrrpSettleFact, v, settleSeconds(inventory), dataIface ?? "")),
-    );
+    const settleIface = dataIface ?? host.interface;
+    const settled =
+      settleIface === undefined
+        ? []
+        : vips.map((v) => facts.get(factRequest(vrrpSettleFact, v, settleSeconds(inventory), settleIface)));
     const uptimes = settled.map((s) => s.keepalivedUptimeSec).filter((u): u is number => u !== null);
     const observation: DirectorObservation = {
       vipsHeld: held,
