@@ -127,7 +127,7 @@ function measure(label, env, args, expectCode) {
   return {
     wallMs: spread(runs.map((r) => Math.round(r.wallMs))),
     peakRssMiB: spread(runs.map((r) => Math.round(r.rssKiB / 102.4) / 10)),
-    cost: cost(last.json?.stats),
+    cost: cost(last.json?.stats ?? last.json?.cost),
   };
 }
 

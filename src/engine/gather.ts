@@ -23,49 +23,20 @@ function functionBody(argv: readonly string[]): string {
 }
 
 /**
- * Builds the batch script. Exported for unit tests. Slow facts (e.g. one that
- * starts Python) start first, in the background, writing to a temporary
- * directory, while the others run one after another (running everything at
- * once only made the hosts compete for CPU). A slow fact may name a shell
- * condition that says whether it is slow this time. Sections print in request
- * order; put slow facts last so none waits for them. Without a writable
- * temporary directory everything runs in line.
+ * Builds the batch script. Exported for unit tests. Facts run one after
+ * another (running them at once only made a fleet's hosts compete for CPU);
+ * stdout streams to fd 3, stderr is captured into $err, $? is the status.
  */
 export function batchScript(requests: readonly FactRequest[], boundary: string): string {
   const lines = ["exec 3>&1"];
-  const slow: { i: number; when: string | undefined }[] = [];
   requests.forEach((req, i) => {
     lines.push(`f${i}() {\n${functionBody(req.fact.command(req.args).argv)}}`);
-    const s = req.fact.slow;
-    if (s) slow.push({ i, when: typeof s === "object" ? s.when : undefined });
   });
-  if (slow.length > 0) {
-    lines.push(
-      'bg=" "; d=',
-      "start() {",
-      `  [ -n "$d" ] || { d=$(mktemp -d 2>/dev/null) && trap 'rm -rf "$d"' EXIT; } || { d=; return 1; }`,
-      `  { ( "f$1" ) >"$d/$1.o" 2>"$d/$1.e" </dev/null; echo $? >"$d/$1.r"; } &`,
-      '  bg="$bg$1 "',
-      "}",
-      ...slow.map(({ i, when }) => (when ? `if ${when}; then start ${i}; fi` : `start ${i}`)),
-    );
-  }
   const mark = (what: string) => `'${boundary}':$i:${what}`;
   lines.push(
     `for i in ${requests.map((_, i) => i).join(" ")}; do`,
     `  printf '%s\\n' ${mark("out")}`,
-    ...(slow.length > 0
-      ? [
-          `  case "$bg" in *" $i "*)`,
-          "    wait",
-          `    if [ -s "$d/$i.r" ]; then cat "$d/$i.o"; err=$(cat "$d/$i.e"); rc=$(cat "$d/$i.r")`,
-          `    else err="lost the output of a background fact (temporary directory full?)"; rc=125; fi ;;`,
-          "  *)",
-        ]
-      : []),
-    // stdout streams to fd 3; stderr is captured into $err; $? is the command's status.
     `  err=$( { "f$i" ; } 2>&1 1>&3 3>&- ); rc=$?`,
-    ...(slow.length > 0 ? ["  esac"] : []),
     `  printf '\\n%s\\n%s' ${mark("err")} "$err"`,
     `  printf '\\n%s:%s\\n' ${mark("rc")} "$rc"`,
     "done",
@@ -122,11 +93,7 @@ export async function gatherFacts(
     if (cached) values.set(key, cached.value);
     else unique.set(key, req);
   }
-  // Slow facts last: sections print in order, so everything before a slow one
-  // is never held up by it.
-  const ordered = [...unique.values()].sort(
-    (a, b) => Number(a.fact.slow ?? false) - Number(b.fact.slow ?? false),
-  );
+  const ordered = [...unique.values()];
   let roundTrips = 0;
   if (ordered.length > 0) {
     const boundary = `LVSPLAY-${randomBytes(8).toString("hex")}`;

@@ -65,12 +65,14 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
   const factCache = new RunFactCache();
   const stats = new RunStatsRecorder();
   const readAheadDone = new Set<string>();
+  // Each stage's host pattern, resolved once (not once per host and stage).
+  const stageHosts = new Map(
+    playbook.stages.map((s) => [s, new Set(selectHosts(inventory, s.hosts).map((h) => h.name))]),
+  );
   const readAheadFor = (stageIndex: number, host: Host): FactRequest[] => {
     if (readAheadDone.has(host.name)) return [];
     readAheadDone.add(host.name);
-    const later = playbook.stages
-      .slice(stageIndex + 1)
-      .filter((s) => selectHosts(inventory, s.hosts).some((h) => h.name === host.name));
+    const later = playbook.stages.slice(stageIndex + 1).filter((s) => stageHosts.get(s)?.has(host.name));
     const prep = { host, inventory, registry: input.registry, published, check: options.check };
     return later.flatMap((s) => likelyFactRequests(taskSteps(tasksFor(s, options.tags)), prep));
   };

@@ -17,12 +17,6 @@ export interface Fact<T> {
    * never read ahead by an earlier stage nor reused from the run's cache.
    */
   readonly volatile?: boolean;
-  /**
-   * Takes long (e.g. starts Python): started first and run beside the batch's
-   * other facts. `when` is a constant shell condition saying whether it is slow
-   * on this host (else it runs in line, sparing the background machinery).
-   */
-  readonly slow?: boolean | { readonly when: string };
 }
 
 export class FactError extends Error {

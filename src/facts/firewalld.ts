@@ -136,8 +136,6 @@ export function parseFirewalld(stdout: string): FirewalldFact {
 export const firewalldFact: Fact<FirewalldFact> = {
   name: "firewalld",
   command: () => ({ argv: ["sh", "-c", PROBE, "lvsplay-fact", PROBE_PY], timeoutSec: 60 }),
-  // Python starts only where firewalld runs: only there is it worth a background job.
-  slow: { when: "pgrep -x firewalld >/dev/null 2>&1" },
   parse: (r) => {
     const text = /^format=busctl$/m.test(r.stdout) ? busctlToProbeText(r.stdout) : r.stdout;
     const fact = parseFirewalld(text);

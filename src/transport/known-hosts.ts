@@ -138,10 +138,22 @@ export function checkHostKeyIn(
   return { status: "unknown" };
 }
 
+/**
+ * Parsed files, reused while their text is unchanged (compared in full: a
+ * timestamp could miss a same-size rewrite): a fleet run checks every host
+ * against the same file, and parsing it per host was a measurable cost.
+ */
+const parsed = new Map<string, { readonly text: string; readonly entries: KnownHostEntry[] }>();
+
 /** Read known_hosts (a missing file has no entries). */
 export function readKnownHosts(file: string): KnownHostEntry[] {
   try {
-    return parseKnownHosts(readFileSync(file, "utf8"));
+    const text = readFileSync(file, "utf8");
+    const hit = parsed.get(file);
+    if (hit?.text === text) return hit.entries;
+    const entries = parseKnownHosts(text);
+    parsed.set(file, { text, entries });
+    return entries;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw error;

@@ -48,3 +48,30 @@ describe("os fact", () => {
     expect(os.packageManager).toBe("apt");
   });
 });
+
+describe("packages fact", () => {
+  it("reads dpkg's database directly and agrees with dpkg-query", async () => {
+    const { packagesFact } = await import("../../src/facts/packages.js");
+    const { spawnSync } = await import("node:child_process");
+    const names = ["dash", "coreutils", "lvsplay-no-such-package"];
+    const req = factRequest(packagesFact, ...names);
+    const t = new RecordingLocalTransport();
+    const installed = (await gatherFacts(t, [req])).get(req);
+    const q = spawnSync("dpkg-query", ["-W", "-f=${Package}\\t${db:Status-Abbrev}\\n", ...names], {
+      encoding: "utf8",
+    });
+    const byDpkg = Object.fromEntries(names.map((n) => [n, new RegExp(`^${n}\\t.i`, "m").test(q.stdout)]));
+    expect(installed).toEqual(byDpkg);
+    expect(installed).toEqual({ dash: true, coreutils: true, "lvsplay-no-such-package": false });
+  });
+
+  it("a held package is installed; removed-but-configured is not", async () => {
+    const { parsePackages } = await import("../../src/facts/packages.js");
+    expect(parsePackages("a\thi \nb\trc \nc\t?i\nd\t?-\n", ["a", "b", "c", "d"])).toEqual({
+      a: true,
+      b: false,
+      c: true,
+      d: false,
+    });
+  });
+});
