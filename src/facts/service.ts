@@ -10,15 +10,20 @@ export interface ServiceFact {
   readonly enabled: boolean;
   /** Tool that enables a sysv service here ("update-rc.d", "chkconfig"), if any. */
   readonly sysvEnabler: "update-rc.d" | "chkconfig" | "none";
+  /** sysv: seconds since the service's oldest process started (undefined when not known). */
+  readonly ageSec?: number;
 }
 
 const PROBE = [
   'if [ -d /run/systemd/system ]; then echo systemd; systemctl is-active --quiet -- "$1"; echo "running=$?";',
   '  systemctl is-enabled --quiet -- "$1" 2>/dev/null; echo "enabled=$?";',
   // A running process answers first: `service … status` runs an init script (~10 ms, every run).
-  'else echo sysv; if pgrep -x -- "$1" >/dev/null 2>&1 || service "$1" status >/dev/null 2>&1; then echo running=0; else echo running=3; fi;',
+  'else echo sysv; pid=$(pgrep -o -x -- "$1" 2>/dev/null)',
+  '  if [ -n "$pid" ] || service "$1" status >/dev/null 2>&1; then echo running=0; else echo running=3; fi',
   '  if ls /etc/rc[2345].d/S[0-9][0-9]"$1" >/dev/null 2>&1; then echo enabled=0; else echo enabled=1; fi; fi',
   "if command -v update-rc.d >/dev/null 2>&1; then echo enabler=update-rc.d; elif command -v chkconfig >/dev/null 2>&1; then echo enabler=chkconfig; else echo enabler=none; fi",
+  // Age from /proc with the shell's own read (start time is field 22, in USER_HZ = 100 ticks).
+  'if [ -n "$pid" ] && read -r st </proc/"$pid"/stat && read -r up _ </proc/uptime; then set -- $st; echo "age=$(( ${up%.*} - ${22} / 100 ))"; fi 2>/dev/null',
 ].join("\n");
 
 export function parseService(stdout: string): ServiceFact {
@@ -31,6 +36,9 @@ export function parseService(stdout: string): ServiceFact {
     running: get("running") === "0",
     enabled: get("enabled") === "0",
     sysvEnabler: enabler === "update-rc.d" || enabler === "chkconfig" ? enabler : "none",
+    ...(get("age") !== undefined && Number.isFinite(Number(get("age")))
+      ? { ageSec: Number(get("age")) }
+      : {}),
   };
 }
 

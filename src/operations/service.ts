@@ -15,9 +15,22 @@ export type ServiceArgs = z.infer<typeof ServiceArgs>;
 
 type Verb = "start" | "stop" | "reload" | "restart";
 
+/**
+ * sysv restart as stop, wait for the process to be gone (up to 10 s), start.
+ * Init scripts' own `restart` (Debian's keepalived: stop, sleep 1, start) lose
+ * the race against a daemon that takes longer than a second to exit: start
+ * sees it still running, does nothing, and then nothing runs at all.
+ */
+const SYSV_RESTART =
+  'service "$1" stop; i=0; while pgrep -x -- "$1" >/dev/null 2>&1 && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i+1)); done; service "$1" start';
+
 export function serviceArgv(fact: ServiceFact, name: string, verb: Verb): string[] {
-  return fact.manager === "systemd" ? ["systemctl", verb, name] : ["service", name, verb];
+  if (fact.manager === "systemd") return ["systemctl", verb, name];
+  return verb === "restart" ? ["sh", "-c", SYSV_RESTART, "lvsplay-restart", name] : ["service", name, verb];
 }
+
+/** Younger than this, a sysv daemon is restarted instead of reloaded (see plan). */
+const RELOAD_MIN_AGE_SEC = 3;
 
 /** `reloaded`/`restarted` always act (handlers); a reload of a stopped service starts it. */
 function verbFor(state: ServiceArgs["state"], running: boolean): Verb | undefined {
@@ -75,7 +88,19 @@ export const serviceOperation: Operation<ServiceArgs> = {
         after: args.enabled ? "enabled" : "disabled",
       });
     }
-    const verb = verbFor(args.state, fact.running);
+    let verb = verbFor(args.state, fact.running);
+    // A sysv daemon sent SIGHUP before it installed its handlers dies of it:
+    // keepalived did, when the reload handler followed the restart handler.
+    // Started moments ago, it is restarted instead (which covers a reload).
+    if (
+      verb === "reload" &&
+      fact.manager === "sysv" &&
+      fact.ageSec !== undefined &&
+      fact.ageSec < RELOAD_MIN_AGE_SEC
+    ) {
+      verb = "restart";
+      notes.push(`${args.name} started ${fact.ageSec} s ago: restarted instead of reloaded`);
+    }
     if (verb) {
       changes.push({
         kind: "command",
