@@ -22,15 +22,18 @@ export const BUSCTL_PROBE = [
   "  pd=$(b call $S $P/config $S.config.direct getSettings) &&",
   "  dz=$(b call $S $P $S getDefaultZone) &&",
   "  az=$(b call $S $P $S.zone getActiveZones) || return 1",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
   "  d=${dz#*'\"data\":[\"'}; d=${d%%'\"'*}",
   '  printf \'state=running\\nformat=busctl\\nrc\\t%s\\nrr\\t%s\\npd\\t%s\\ndefault\\t%s\\naz\\t%s\\n\' "$rc" "$rr" "$pd" "$d" "$az"',
   '  seen=" "',
   '  for n in "\\"$d\\":" $(printf \'%s\\n\' "$az" | grep -o \'"[A-Za-z0-9_.-]*":{"[a-z]*":\'); do',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
   "    z=${n#'\"'}; z=${z%%'\"'*}",
   '    case $seen in *" $z "*) continue ;; esac',
   '    seen="$seen$z "',
   '    zr=$(b call $S $P $S.zone getZoneSettings2 s "$z") &&',
   '    zp=$(b call $S $P/config $S.config getZoneByName s "$z") || return 1',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
   "    p=${zp#*'\"data\":[\"'}; p=${p%%'\"'*}",
   '    zs=$(b call $S "$p" $S.config.zone getSettings2) || return 1',
   '    printf \'zr\\t%s\\t%s\\nzp\\t%s\\t%s\\n\' "$z" "$zr" "$z" "$zs"',

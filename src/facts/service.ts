@@ -23,6 +23,7 @@ const PROBE = [
   '  if ls /etc/rc[2345].d/S[0-9][0-9]"$1" >/dev/null 2>&1; then echo enabled=0; else echo enabled=1; fi; fi',
   "if command -v update-rc.d >/dev/null 2>&1; then echo enabler=update-rc.d; elif command -v chkconfig >/dev/null 2>&1; then echo enabler=chkconfig; else echo enabler=none; fi",
   // Age from /proc with the shell's own read (start time is field 22, in USER_HZ = 100 ticks).
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
   'if [ -n "$pid" ] && read -r st </proc/"$pid"/stat && read -r up _ </proc/uptime; then set -- $st; echo "age=$(( ${up%.*} - ${22} / 100 ))"; fi 2>/dev/null',
 ].join("\n");
 

@@ -111,6 +111,12 @@ export class SshConnector implements Connector {
       keepaliveInterval: KEEPALIVE_SEC * 1000,
       keepaliveCountMax: 3,
       hostVerifier: verification.verify,
+      // Straight to the methods configured: ssh2 otherwise opens with a "none"
+      // attempt, one more round trip and server-side auth pass per connection.
+      authHandler: [
+        ...(conn.identityFile !== undefined ? (["publickey"] as const) : []),
+        ...(agent !== undefined ? (["agent"] as const) : []),
+      ],
       algorithms: { serverHostKey: verification.serverHostKeyAlgorithms as never },
     };
 

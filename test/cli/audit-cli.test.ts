@@ -45,7 +45,7 @@ describe("audit --print-systemd-units", () => {
     const prom = path.join("/var/lib/node_exporter", "lvsplay.prom");
     const r = lvsplay(
       "audit",
-      "../../" + path.relative("/", INVENTORY),
+      `../../${path.relative("/", INVENTORY)}`,
       "--print-systemd-units",
       "--prom-file",
       prom,

@@ -57,6 +57,7 @@ describe("packages fact", () => {
     const req = factRequest(packagesFact, ...names);
     const t = new RecordingLocalTransport();
     const installed = (await gatherFacts(t, [req])).get(req);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query format string
     const q = spawnSync("dpkg-query", ["-W", "-f=${Package}\\t${db:Status-Abbrev}\\n", ...names], {
       encoding: "utf8",
     });
