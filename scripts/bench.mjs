@@ -174,6 +174,7 @@ mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 
 const fmt = (s) => `${s.median} (${s.min}–${s.max})`;
+const range = (r) => (r.min === r.max ? `${r.min}` : `${r.min}–${r.max}`);
 console.log(`\nlvsplay benchmark: ${results.machine.cpus} CPUs, node ${results.machine.node}, ${reps} repetitions, forks ${results.forks}`);
 console.log("wall ms: median (min–max), process start to exit; RSS MiB: peak of the lvsplay process");
 for (const [n, row] of Object.entries(results.sizes)) {
@@ -187,8 +188,8 @@ for (const [n, row] of Object.entries(results.sizes)) {
     const c = m.cost;
     const stages = Object.entries(c.maxCommandsPerHostByStage).map(([s, k]) => `${s}:${k}`).join(" ");
     console.log(
-      `  ${name.padEnd(13)} ${fmt(m.wallMs)} ms, RSS ${fmt(m.peakRssMiB)} MiB; per host: ${c.connectionsPerHost.max} connection(s), ` +
-        `${c.commandsPerHost.max} command(s), ${c.bytesSentPerHost} B sent / ${c.bytesReceivedPerHost} B received; round trips by stage (max over hosts): ${stages}`,
+      `  ${name.padEnd(13)} ${fmt(m.wallMs)} ms, RSS ${fmt(m.peakRssMiB)} MiB; per host: ${range(c.connectionsPerHost)} connection(s), ` +
+        `${range(c.commandsPerHost)} command(s), ${c.bytesSentPerHost} B sent / ${c.bytesReceivedPerHost} B received (medians); round trips by stage (max over hosts): ${stages}`,
     );
   }
 }
