@@ -62,6 +62,18 @@ function classify(r: TaskResult): Omit<DriftNote, "expected" | "actual"> {
             severity: "medium",
             summary: `${h}: DR sysctl file differs — a reboot would revert the live settings`,
           };
+    case "lvs.ipvs_sysctl":
+      return has(c, /^apply /)
+        ? {
+            kind: "ipvs-sysctl",
+            severity: "high",
+            summary: `${h}: IPVS keeps connections to real servers its health checks removed — clients reusing a port hang`,
+          }
+        : {
+            kind: "ipvs-sysctl",
+            severity: "medium",
+            summary: `${h}: IPVS sysctls would not be restored after a reboot`,
+          };
     case "lvs.lo_vip":
       return has(c, /^(add|remove) VIP/)
         ? {

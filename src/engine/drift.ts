@@ -20,6 +20,8 @@ export type DriftKind =
   | "keepalived-options"
   /** arp_ignore / arp_announce / rp_filter differ from the DR settings. */
   | "dr-sysctl"
+  /** A director black-holes connections to removed real servers (expire_nodest_conn). */
+  | "ipvs-sysctl"
   /** The VIP is not on lo of a real server (live) or not restored at boot. */
   | "vip-on-lo"
   | "firewalld-ports"

@@ -168,6 +168,10 @@ describe("two co-located directors on a real IPVS kernel", () => {
         expect(fw.ports, fw.text).toContain("80/tcp");
       }
     }
+    // Connections to a real server the health check removed are expired, not black-holed
+    // (the health-check test below reuses client ports that IPVS still holds in FIN_WAIT).
+    for (const d of DIRECTORS)
+      expect((await inHostOk(lab, d, ["sysctl", "-n", "net.ipv4.vs.expire_nodest_conn"])).trim()).toBe("1");
     await waitForVipOn(lab, "ds1", 60_000);
 
     const before = (await ipvsStats(lab, "ds2")).services.find((s) => s.id.startsWith("FWM"));

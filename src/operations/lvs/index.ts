@@ -3,6 +3,7 @@ import type { Operation } from "../../engine/types.js";
 import { discoverOperation } from "./discover.js";
 import { drSysctlOperation } from "./dr-sysctl.js";
 import { firewalldOpenOperation } from "./firewalld-open.js";
+import { ipvsSysctlOperation } from "./ipvs-sysctl.js";
 import { keepalivedOperation } from "./keepalived.js";
 import { keepalivedModeOperation } from "./keepalived-mode.js";
 import { loVipOperation } from "./lo-vip.js";
@@ -19,6 +20,7 @@ export const lvsOperations = [
   persistOperation,
   firewalldOpenOperation,
   drSysctlOperation,
+  ipvsSysctlOperation,
   loVipOperation,
   keepalivedModeOperation,
   keepalivedOperation,

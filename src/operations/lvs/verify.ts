@@ -18,6 +18,7 @@ import {
   resolveRealServers,
 } from "../../lvs/index.js";
 import { DR_SYSCTLS } from "./dr-sysctl.js";
+import { IPVS_SYSCTLS } from "./ipvs-sysctl.js";
 import { renderFor } from "./keepalived.js";
 import { publishedMarks } from "./marks.js";
 import {
@@ -70,6 +71,7 @@ const directorFacts = (args: Args, inventory: Parameters<typeof lvsOf>[0], iface
   factRequest(fileFact, args.keepalived_conf),
   factRequest(serviceFact, "keepalived"),
   factRequest(ipvsFact),
+  factRequest(sysctlFact, ...Object.keys(IPVS_SYSCTLS)),
 ];
 const realServerFacts = [factRequest(networkFact), factRequest(sysctlFact, ...Object.keys(DR_SYSCTLS))];
 
@@ -175,6 +177,15 @@ export const verifyOperation: Operation<Args> = {
     );
 
     const ipvs = facts.get(factRequest(ipvsFact));
+    if (ipvs.available) {
+      const vs = facts.get(factRequest(sysctlFact, ...Object.keys(IPVS_SYSCTLS)));
+      const wrong = Object.entries(IPVS_SYSCTLS).filter(([k, v]) => vs[k] !== v);
+      checks.push(
+        wrong.length === 0
+          ? pass("IPVS sysctls", "expire_nodest_conn=1")
+          : fail("IPVS sysctls", wrong.map(([k, v]) => `${k}=${vs[k] ?? "(missing)"}, want ${v}`).join("; ")),
+      );
+    }
     if (!ipvs.available || lvs.vrrpOnly) {
       checks.push(
         skip(

@@ -1,0 +1,70 @@
+// IPVS behaviour on directors: net.ipv4.vs.expire_nodest_conn=1. In DR mode a
+// director never sees a connection close, so its entries sit in FIN_WAIT for
+// two minutes; a client that reuses a source port in that time is sent along
+// the old entry. When a health check has removed that real server, IPVS drops
+// the packets (the default, 0) — the client hangs — instead of expiring the
+// entry and scheduling the connection anew (1). Found by the data-plane test:
+// 2 of 30 requests timed out after rs3 was removed.
+// The key exists only once ip_vs is loaded, so ip_vs is also loaded at boot
+// (modules-load.d runs before sysctl.d there).
+import { z } from "zod";
+import { factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
+import { fileFact, sameMode } from "../../facts/file.js";
+import { kernelFact } from "../../facts/kernel.js";
+import { sysctlFact } from "../../facts/sysctl.js";
+import { isDirector, lvsOf } from "./shared.js";
+import { sysctlChanges } from "./sysctl-plan.js";
+
+const Args = z.strictObject({});
+
+export const IPVS_SYSCTL_FILE = "/etc/sysctl.d/90-lvsplay-ipvs.conf";
+export const IPVS_MODULES_FILE = "/etc/modules-load.d/lvsplay-ipvs.conf";
+export const IPVS_SYSCTLS: Readonly<Record<string, string>> = { "net.ipv4.vs.expire_nodest_conn": "1" };
+
+const TARGET = {
+  path: IPVS_SYSCTL_FILE,
+  purpose: "expire IPVS connections whose real server was removed (else they are black-holed)",
+  values: IPVS_SYSCTLS,
+};
+const MODULES_CONTENT = "# Managed by lvsplay: load IPVS at boot, so that its sysctls apply\nip_vs\n";
+
+export const ipvsSysctlOperation: Operation<z.infer<typeof Args>> = {
+  name: "lvs.ipvs_sysctl",
+  description: "persist and apply expire_nodest_conn=1 on directors (no black hole after a health check)",
+  parseArgs: (raw) => Args.parse(raw ?? {}),
+  facts: ({ host }) =>
+    isDirector(host)
+      ? [
+          factRequest(kernelFact),
+          factRequest(fileFact, IPVS_SYSCTL_FILE),
+          factRequest(fileFact, IPVS_MODULES_FILE),
+          factRequest(sysctlFact, ...Object.keys(IPVS_SYSCTLS)),
+        ]
+      : [],
+  plan: ({ host, inventory, facts }): Plan => {
+    if (!isDirector(host)) return { changes: [], skipped: "not a director" };
+    const kernel = facts.get(factRequest(kernelFact));
+    if (kernel.ipvs === "absent") {
+      const why = lvsOf(inventory).vrrpOnly
+        ? "IPVS not available on this kernel (lab concession vrrp_only): no IPVS sysctls"
+        : "IPVS not available on this kernel";
+      return { changes: [], skipped: why };
+    }
+    const modules = facts.get(factRequest(fileFact, IPVS_MODULES_FILE));
+    const changes = sysctlChanges(
+      TARGET,
+      facts.get(factRequest(fileFact, IPVS_SYSCTL_FILE)),
+      facts.get(factRequest(sysctlFact, ...Object.keys(IPVS_SYSCTLS))),
+    );
+    if (modules.content !== MODULES_CONTENT || !sameMode("0644", modules.mode))
+      changes.unshift({
+        kind: "file",
+        summary: `write ${IPVS_MODULES_FILE}`,
+        path: IPVS_MODULES_FILE,
+        before: modules.content,
+        after: MODULES_CONTENT,
+        mode: "0644",
+      });
+    return changes.length > 0 ? { changes } : unchanged("IPVS sysctls set and persisted");
+  },
+};

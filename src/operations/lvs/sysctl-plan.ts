@@ -1,0 +1,47 @@
+// Changes that make a set of sysctls hold now and after a reboot: a file under
+// /etc/sysctl.d/ and `sysctl -w` for the keys whose live value differs.
+import type { Change } from "../../engine/types.js";
+import { type FileFact, sameMode } from "../../facts/file.js";
+import type { SysctlFact } from "../../facts/sysctl.js";
+
+export interface SysctlTarget {
+  readonly path: string;
+  /** First line of the file, after "# Managed by lvsplay: ". */
+  readonly purpose: string;
+  readonly values: Readonly<Record<string, string>>;
+}
+
+export const sysctlFileContent = (t: SysctlTarget): string =>
+  [`# Managed by lvsplay: ${t.purpose}`, ...Object.entries(t.values).map(([k, v]) => `${k} = ${v}`), ""].join(
+    "\n",
+  );
+
+export function sysctlChanges(t: SysctlTarget, file: FileFact, live: SysctlFact): Change[] {
+  const changes: Change[] = [];
+  const content = sysctlFileContent(t);
+  if (file.content !== content || !sameMode("0644", file.mode)) {
+    changes.push({
+      kind: "file",
+      summary: `write ${t.path}`,
+      path: t.path,
+      before: file.content,
+      after: content,
+      mode: "0644",
+    });
+  }
+  const wrong = Object.entries(t.values).filter(([k, v]) => live[k] !== v);
+  if (wrong.length > 0) {
+    changes.push({
+      kind: "command",
+      summary: `apply ${wrong.map(([k]) => k).join(", ")}`,
+      command: {
+        argv: ["sysctl", "-q", "-w", ...wrong.map(([k, v]) => `${k}=${v}`)],
+        become: true,
+        timeoutSec: 30,
+      },
+      before: wrong.map(([k]) => `${k} = ${live[k] ?? "(missing)"}`).join("\n"),
+      after: wrong.map(([k, v]) => `${k} = ${v}`).join("\n"),
+    });
+  }
+  return changes;
+}
