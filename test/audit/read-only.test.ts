@@ -14,6 +14,7 @@ import type { Inventory } from "../../src/inventory/model.js";
 import { buildRegistry } from "../../src/operations/registry.js";
 import type { Playbook } from "../../src/playbook/model.js";
 import type { Connector, Transport } from "../../src/transport/types.js";
+import { host } from "../lvs/helpers/inventory.js";
 import { RecordingLocalTransport } from "../support/local-sh.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lvsplay-audit-ro-"));
@@ -24,22 +25,7 @@ const inventory: Inventory = {
   file: "inv.yaml",
   groups: { all: ["h1"] },
   vars: {},
-  hosts: [
-    {
-      name: "h1",
-      groups: [],
-      vars: {},
-      connection: {
-        address: "127.0.0.1",
-        port: 22,
-        user: "root",
-        agent: false,
-        knownHostsFile: "/dev/null",
-        become: { enabled: false },
-        connectTimeoutSec: 5,
-      },
-    },
-  ],
+  hosts: [host("h1", "127.0.0.1", [])],
 };
 const target = join(dir, "app.conf");
 const playbook: Playbook = {

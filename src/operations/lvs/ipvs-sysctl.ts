@@ -9,11 +9,11 @@
 // (modules-load.d runs before sysctl.d there).
 import { z } from "zod";
 import { factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
-import { fileFact, sameMode } from "../../facts/file.js";
+import { fileFact } from "../../facts/file.js";
 import { kernelFact } from "../../facts/kernel.js";
 import { sysctlFact } from "../../facts/sysctl.js";
 import { isDirector, lvsOf } from "./shared.js";
-import { sysctlChanges } from "./sysctl-plan.js";
+import { fileChangeIfDiffers, sysctlChanges } from "./sysctl-plan.js";
 
 const Args = z.strictObject({});
 
@@ -50,21 +50,18 @@ export const ipvsSysctlOperation: Operation<z.infer<typeof Args>> = {
         : "IPVS not available on this kernel";
       return { changes: [], skipped: why };
     }
-    const modules = facts.get(factRequest(fileFact, IPVS_MODULES_FILE));
-    const changes = sysctlChanges(
-      TARGET,
-      facts.get(factRequest(fileFact, IPVS_SYSCTL_FILE)),
-      facts.get(factRequest(sysctlFact, ...Object.keys(IPVS_SYSCTLS))),
-    );
-    if (modules.content !== MODULES_CONTENT || !sameMode("0644", modules.mode))
-      changes.unshift({
-        kind: "file",
-        summary: `write ${IPVS_MODULES_FILE}`,
-        path: IPVS_MODULES_FILE,
-        before: modules.content,
-        after: MODULES_CONTENT,
-        mode: "0644",
-      });
+    const changes = [
+      ...fileChangeIfDiffers(
+        IPVS_MODULES_FILE,
+        facts.get(factRequest(fileFact, IPVS_MODULES_FILE)),
+        MODULES_CONTENT,
+      ),
+      ...sysctlChanges(
+        TARGET,
+        facts.get(factRequest(fileFact, IPVS_SYSCTL_FILE)),
+        facts.get(factRequest(sysctlFact, ...Object.keys(IPVS_SYSCTLS))),
+      ),
+    ];
     return changes.length > 0 ? { changes } : unchanged("IPVS sysctls set and persisted");
   },
 };

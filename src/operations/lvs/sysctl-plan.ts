@@ -16,19 +16,16 @@ export const sysctlFileContent = (t: SysctlTarget): string =>
     "\n",
   );
 
+/** Writing a small root-owned 0644 file, unless it already holds exactly `content`. */
+export function fileChangeIfDiffers(path: string, file: FileFact, content: string): Change[] {
+  if (file.content === content && sameMode("0644", file.mode)) return [];
+  return [
+    { kind: "file", summary: `write ${path}`, path, before: file.content, after: content, mode: "0644" },
+  ];
+}
+
 export function sysctlChanges(t: SysctlTarget, file: FileFact, live: SysctlFact): Change[] {
-  const changes: Change[] = [];
-  const content = sysctlFileContent(t);
-  if (file.content !== content || !sameMode("0644", file.mode)) {
-    changes.push({
-      kind: "file",
-      summary: `write ${t.path}`,
-      path: t.path,
-      before: file.content,
-      after: content,
-      mode: "0644",
-    });
-  }
+  const changes = fileChangeIfDiffers(t.path, file, sysctlFileContent(t));
   const wrong = Object.entries(t.values).filter(([k, v]) => live[k] !== v);
   if (wrong.length > 0) {
     changes.push({
