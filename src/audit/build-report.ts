@@ -29,6 +29,13 @@ function hostAudit(host: string, results: readonly TaskResult[], input: ReportIn
         .filter((c) => c.status === "fail")
         .map((c) => ({ task: r.task, name: c.name, detail: c.detail })),
     );
+  const unverifiedChecks: FailedCheck[] = results
+    .filter((r) => r.status === "skipped")
+    .flatMap((r) =>
+      r.checks
+        .filter((c) => c.status === "fail")
+        .map((c) => ({ task: r.task, name: c.name, detail: c.detail })),
+    );
   const errors = results
     .filter((r) => r.status === "failed" && !r.checks.some((c) => c.status === "fail") && r.error)
     .map((r) => `${r.task}: ${r.error}`);
@@ -43,7 +50,7 @@ function hostAudit(host: string, results: readonly TaskResult[], input: ReportIn
         : drift.length > 0
           ? "drift"
           : "clean";
-  return { status, drift, failedChecks, errors };
+  return { status, drift, failedChecks, unverifiedChecks, errors };
 }
 
 export function buildAuditReport(input: ReportInput): AuditReport {

@@ -77,6 +77,11 @@ export function renderPromFile(report: AuditReport, previousLastSuccessSec?: num
       "Verify checks that failed on the host.",
       (h) => h.failedChecks.length,
     ),
+    perHost(
+      "lvsplay_audit_unverified_checks",
+      "Verify checks that failed while drift was pending in the audit (re-check after apply).",
+      (h) => h.unverifiedChecks.length,
+    ),
     perHost("lvsplay_audit_host_unreachable", "1 when the host could not be reached.", (h) =>
       h.status === "unreachable" ? 1 : 0,
     ),

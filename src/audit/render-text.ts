@@ -54,6 +54,11 @@ export function renderAuditText(report: AuditReport, options: { diff: boolean })
       for (const e of h.errors) out.push(`           ${e}`);
     }
   }
+  for (const [host, h] of Object.entries(report.hosts))
+    for (const c of h.unverifiedChecks)
+      out.push(
+        `${pc.yellow("UNVERIFIED")} ${host}: check ${c.name}: ${c.detail} (failed while drift is pending; re-check after apply)`,
+      );
   const clean = Object.entries(report.hosts)
     .filter(([, h]) => h.status === "clean")
     .map(([host]) => host);

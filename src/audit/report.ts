@@ -40,6 +40,12 @@ export interface HostAudit {
   /** Sorted by severity, most urgent first. */
   readonly drift: readonly DriftItem[];
   readonly failedChecks: readonly FailedCheck[];
+  /**
+   * Checks that failed while drift was pending somewhere in the audit: they may
+   * be consequences of that drift (so they do not make the audit exit 3), and
+   * they may not. Shown so nothing fails unseen; re-checked by the next audit.
+   */
+  readonly unverifiedChecks: readonly FailedCheck[];
   /** Task errors and the unreachable reason. */
   readonly errors: readonly string[];
 }

@@ -18,6 +18,8 @@ export interface ScheduleOptions {
   readonly workingDirectory?: string;
   /** Runs as root when absent (then also the cron user). */
   readonly user?: string;
+  /** Further audit options to keep (e.g. --limit, --forks), as argv words. */
+  readonly extraArgs?: readonly string[];
 }
 
 export interface Schedule {
@@ -103,6 +105,7 @@ function auditArgv(opts: ScheduleOptions): string[] {
     "--plain",
     ...(opts.playbook ? ["--playbook", opts.playbook] : []),
     ...(opts.promFile ? ["--prom-file", opts.promFile] : []),
+    ...(opts.extraArgs ?? []),
   ];
 }
 

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { ConfigError } from "../config/problem.js";
 import { PatternError } from "../inventory/pattern.js";
 import { registerLabCommands } from "../lab/cli.js";
+import { DEFAULT_FORKS } from "./defaults.js";
 import { ExitCode } from "./exit-codes.js";
 import { VERSION } from "./version.js";
 
@@ -27,12 +28,6 @@ const percent = (value: string): number => {
   if (!Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError("expected 0-100");
   return n;
 };
-
-/**
- * Hosts in parallel. Sized for fleets: each host costs one SSH connection and
- * a few hundred KB here, and a no-op run is mostly waiting on the network.
- */
-const DEFAULT_FORKS = 50;
 
 let exitCode: number = ExitCode.ok;
 // `lvsplay … | head` closes the pipe early: that is not a crash.
@@ -105,7 +100,7 @@ program
   .command("facts")
   .argument("<inventory>", "inventory YAML")
   .option("-l, --limit <pattern>", "only these hosts")
-  .option("-f, --forks <n>", "hosts in parallel", positiveInt, 10)
+  .option("-f, --forks <n>", "hosts in parallel", positiveInt, DEFAULT_FORKS)
   .option("--accept-new-host-keys", "trust and record keys of hosts missing from known_hosts")
   .description("print the facts lvsplay gathers from each host (JSON)")
   .action(async (inventory: string, flags) => {

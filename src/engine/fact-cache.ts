@@ -6,14 +6,22 @@
 /** One host's slice of the cache, as gatherFacts sees it. */
 export interface FactCacheView {
   get(key: string): { readonly value: unknown } | undefined;
-  set(key: string, value: unknown): void;
+  /**
+   * A writer for one read that starts now: what it stores is dropped if any
+   * change began or ended while the read was in flight (it may have seen a
+   * half-applied state).
+   */
+  writer(): (key: string, value: unknown) => void;
 }
 
 export class RunFactCache {
   private generation = 0;
   private readonly byHost = new Map<string, { generation: number; values: Map<string, unknown> }>();
 
-  /** A change was (or may have been) applied: nothing read before it can be trusted. */
+  /**
+   * A change is about to be applied, or has just been: nothing read before it
+   * can be trusted. Called on both sides of every change.
+   */
   invalidate(): void {
     this.generation++;
   }
@@ -32,8 +40,11 @@ export class RunFactCache {
         const values = current();
         return values.has(key) ? { value: values.get(key) } : undefined;
       },
-      set: (key, value) => {
-        current().set(key, value);
+      writer: () => {
+        const started = this.generation;
+        return (key, value) => {
+          if (this.generation === started) current().set(key, value);
+        };
       },
     };
   }

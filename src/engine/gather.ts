@@ -15,30 +15,34 @@ import { FactError, type FactReader, type FactRequest, factKey } from "./types.j
  * hosts' process starts. Every fact runs in a subshell, so `exit`, `exec` and
  * variables stay inside it.
  */
-function functionBody(argv: readonly string[]): string {
+function functionBody(req: FactRequest): string {
+  const argv = req.fact.command(req.args).argv;
   const [program, flag, script, , ...args] = argv;
-  if (program === "sh" && flag === "-c" && script !== undefined)
-    return `${argv.length > 4 ? `set -- ${shellJoin(args)}\n` : ""}${script}\n`;
-  return `${shellJoin(argv)}\n`;
+  if (req.fact.opaque || program !== "sh" || flag !== "-c" || script === undefined)
+    return `${shellJoin(argv)}\n`;
+  // Only lvsplay's own scripts are inlined (opaque facts are not): a syntax
+  // error in one would break the whole batch.
+  return `${argv.length > 4 ? `set -- ${shellJoin(args)}\n` : ""}${script}\n`;
 }
 
 /**
  * Builds the batch script. Exported for unit tests. Facts run one after
  * another (running them at once only made a fleet's hosts compete for CPU);
- * stdout streams to fd 3, stderr is captured into $err, $? is the status.
+ * stdout streams to fd 3, stderr is captured, $? is the status.
  */
 export function batchScript(requests: readonly FactRequest[], boundary: string): string {
   const lines = ["exec 3>&1"];
   requests.forEach((req, i) => {
-    lines.push(`f${i}() {\n${functionBody(req.fact.command(req.args).argv)}}`);
+    lines.push(`f${i}() {\n${functionBody(req)}}`);
   });
-  const mark = (what: string) => `'${boundary}':$i:${what}`;
+  // Loop variables a fact script would not use by accident (it sees them: same shell).
+  const mark = (what: string) => `'${boundary}':$lvsplay_i:${what}`;
   lines.push(
-    `for i in ${requests.map((_, i) => i).join(" ")}; do`,
+    `for lvsplay_i in ${requests.map((_, i) => i).join(" ")}; do`,
     `  printf '%s\\n' ${mark("out")}`,
-    `  err=$( { "f$i" ; } 2>&1 1>&3 3>&- ); rc=$?`,
-    `  printf '\\n%s\\n%s' ${mark("err")} "$err"`,
-    `  printf '\\n%s:%s\\n' ${mark("rc")} "$rc"`,
+    `  lvsplay_err=$( { "f$lvsplay_i" ; } 2>&1 1>&3 3>&- ); lvsplay_rc=$?`,
+    `  printf '\\n%s\\n%s' ${mark("err")} "$lvsplay_err"`,
+    `  printf '\\n%s:%s\\n' ${mark("rc")} "$lvsplay_rc"`,
     "done",
   );
   return lines.join("\n");
@@ -87,6 +91,7 @@ export async function gatherFacts(
 ): Promise<GatheredFacts> {
   const unique = new Map<string, FactRequest>();
   const values = new Map<string, unknown>();
+  const store = cache?.writer();
   for (const req of requests) {
     const key = factKey(req);
     const cached = req.fact.volatile ? undefined : cache?.get(key);
@@ -123,7 +128,8 @@ export async function gatherFacts(
         value = new FactError(`fact ${req.fact.name}(${req.args.join(" ")}): ${msg}`);
       }
       values.set(factKey(req), value);
-      if (!req.fact.volatile) cache?.set(factKey(req), value);
+      // A failed read is not kept: a later stage tries again.
+      if (!req.fact.volatile && !(value instanceof FactError)) store?.(factKey(req), value);
     });
   }
   return {

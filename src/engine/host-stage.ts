@@ -27,7 +27,7 @@ export interface HostStageInput {
   readonly pendingChanges?: number;
   /** Facts already read in this run (reused while nothing changed). */
   readonly factCache?: FactCacheView;
-  /** Called before each change is applied: cached facts may be stale from then on. */
+  /** Called before and after each change is applied: cached facts may be stale from then on. */
   readonly onApplying?: () => void;
   /** Facts later stages will need, read in this stage's first round trip (best effort). */
   readonly readAhead?: readonly FactRequest[];
@@ -120,7 +120,12 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
         if (status === "changed" && !input.check) {
           for (const change of plan.changes) {
             input.onApplying?.();
-            await applyChange(input.transport, change);
+            try {
+              await applyChange(input.transport, change);
+            } finally {
+              // Reads that ran while it was being applied may have seen it half done.
+              input.onApplying?.();
+            }
             applied++;
           }
         }

@@ -17,6 +17,8 @@ export interface Fact<T> {
    * never read ahead by an earlier stage nor reused from the run's cache.
    */
   readonly volatile?: boolean;
+  /** Runs a command from the playbook: kept as its own `sh -c`, never inlined into the batch script. */
+  readonly opaque?: boolean;
 }
 
 export class FactError extends Error {

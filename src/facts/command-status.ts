@@ -11,4 +11,7 @@ export const commandStatusFact: Fact<CommandStatus> = {
   name: "command.status",
   command: (argv) => ({ argv }),
   parse: (result) => ({ code: result.code, stdout: result.stdout, stderr: result.stderr }),
+  // The argv is the playbook author's: a script of theirs with a syntax error
+  // must fail this guard, not the whole fact batch.
+  opaque: true,
 };

@@ -22,7 +22,9 @@ type Verb = "start" | "stop" | "reload" | "restart";
  * sees it still running, does nothing, and then nothing runs at all.
  */
 const SYSV_RESTART =
-  'service "$1" stop; i=0; while pgrep -x -- "$1" >/dev/null 2>&1 && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i+1)); done; service "$1" start';
+  'service "$1" stop; i=0; while pgrep -x -- "$1" >/dev/null 2>&1 && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i+1)); done; ' +
+  // Still there: starting now would "succeed" against the old process and keep the old config.
+  'if pgrep -x -- "$1" >/dev/null 2>&1; then echo "$1 did not stop within 10 s: not restarted" >&2; exit 1; fi; service "$1" start';
 
 export function serviceArgv(fact: ServiceFact, name: string, verb: Verb): string[] {
   if (fact.manager === "systemd") return ["systemctl", verb, name];

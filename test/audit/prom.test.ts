@@ -109,7 +109,7 @@ const drift = (host: string, severity: DriftSeverity): DriftItem => ({
   stage: "st",
   task: "t",
 });
-const clean: HostAudit = { status: "clean", drift: [], failedChecks: [], errors: [] };
+const clean: HostAudit = { status: "clean", drift: [], failedChecks: [], unverifiedChecks: [], errors: [] };
 const GENERATED = "2025-01-02T03:04:05.500Z";
 const GENERATED_SEC = Date.parse(GENERATED) / 1000;
 
@@ -131,7 +131,12 @@ function report(hosts: Record<string, HostAudit>, exitCode: AuditReport["exitCod
 
 const troubled = report(
   {
-    ds1: { ...clean, status: "drift", drift: [drift("ds1", "critical"), drift("ds1", "low")] },
+    ds1: {
+      ...clean,
+      status: "drift",
+      drift: [drift("ds1", "critical"), drift("ds1", "low")],
+      unverifiedChecks: [{ task: "t", name: "mark rules", detail: "d" }],
+    },
     ds2: { ...clean, status: "unreachable", errors: ["timeout"] },
     rs1: {
       ...clean,
@@ -149,6 +154,7 @@ describe("renderPromFile", () => {
     expect([...f.keys()]).toEqual([
       "lvsplay_audit_drift_items",
       "lvsplay_audit_failed_checks",
+      "lvsplay_audit_unverified_checks",
       "lvsplay_audit_host_unreachable",
       "lvsplay_audit_host_failed",
       "lvsplay_audit_drift_items_by_severity",
@@ -172,6 +178,7 @@ describe("renderPromFile", () => {
     const perHost = (name: string) => ["ds1", "ds2", "rs1"].map((host) => value(f, name, { host }));
     expect(perHost("lvsplay_audit_drift_items")).toEqual([2, 0, 1]);
     expect(perHost("lvsplay_audit_failed_checks")).toEqual([0, 0, 1]);
+    expect(perHost("lvsplay_audit_unverified_checks")).toEqual([1, 0, 0]);
     expect(perHost("lvsplay_audit_host_unreachable")).toEqual([0, 1, 0]);
     expect(perHost("lvsplay_audit_host_failed")).toEqual([0, 0, 1]);
     const bySeverity = ["critical", "high", "medium", "low"].map((severity) =>

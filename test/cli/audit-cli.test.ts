@@ -41,6 +41,26 @@ describe("audit flags", () => {
 });
 
 describe("audit --print-systemd-units", () => {
+  it("keeps --limit and a non-default --forks in the command; refuses --accept-new-host-keys and a bad prom file", () => {
+    const units = lvsplay(
+      "audit",
+      INVENTORY,
+      "--print-systemd-units",
+      "--limit",
+      "directors",
+      "--forks",
+      "7",
+    );
+    expect(units.status).toBe(0);
+    expect(units.stdout).toContain(`"audit" "${INVENTORY}" "--plain" "--limit" "directors" "--forks" "7"`);
+    const tofu = lvsplay("audit", INVENTORY, "--print-systemd-units", "--accept-new-host-keys");
+    expect([tofu.status, tofu.stdout]).toEqual([1, ""]);
+    expect(tofu.stderr).toMatch(/not for scheduled audits/);
+    const prom = lvsplay("audit", INVENTORY, "--print-systemd-units", "--prom-file", "/tmp/lvsplay.txt");
+    expect([prom.status, prom.stdout]).toEqual([1, ""]);
+    expect(prom.stderr).toMatch(/only reads \*\.prom files/);
+  });
+
   it("prints a service and timer with absolute paths that systemd-analyze accepts, and a cron line", () => {
     const prom = path.join("/var/lib/node_exporter", "lvsplay.prom");
     const r = lvsplay(

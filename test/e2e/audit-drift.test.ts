@@ -125,6 +125,8 @@ describe("audit: one test per drift kind", () => {
         );
         expect(item.actual).toBeNull();
         expect(text).toMatch(/^CRITICAL ds1: no peer-excluding mark rule/m);
+        // verify saw the missing rule too: shown, but not a failure while drift is pending.
+        expect(text).toMatch(/^UNVERIFIED ds1: check mark rules: /m);
       },
     );
   });

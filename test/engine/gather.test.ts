@@ -70,6 +70,41 @@ describe("gatherFacts", () => {
     expect(other.roundTrips).toBe(1);
   });
 
+  it("a read that overlapped a change is not kept; a failed read is not kept either", async () => {
+    const cache = new RunFactCache();
+    const view = cache.forHost("h");
+    const write = view.writer();
+    cache.invalidate(); // another host starts applying while this read is in flight
+    write("k", "old");
+    expect(view.get("k")).toBeUndefined();
+    view.writer()("k", "fresh");
+    expect(view.get("k")).toEqual({ value: "fresh" });
+
+    const t = new RecordingLocalTransport();
+    const failing = factRequest(
+      {
+        ...raw,
+        name: "bad",
+        parse: () => {
+          throw new Error("garbage");
+        },
+      },
+      "true",
+    );
+    await expect(gatherFacts(t, [failing], view).then((f) => f.get(failing))).rejects.toThrow(/garbage/);
+    await gatherFacts(t, [failing], view).catch(() => {});
+    expect(t.sent).toHaveLength(2);
+  });
+
+  it("a playbook's own probe command is never inlined: its syntax error fails only that fact", async () => {
+    const { commandStatusFact } = await import("../../src/facts/command-status.js");
+    const broken = factRequest(commandStatusFact, "sh", "-c", "if then fi }");
+    const fine = factRequest(raw, "printf", "ok");
+    const facts = await gatherFacts(new RecordingLocalTransport(), [broken, fine]);
+    expect(facts.get(broken).code).toBe(2);
+    expect(facts.get(fine)).toEqual({ out: "ok", err: "", code: 0 });
+  });
+
   it("reports reading an unrequested fact as a programming error", async () => {
     const facts = await gatherFacts(new RecordingLocalTransport(), []);
     expect(() => facts.get(factRequest(raw, "true"))).toThrow(/not requested/);

@@ -33,9 +33,14 @@ export class AuditUsageError extends Error {
   override readonly name = "AuditUsageError";
 }
 
-function checkPromFile(file: string): void {
+/**
+ * The textfile must land where node_exporter reads it: checked before any host
+ * is contacted. Units printed for a timer may be installed elsewhere later, so
+ * there only the name is checked (`exists: false`).
+ */
+export function checkPromFile(file: string, opts: { exists: boolean } = { exists: true }): void {
   const dir = path.dirname(path.resolve(file));
-  if (!existsSync(dir) || !statSync(dir).isDirectory())
+  if (opts.exists && (!existsSync(dir) || !statSync(dir).isDirectory()))
     throw new AuditUsageError(`--prom-file ${file}: directory ${dir} does not exist`);
   if (!file.endsWith(".prom"))
     throw new AuditUsageError(

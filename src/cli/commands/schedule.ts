@@ -4,17 +4,27 @@
 // contacts no host.
 import path from "node:path";
 import { renderCron, renderUnits, SERVICE_UNIT, TIMER_UNIT } from "../../audit/schedule.js";
+import { DEFAULT_FORKS } from "../defaults.js";
 import { ExitCode as Codes, type ExitCode } from "../exit-codes.js";
 import { loadInputs } from "../load-inputs.js";
-import { AuditUsageError } from "./audit.js";
+import { AuditUsageError, checkPromFile } from "./audit.js";
 
 export interface ScheduleFlags {
   readonly playbook?: string;
   readonly promFile?: string;
   readonly interval: string;
+  readonly limit?: string;
+  readonly forks?: number;
+  readonly acceptNewHostKeys?: boolean;
 }
 
 export function scheduleCommand(inventoryFile: string, flags: ScheduleFlags): ExitCode {
+  // A timer must not trust whatever key a host shows on each run.
+  if (flags.acceptNewHostKeys)
+    throw new AuditUsageError(
+      "--accept-new-host-keys is not for scheduled audits: record the keys once with a manual run",
+    );
+  if (flags.promFile !== undefined) checkPromFile(flags.promFile, { exists: false });
   loadInputs(inventoryFile, flags.playbook);
   const launcher = process.argv[1];
   if (!launcher) throw new AuditUsageError("cannot tell where the lvsplay launcher is");
@@ -24,6 +34,10 @@ export function scheduleCommand(inventoryFile: string, flags: ScheduleFlags): Ex
     interval: flags.interval,
     ...(flags.promFile !== undefined ? { promFile: path.resolve(flags.promFile) } : {}),
     ...(flags.playbook !== undefined ? { playbook: path.resolve(flags.playbook) } : {}),
+    extraArgs: [
+      ...(flags.limit !== undefined ? ["--limit", flags.limit] : []),
+      ...(flags.forks !== undefined && flags.forks !== DEFAULT_FORKS ? ["--forks", String(flags.forks)] : []),
+    ],
   };
   let units: { service: string; timer: string };
   try {

@@ -8,7 +8,7 @@
 // The key exists only once ip_vs is loaded, so ip_vs is also loaded at boot
 // (modules-load.d runs before sysctl.d there).
 import { z } from "zod";
-import { factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
+import { type Change, factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
 import { fileFact } from "../../facts/file.js";
 import { kernelFact } from "../../facts/kernel.js";
 import { sysctlFact } from "../../facts/sysctl.js";
@@ -50,7 +50,21 @@ export const ipvsSysctlOperation: Operation<z.infer<typeof Args>> = {
         : "IPVS not available on this kernel";
       return { changes: [], skipped: why };
     }
+    // Run alone (--tags persist) the marks stage has not loaded ip_vs: the key would not exist yet.
+    const load: Change[] =
+      kernel.ipvs === "loadable"
+        ? [
+            {
+              kind: "command",
+              summary: "load the ip_vs kernel module",
+              command: { argv: ["modprobe", "ip_vs"], become: true, timeoutSec: 30 },
+              before: "ip_vs not loaded",
+              after: "ip_vs loaded",
+            },
+          ]
+        : [];
     const changes = [
+      ...load,
       ...fileChangeIfDiffers(
         IPVS_MODULES_FILE,
         facts.get(factRequest(fileFact, IPVS_MODULES_FILE)),

@@ -225,15 +225,25 @@ export const verifyOperation: Operation<Args> = {
     }
 
     const dataIface = discoveredSelf(host.name, published)?.interface;
-    const held = vips.filter((v) =>
-      net.interfaces.some((i) => i.name === dataIface && i.ipv4.includes(`${v}/32`)),
-    );
     const settleIface = dataIface ?? host.interface;
-    const settled =
+    const settled = new Map(
       settleIface === undefined
         ? []
-        : vips.map((v) => facts.get(factRequest(vrrpSettleFact, v, settleSeconds(inventory), settleIface)));
-    const uptimes = settled.map((s) => s.keepalivedUptimeSec).filter((u): u is number => u !== null);
+        : vips.map((v) => [
+            v,
+            facts.get(factRequest(vrrpSettleFact, v, settleSeconds(inventory), settleIface)),
+          ]),
+    );
+    // Who holds the VIP: as seen when VRRP had settled (the network fact may
+    // have been read before that, ahead of the verify stage).
+    const held = vips.filter(
+      (v) =>
+        settled.get(v)?.held ??
+        net.interfaces.some((i) => i.name === dataIface && i.ipv4.includes(`${v}/32`)),
+    );
+    const uptimes = [...settled.values()]
+      .map((s) => s.keepalivedUptimeSec)
+      .filter((u): u is number => u !== null);
     const observation: DirectorObservation = {
       vipsHeld: held,
       keepalivedUptimeSec: uptimes.length > 0 ? Math.min(...uptimes) : null,
