@@ -20,22 +20,20 @@ export interface ReportInput {
   readonly finishedAt: Date;
 }
 
+/** Failing checks of the tasks that ended with `status` (failed, or skipped because drift was pending). */
+const failingChecks = (results: readonly TaskResult[], status: TaskResult["status"]): FailedCheck[] =>
+  results
+    .filter((r) => r.status === status)
+    .flatMap((r) =>
+      r.checks
+        .filter((c) => c.status === "fail")
+        .map((c) => ({ task: r.task, name: c.name, detail: c.detail })),
+    );
+
 function hostAudit(host: string, results: readonly TaskResult[], input: ReportInput): HostAudit {
   const recap = input.outcome.recap[host];
-  const failedChecks: FailedCheck[] = results
-    .filter((r) => r.status === "failed")
-    .flatMap((r) =>
-      r.checks
-        .filter((c) => c.status === "fail")
-        .map((c) => ({ task: r.task, name: c.name, detail: c.detail })),
-    );
-  const unverifiedChecks: FailedCheck[] = results
-    .filter((r) => r.status === "skipped")
-    .flatMap((r) =>
-      r.checks
-        .filter((c) => c.status === "fail")
-        .map((c) => ({ task: r.task, name: c.name, detail: c.detail })),
-    );
+  const failedChecks = failingChecks(results, "failed");
+  const unverifiedChecks = failingChecks(results, "skipped");
   const errors = results
     .filter((r) => r.status === "failed" && !r.checks.some((c) => c.status === "fail") && r.error)
     .map((r) => `${r.task}: ${r.error}`);

@@ -12,6 +12,7 @@ export interface RunOptions {
   readonly stdin?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;
+  readonly cwd?: string;
 }
 
 /** A clean PATH for everything run inside lab hosts (the machine's may hold pyenv shims). */
@@ -24,6 +25,7 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
     const child = spawn(program, args, {
       stdio: ["pipe", "pipe", "pipe"],
       env: opts.env ?? process.env,
+      ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
       timeout: opts.timeoutMs ?? 60_000,
       killSignal: "SIGKILL",
     });

@@ -1,9 +1,9 @@
 // Runs the built CLI (`node bin/lvsplay.js …`) as a child process, the way an
 // operator or cron would, and parses its --json result from stdout.
-import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Recap, TaskResult } from "../../../src/engine/events.js";
+import { run } from "../../../src/lab/run.js";
 import { REPO_ROOT } from "./e2e-lab.js";
 
 export interface CliRun {
@@ -45,31 +45,18 @@ function warnIfDistIsStale(): void {
 }
 warnIfDistIsStale();
 
-export function runLvsplay(
+export async function runLvsplay(
   args: readonly string[],
   timeoutMs = 120_000,
   env: Readonly<Record<string, string>> = {},
 ): Promise<CliRun> {
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: timeoutMs,
-      killSignal: "SIGKILL",
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr, durationMs: Date.now() - started }));
+  const result = await run([process.execPath, BIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
+    timeoutMs,
   });
+  return { ...result, durationMs: Date.now() - started };
 }
 
 /** `lvsplay apply INVENTORY --json [extra…]`; fails with the CLI's stderr when stdout is not JSON. */
