@@ -102,7 +102,7 @@ async function driftScenario(
  */
 async function forgetNeighbours(): Promise<void> {
   const { execFileSync } = await import("node:child_process");
-  execFileSync("ip", ["neigh", "flush", "dev", "lvslan"]);
+  execFileSync("ip", ["neigh", "flush", "dev", lab.bridge]);
   for (const node of Object.keys(lab.facts.interfaces))
     await lab.read(node, ["ip", "neigh", "flush", "dev", lab.facts.interfaces[node]!]);
 }

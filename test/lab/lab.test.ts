@@ -9,10 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabError, labDown, labExec, labRestart, labSshArgv, labStatus, labUp } from "../../src/lab/index.js";
 import { readState } from "../../src/lab/state.js";
 import { loadTopology } from "../../src/lab/topology.js";
+import { reserveLabSlot, slotSpec, topologyYaml } from "../support/lab-topology.js";
 
-const topologyFile = path.resolve(import.meta.dirname, "..", "..", "containerlab", "lvs.clab.yml");
-const topology = loadTopology(topologyFile);
+// The canonical lab's nodes, under names and a subnet of this file's own.
+const slot = reserveLabSlot();
+const spec = slotSpec(slot);
 const scratch = mkdtempSync(path.join(tmpdir(), "lvsplay-lab-test-"));
+const topologyFile = path.join(scratch, "lab.clab.yml");
+writeFileSync(topologyFile, topologyYaml(spec));
+const topology = loadTopology(topologyFile);
+const bridgeAddress = `${spec.subnet}.1/24`;
 const stateDir = path.join(scratch, "lab");
 const failedStateDir = path.join(scratch, "failed-lab");
 
@@ -40,15 +46,15 @@ function isRunning(p: Pid): boolean {
 /** Asserts nothing of the lab is left on the machine. */
 function expectNothingLeft(dir: string, pids: Pid[]): void {
   const netns = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout;
-  expect(netns).not.toMatch(/clab-lvs-/);
+  expect(netns).not.toMatch(new RegExp(`clab-${spec.lab}-`));
   const links = spawnSync("ip", ["-o", "link", "show"], { encoding: "utf8" }).stdout;
-  for (const name of ["lvslan", ...topology.hosts.map((h) => h.bridgePort)])
+  for (const name of [spec.bridge, ...topology.hosts.map((h) => h.bridgePort)])
     expect(links).not.toMatch(new RegExp(`^\\d+: ${name}[@:]`, "m"));
   const addrs = spawnSync("ip", ["-4", "-o", "addr", "show"], { encoding: "utf8" }).stdout;
-  expect(addrs).not.toContain("7.7.7.1/24");
+  expect(addrs).not.toContain(bridgeAddress);
   const mounts = readFileSync("/proc/mounts", "utf8");
   expect(mounts).not.toContain(dir);
-  expect(mounts).not.toContain("/run/netns/clab-lvs-");
+  expect(mounts).not.toContain(`/run/netns/clab-${spec.lab}-`);
   expect(pids.length).toBeGreaterThan(0);
   for (const p of pids) expect(isRunning(p), `pid ${p.pid}`).toBe(false);
   expect(existsSync(dir)).toBe(false);
@@ -70,6 +76,7 @@ describe("namespace lab", () => {
     await labDown({ stateDir }).catch(() => {});
     await labDown({ stateDir: failedStateDir }).catch(() => {});
     rmSync(scratch, { recursive: true, force: true });
+    slot.release();
   });
 
   it("up builds every node", async () => {
@@ -96,7 +103,11 @@ describe("namespace lab", () => {
     const known = path.join(stateDir, "known_hosts");
     const original = readFileSync(known, "utf8");
     const otherKey = original.split("\n")[1]!.split(" ").slice(1).join(" ");
-    writeFileSync(known, original.replace(/^7\.7\.7\.11 .*$/m, `7.7.7.11 ${otherKey}`));
+    const ds1 = topology.hosts.find((h) => h.name === "ds1")!.address;
+    writeFileSync(
+      known,
+      original.replace(new RegExp(`^${ds1.replaceAll(".", "\\.")} .*$`, "m"), `${ds1} ${otherKey}`),
+    );
     try {
       expect(ssh("ds1", ["hostname"]).status).not.toBe(0);
     } finally {
@@ -119,7 +130,8 @@ describe("namespace lab", () => {
       expect(mac.stdout.trim()).toBe(host.mac);
       expect((await labExec(host.name, ["hostname"], { stateDir })).stdout.trim()).toBe(host.name);
     }
-    expect(readFileSync("/sys/class/net/lvslan/address", "utf8").trim()).toBe("02:00:07:07:07:01");
+    const bridge = topology.bridges[0]!;
+    expect(readFileSync(`/sys/class/net/${bridge.name}/address`, "utf8").trim()).toBe(bridge.mac);
     expect((await labExec("ds2", ["firewall-cmd", "--state"], { stateDir })).stdout.trim()).toBe("running");
     expect((await labExec("ds1", ["firewall-cmd", "--state"], { stateDir })).code).not.toBe(0);
   });
@@ -137,7 +149,7 @@ describe("namespace lab", () => {
       [
         "sh",
         "-c",
-        "echo kept > /etc/lab-probe && printf '*mangle\\n-A PREROUTING -d 7.7.7.100/32 -j MARK --set-mark 0x3\\nCOMMIT\\n' > /etc/iptables/rules.v4",
+        "echo kept > /etc/lab-probe && printf '*mangle\\n-A PREROUTING -d 192.0.2.100/32 -j MARK --set-mark 0x3\\nCOMMIT\\n' > /etc/iptables/rules.v4",
       ],
       { stateDir },
     );
@@ -165,15 +177,14 @@ describe("namespace lab", () => {
 
   it("down after a deliberately failed up also cleans up", async () => {
     const broken = path.join(scratch, "broken.clab.yml");
-    const source = readFileSync(topologyFile, "utf8");
-    const marker = "        - busybox httpd -p 80 -h /var/www/html\n\n    client:";
-    expect(source).toContain(marker);
-    writeFileSync(broken, source.replace(marker, `        - sh -c 'exit 7'\n${marker}`));
+    // rs3's boot commands fail: up stops half-way, after ds1 and ds2 were built.
+    const nodes = spec.nodes.map((n) => (n.name === "rs3" ? { ...n, exec: ["sh -c 'exit 7'"] } : n));
+    writeFileSync(broken, topologyYaml({ ...spec, nodes }));
     await expect(labUp({ topologyFile: broken, stateDir: failedStateDir })).rejects.toThrow(LabError);
     const state = readState(failedStateDir);
     expect(state?.complete).toBe(false);
     const pids = recordedPids(failedStateDir);
-    expect(existsSync("/sys/class/net/lvslan")).toBe(true);
+    expect(existsSync(`/sys/class/net/${spec.bridge}`)).toBe(true);
     await expect(labUp({ topologyFile: broken, stateDir: failedStateDir })).rejects.toThrow(/lab down/);
     await labDown({ stateDir: failedStateDir });
     expectNothingLeft(failedStateDir, pids);

@@ -7,10 +7,13 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const mod of testModules) {
+      // A failed file whose tests did not run (its beforeAll failed) reports
+      // them as skipped: they failed, and must never read as "0 failed".
+      const fileFailed = mod.state() === "failed";
       for (const test of mod.children.allTests()) {
         const state = test.result().state;
         if (state === "passed") passed++;
-        else if (state === "failed") failed++;
+        else if (state === "failed" || fileFailed) failed++;
         else skipped++;
       }
       // A file that failed to load has no tests but must count as a failure.

@@ -1,17 +1,24 @@
 // One namespace lab per e2e test file, in its own temp state dir, always torn
-// down in afterAll (also when a test or `up` itself failed). The lab's bridge
-// and namespace names are machine-wide, so only one lab may exist at a time:
-// vitest runs test files one after another (vitest.config.ts).
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+// down in afterAll (also when a test or `up` itself failed). Bridge, port and
+// namespace names and the subnet are machine-wide: each file's lab gets its own
+// (test/support/lab-topology.ts), so test files can run side by side.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { parse } from "yaml";
 import { type LabTopology, labDown, labExec, labUp } from "../../../src/lab/index.js";
 import type { RunResult } from "../../../src/lab/run.js";
+import {
+  CANONICAL_NODES,
+  type LabNodeSpec,
+  type LabSlot,
+  reserveLabSlot,
+  slotSpec,
+  topologyYaml,
+} from "../../support/lab-topology.js";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
-export const TOPOLOGY_FILE = path.join(REPO_ROOT, "containerlab", "lvs.clab.yml");
 
 /** What the generated lab inventory says (read from the file, never hard-coded). */
 export interface LabFacts {
@@ -32,6 +39,10 @@ export interface LabFacts {
 
 export interface E2eLab {
   readonly stateDir: string;
+  /** The generated topology file this lab was built from. */
+  readonly topologyFile: string;
+  /** The lab's bridge on the machine (the data-plane LAN). */
+  readonly bridge: string;
   readonly inventoryFile: string;
   readonly facts: LabFacts;
   /** Runs argv inside a lab host (nsenter, no SSH). */
@@ -71,19 +82,36 @@ function labFacts(inventoryFile: string, topology: LabTopology): LabFacts {
   };
 }
 
+export interface E2eLabOptions {
+  /** Nodes of the lab (default: the canonical lab's ds1, ds2 with firewalld, rs3, client). */
+  readonly nodes?: readonly LabNodeSpec[];
+  readonly ports?: readonly number[];
+}
+
 /**
  * Registers beforeAll (lab up) and afterAll (lab down, temp dir removed) in the
  * calling file or describe block; the returned object is usable inside tests.
  */
-export function useE2eLab(label: string): E2eLab {
+export function useE2eLab(label: string, options: E2eLabOptions = {}): E2eLab {
   const scratch = mkdtempSync(path.join(tmpdir(), `lvsplay-e2e-${label}-`));
   const stateDir = path.join(scratch, "lab");
+  const topologyFile = path.join(scratch, "lab.clab.yml");
   const fileStarted = Date.now();
   let facts: LabFacts | undefined;
+  let slot: LabSlot | undefined;
+  let bridge: string | undefined;
 
   beforeAll(async () => {
     if (process.getuid?.() !== 0) throw new Error("the e2e tests need root (network namespaces, mounts)");
-    const up = await labUp({ topologyFile: TOPOLOGY_FILE, stateDir });
+    slot = reserveLabSlot();
+    const spec = slotSpec(
+      slot,
+      options.nodes ?? CANONICAL_NODES,
+      options.ports ? { ports: options.ports } : {},
+    );
+    writeFileSync(topologyFile, topologyYaml(spec));
+    bridge = spec.bridge;
+    const up = await labUp({ topologyFile, stateDir });
     if (up.outcome !== "created") throw new Error(`expected a fresh lab, got ${up.outcome}`);
     timing(`${label}: lab up`, up.durationMs);
     facts = labFacts(up.inventoryFile, up.topology);
@@ -94,6 +122,7 @@ export function useE2eLab(label: string): E2eLab {
       const down = await labDown({ stateDir });
       timing(`${label}: lab down`, down.durationMs);
     } finally {
+      slot?.release();
       rmSync(scratch, { recursive: true, force: true });
       timing(`${label}: file wall time`, Date.now() - fileStarted);
     }
@@ -103,6 +132,11 @@ export function useE2eLab(label: string): E2eLab {
     labExec(node, argv, { stateDir, timeoutMs });
   return {
     stateDir,
+    topologyFile,
+    get bridge(): string {
+      if (!bridge) throw new Error("the lab is not up (beforeAll failed?)");
+      return bridge;
+    },
     inventoryFile: path.join(stateDir, "inventory.yaml"),
     get facts(): LabFacts {
       if (!facts) throw new Error("the lab is not up (beforeAll failed?)");
