@@ -1,17 +1,8 @@
-// Exit codes are decided here and nowhere else (documented in README.md).
+// The exit code of a run, from its outcome (error exit codes: src/errors.ts).
 import type { RunOutcome } from "../engine/run.js";
+import { ExitCode } from "../errors.js";
 
-export const ExitCode = {
-  /** Success; in check/audit mode: nothing pending. */
-  ok: 0,
-  /** Invalid input, usage or internal error — no host was touched. */
-  invalid: 1,
-  /** Check/audit mode: changes are pending (drift). */
-  drift: 2,
-  /** One or more hosts failed or were unreachable. */
-  hostsFailed: 3,
-} as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+export { ExitCode } from "../errors.js";
 
 /** Failures outrank drift: an operator must look at a failed host first. */
 export function exitCodeFor(outcome: RunOutcome, mode: { check: boolean }): ExitCode {

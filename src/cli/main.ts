@@ -1,11 +1,10 @@
 // The `lvsplay` command line. Every command returns an exit code; the process
 // exits in exactly one place (below), with codes from exit-codes.ts.
 import { Command, InvalidArgumentError } from "commander";
-import { ConfigError } from "../config/problem.js";
-import { PatternError } from "../inventory/pattern.js";
+import { describeError } from "../errors.js";
 import { registerLabCommands } from "../lab/cli.js";
 import { DEFAULT_FORKS } from "./defaults.js";
-import { ExitCode } from "./exit-codes.js";
+import { exitCode, setExitCode } from "./exit-status.js";
 import { VERSION } from "./version.js";
 
 // Command implementations load on use: start-up time is paid on every run
@@ -29,10 +28,9 @@ const percent = (value: string): number => {
   return n;
 };
 
-let exitCode: number = ExitCode.ok;
 // `lvsplay … | head` closes the pipe early: that is not a crash.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EPIPE") process.exit(exitCode);
+  if (error.code === "EPIPE") process.exit(exitCode());
   throw error;
 });
 const program = new Command("lvsplay")
@@ -56,7 +54,7 @@ runOptions(program.command("apply").argument("<inventory>", "inventory YAML"))
   .description("converge hosts to the playbook (use --check for a dry run)")
   .option("-C, --check", "dry run: plan and report, change nothing (exit 2 when changes are pending)")
   .action(async (inventory: string, flags) => {
-    exitCode = await (await commands.apply()).applyCommand(inventory, flags);
+    setExitCode(await (await commands.apply()).applyCommand(inventory, flags));
   });
 
 program
@@ -79,12 +77,12 @@ program
   .option("--interval <span>", "with --print-systemd-units: how often (systemd time span)", "15min")
   .action(async (inventory: string, flags) => {
     if (flags.printSystemdUnits) {
-      exitCode = (await commands.schedule()).scheduleCommand(inventory, flags);
+      setExitCode((await commands.schedule()).scheduleCommand(inventory, flags));
       return;
     }
     // picocolors decides once, when it loads (below, with the audit's modules).
     if (flags.plain) process.env["NO_COLOR"] = "1";
-    exitCode = await (await commands.audit()).auditCommand(inventory, flags);
+    setExitCode(await (await commands.audit()).auditCommand(inventory, flags));
   });
 
 program
@@ -93,7 +91,7 @@ program
   .option("-p, --playbook <file>", "playbook to validate with it")
   .description("run every check that needs no host")
   .action(async (inventory: string, flags: { playbook?: string }) => {
-    exitCode = (await commands.validate()).validateCommand(inventory, flags.playbook);
+    setExitCode((await commands.validate()).validateCommand(inventory, flags.playbook));
   });
 
 program
@@ -104,7 +102,7 @@ program
   .option("--accept-new-host-keys", "trust and record keys of hosts missing from known_hosts")
   .description("print the facts lvsplay gathers from each host (JSON)")
   .action(async (inventory: string, flags) => {
-    exitCode = await (await commands.facts()).factsCommand(inventory, flags);
+    setExitCode(await (await commands.facts()).factsCommand(inventory, flags));
   });
 
 registerLabCommands(program);
@@ -112,21 +110,8 @@ registerLabCommands(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  const code = (error as { code?: string }).code;
-  if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help")
-    exitCode = 0;
-  else if (code?.startsWith("commander.")) exitCode = ExitCode.invalid;
-  else if (error instanceof PatternError || (error instanceof Error && error.name === "AuditUsageError")) {
-    process.stderr.write(`lvsplay: ${error.message}; nothing was changed.\n`);
-    exitCode = ExitCode.invalid;
-  } else if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n${error.problems.length} problem(s); nothing was changed.\n`);
-    exitCode = ExitCode.invalid;
-  } else {
-    process.stderr.write(
-      `lvsplay: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    exitCode = ExitCode.invalid;
-  }
+  const described = describeError(error);
+  process.stderr.write(described.text);
+  setExitCode(described.exitCode);
 }
-process.exitCode = exitCode;
+process.exitCode = exitCode();

@@ -2,6 +2,7 @@
 // templates) reports what is wrong as `file:line:col: path: message` so a user
 // can jump straight to the offending spot; all problems are collected and
 // reported together instead of stopping at the first one.
+import { escapeControl, UserError } from "../errors.js";
 
 export interface Problem {
   readonly file: string;
@@ -15,14 +16,19 @@ export interface Problem {
 }
 
 /** Thrown by the loaders; carries every problem found, sorted by position. */
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   override readonly name = "ConfigError";
   readonly problems: readonly Problem[];
 
   constructor(problems: readonly Problem[]) {
     const sorted = sortProblems(problems);
-    super(formatProblems(sorted));
+    super("invalid-input", formatProblems(sorted));
     this.problems = sorted;
+  }
+
+  override render(): string {
+    const lines = this.problems.map((p) => escapeControl(formatProblem(p), true));
+    return `${lines.join("\n")}\n${this.problems.length} problem(s); nothing was changed.\n`;
   }
 }
 

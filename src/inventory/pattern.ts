@@ -7,10 +7,14 @@
 //   a:!b                exclusion; a pattern of only & / ! terms starts from all hosts
 // Union terms are applied first, then intersections, then exclusions (as in
 // Ansible), so the order of terms does not matter. Results keep inventory order.
+import { UserError } from "../errors.js";
 import type { Host, Inventory } from "./model.js";
 
-export class PatternError extends Error {
+export class PatternError extends UserError {
   override readonly name = "PatternError";
+  constructor(message: string) {
+    super("usage", message);
+  }
 }
 
 const globToRegExp = (glob: string): RegExp => {

@@ -3,6 +3,7 @@
 
 import { spawnSync } from "node:child_process";
 import type { Command } from "commander";
+import { setExitCode } from "../cli/exit-status.js";
 import { registerVmCommands } from "./vm/cli.js";
 
 // Loaded on use, like the main commands: `lvsplay apply` never pays for the lab.
@@ -14,19 +15,9 @@ interface StateDirOption {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-/** Lab failures are reported as one message and exit code 1; anything else is a bug and keeps its stack. */
-function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await fn(...args);
-    } catch (error) {
-      const { LabError, TopologyError } = await lab();
-      if (!(error instanceof LabError || error instanceof TopologyError)) throw error;
-      process.stderr.write(`lvsplay lab: ${error.message}\n`);
-      process.exitCode = 1;
-    }
-  };
-}
+// Lab failures (LabError, TopologyError) reach cli/main.ts's one catch, which
+// prints one message and exits 1; statuses other than failures go through setExitCode.
+const action = <A extends unknown[]>(fn: (...args: A) => Promise<void>) => fn;
 
 export function registerLabCommands(program: Command): void {
   const labCommand = program
@@ -96,7 +87,7 @@ export function registerLabCommands(program: Command): void {
             );
         }
         const healthy = status.up && status.complete && status.nodes.every((n) => n.running && n.sshd);
-        if (status.up && !healthy) process.exitCode = 3;
+        if (status.up && !healthy) setExitCode(3);
       }),
     );
 
@@ -114,7 +105,7 @@ export function registerLabCommands(program: Command): void {
       action(async (node: string, command: string[], opts: StateDirOption) => {
         const [program, ...args] = (await lab()).labSshArgv(node, command, opts);
         const result = spawnSync(program!, args, { stdio: "inherit" });
-        process.exitCode = result.status ?? 255;
+        setExitCode(result.status ?? 255);
       }),
     );
 

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
+import { UserError } from "../errors.js";
 
 export interface LabBridge {
   /** Linux bridge name (containerlab: the node name of a `kind: bridge` node). */
@@ -55,8 +56,11 @@ export interface LabTopology {
   readonly service?: LabService;
 }
 
-export class TopologyError extends Error {
+export class TopologyError extends UserError {
   override readonly name = "TopologyError";
+  constructor(message: string) {
+    super("lab", message, "lvsplay lab");
+  }
 }
 
 type Obj = Record<string, unknown>;

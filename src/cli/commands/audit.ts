@@ -10,6 +10,7 @@ import { readOnlyConnector } from "../../audit/read-only.js";
 import { renderAuditText } from "../../audit/render-text.js";
 import { EventBus } from "../../engine/events.js";
 import { runPlaybook } from "../../engine/run.js";
+import { UsageError } from "../../errors.js";
 import { PatternError, selectHosts } from "../../inventory/pattern.js";
 import { plainRenderer } from "../../render/plain.js";
 import { SshConnector } from "../../transport/ssh.js";
@@ -29,7 +30,7 @@ export interface AuditFlags {
 }
 
 /** Problems with the flags themselves: reported before any host is contacted. */
-export class AuditUsageError extends Error {
+export class AuditUsageError extends UsageError {
   override readonly name = "AuditUsageError";
 }
 

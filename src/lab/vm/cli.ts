@@ -2,6 +2,7 @@
 // attaches it where it fits, e.g. registerVmCommands(labCommand).
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { setExitCode } from "../../cli/exit-status.js";
 
 // Loaded on use: every other command would otherwise pay for the VM code.
 const guest = () => import("./guest.js");
@@ -62,6 +63,6 @@ export function registerVmCommands(parent: Command): void {
       const r = await (await guest()).vmExec(argv, { stateDir: stateDirOf(opts) });
       process.stdout.write(r.stdout);
       process.stderr.write(r.stderr);
-      process.exitCode = r.code ?? 255;
+      setExitCode(r.code ?? 255);
     });
 }
