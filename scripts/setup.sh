@@ -16,6 +16,7 @@ PACKAGES=(
   tcpdump                         # data-plane captures
   time                            # GNU time: peak RSS in `npm run bench`
   systemd                         # systemd-analyze verify for the generated audit timer (test/audit)
+  prometheus                      # promtool: checks and unit-tests alerting/ (test/alerting); ~19 MB, ~20 s
 )
 
 missing=()
