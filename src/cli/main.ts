@@ -17,6 +17,9 @@ const commands = {
   validate: () => import("./commands/validate.js"),
 };
 
+const SSH_CONFIG_HELP =
+  'ssh_config to read, like ssh -F ("none": no file; default: the inventory\'s ssh_config:, else ~/.ssh/config and /etc/ssh/ssh_config)';
+
 const positiveInt = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
@@ -48,6 +51,7 @@ const runOptions = (cmd: Command): Command =>
     .option("--json", "write one JSON result object to stdout (progress goes to stderr)")
     .option("--plain", "plain lines instead of the live view")
     .option("--accept-new-host-keys", "trust and record keys of hosts missing from known_hosts")
+    .option("-F, --ssh-config <file>", SSH_CONFIG_HELP)
     .option("--max-fail-percent <pct>", "abort remaining stages when more hosts failed", percent, 100);
 
 runOptions(program.command("apply").argument("<inventory>", "inventory YAML"))
@@ -70,6 +74,7 @@ program
   .option("--progress", "show task-by-task progress on stderr")
   .option("--plain", "no colours (the default when not writing to a terminal)")
   .option("--accept-new-host-keys", "trust and record keys of hosts missing from known_hosts")
+  .option("-F, --ssh-config <file>", SSH_CONFIG_HELP)
   .option(
     "--print-systemd-units",
     "print a systemd service + timer (and a cron line) running this audit; contact nothing",
@@ -77,7 +82,7 @@ program
   .option("--interval <span>", "with --print-systemd-units: how often (systemd time span)", "15min")
   .action(async (inventory: string, flags) => {
     if (flags.printSystemdUnits) {
-      setExitCode((await commands.schedule()).scheduleCommand(inventory, flags));
+      setExitCode(await (await commands.schedule()).scheduleCommand(inventory, flags));
       return;
     }
     // picocolors decides once, when it loads (below, with the audit's modules).
@@ -89,9 +94,10 @@ program
   .command("validate")
   .argument("<inventory>", "inventory YAML")
   .option("-p, --playbook <file>", "playbook to validate with it")
-  .description("run every check that needs no host")
-  .action(async (inventory: string, flags: { playbook?: string }) => {
-    setExitCode((await commands.validate()).validateCommand(inventory, flags.playbook));
+  .option("-F, --ssh-config <file>", SSH_CONFIG_HELP)
+  .description("run every check that needs no host (DNS names are resolved)")
+  .action(async (inventory: string, flags: { playbook?: string; sshConfig?: string }) => {
+    setExitCode(await (await commands.validate()).validateCommand(inventory, flags));
   });
 
 program
@@ -100,6 +106,7 @@ program
   .option("-l, --limit <pattern>", "only these hosts")
   .option("-f, --forks <n>", "hosts in parallel", positiveInt, DEFAULT_FORKS)
   .option("--accept-new-host-keys", "trust and record keys of hosts missing from known_hosts")
+  .option("-F, --ssh-config <file>", SSH_CONFIG_HELP)
   .description("print the facts lvsplay gathers from each host (JSON)")
   .action(async (inventory: string, flags) => {
     setExitCode(await (await commands.facts()).factsCommand(inventory, flags));

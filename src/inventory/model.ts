@@ -10,21 +10,52 @@ export interface BecomeSettings {
   readonly passwordEnv?: string;
 }
 
-export interface HostConnection {
+/** How to reach one SSH server: an inventory host or a ProxyJump hop. */
+export interface SshEndpoint {
+  /** What ssh dials: ssh_config's HostName for the name given, else the name; an IPv4 address or a DNS name. */
   readonly address: string;
   readonly port: number;
   readonly user: string;
-  /** Private key path (already resolved against the inventory file's folder). */
-  readonly identityFile?: string;
-  /** Use the SSH agent ($SSH_AUTH_SOCK) instead of / in addition to a key file. */
-  readonly agent: boolean;
-  /** Name of another inventory host to tunnel through. */
-  readonly jump?: string;
-  /** known_hosts file used for strict host key checking. */
-  readonly knownHostsFile: string;
-  readonly become: BecomeSettings;
+  /**
+   * Private keys to offer, in order: the inventory's `identity`, else ssh_config's
+   * IdentityFile lines, else OpenSSH's default key files (missing ones are skipped).
+   */
+  readonly identityFiles: readonly string[];
+  /** Environment variable holding the passphrase of encrypted identity files. */
+  readonly identityPassphraseEnv?: string;
+  /** Offer only the identity files' keys, also through the agent (OpenSSH IdentitiesOnly). */
+  readonly identitiesOnly?: boolean;
+  /** Use the SSH agent; undefined: when SSH_AUTH_SOCK is set, as OpenSSH does. */
+  readonly agent?: boolean;
+  /** Agent socket from ssh_config IdentityAgent (instead of $SSH_AUTH_SOCK). */
+  readonly agentSocket?: string;
+  /** known_hosts files for strict host key checking; keys accepted on request go to the first. */
+  readonly knownHostsFiles: readonly string[];
+  /** Name looked up in known_hosts instead of `address` (ssh_config HostKeyAlias; no port is added). */
+  readonly hostKeyAlias?: string;
+  /** Jump hosts from ssh_config ProxyJump, first hop first (they are not inventory hosts). */
+  readonly proxyJump?: readonly SshHop[];
   /** Seconds to wait for the TCP/SSH handshake. */
   readonly connectTimeoutSec: number;
+}
+
+/** A ProxyJump hop: an endpoint named in ssh_config, resolved through ssh_config itself. */
+export interface SshHop extends SshEndpoint {
+  /** As written in ProxyJump, for messages: "admin@bastion:2222". */
+  readonly spec: string;
+}
+
+export interface HostConnection extends SshEndpoint {
+  /** Name of another inventory host to tunnel through (wins over ssh_config's ProxyJump). */
+  readonly jump?: string;
+  readonly become: BecomeSettings;
+  /** The name looked up in ssh_config, when ssh_config set anything for it (for messages). */
+  readonly sshConfigHost?: string;
+  /**
+   * The IPv4 address a DNS-name `address` resolved to, once per run before any
+   * host is contacted; direct connections dial it (tunnelled ones pass the name on).
+   */
+  readonly resolvedAddress?: string;
 }
 
 export interface Host {
@@ -34,7 +65,8 @@ export interface Host {
   readonly groups: readonly string[];
   /**
    * Address on the data plane (what real-server lines and probes use) when the
-   * SSH address is a management or forwarded address; defaults to the SSH address.
+   * SSH address is a management or forwarded address; defaults to the SSH address
+   * (its resolved IPv4 address when that is a DNS name, filled in once per run).
    */
   readonly dataAddress?: string;
   /** Data-plane interface when it must be explicit (else discovered from routes). */

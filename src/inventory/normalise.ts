@@ -1,10 +1,7 @@
 // Raw (schema-valid, rule-checked) inventory → the Inventory model: merges
 // defaults into each host, resolves paths, fills defaults and derives VRRP
 // order/priorities.
-import { homedir } from "node:os";
-import { dirname, isAbsolute, resolve } from "node:path";
 import type {
-  BecomeSettings,
   HealthCheck,
   Host,
   HostConnection,
@@ -13,48 +10,9 @@ import type {
   Service,
   VrrpSettings,
 } from "./model.js";
-import type { RawConnection, RawHost, RawInventory, RawLvs, RawService } from "./schema.js";
+import type { RawHost, RawInventory, RawLvs, RawService } from "./schema.js";
 
 export const ROLE_GROUPS = ["directors", "realservers", "clients"] as const;
-
-const CONNECTION_DEFAULTS = {
-  user: "root",
-  port: 22,
-  knownHosts: "~/.ssh/known_hosts",
-  connectTimeoutSec: 10,
-};
-
-/** "~" → home folder; relative → against the inventory file's folder. */
-export const resolveUserPath = (path: string, baseDir: string): string => {
-  if (path === "~") return homedir();
-  if (path.startsWith("~/")) return resolve(homedir(), path.slice(2));
-  return isAbsolute(path) ? path : resolve(baseDir, path);
-};
-
-const mergeBecome = (defaults: RawConnection["become"], host: RawConnection["become"]): BecomeSettings => {
-  const enabled = host?.enabled ?? defaults?.enabled ?? false;
-  const passwordEnv = host?.password_env ?? defaults?.password_env;
-  return passwordEnv === undefined ? { enabled } : { enabled, passwordEnv };
-};
-
-const connectionOf = (host: RawHost, defaults: RawConnection, baseDir: string): HostConnection => {
-  const identity = host.identity ?? defaults.identity;
-  return {
-    address: host.address,
-    port: host.port ?? defaults.port ?? CONNECTION_DEFAULTS.port,
-    user: host.user ?? defaults.user ?? CONNECTION_DEFAULTS.user,
-    ...(identity === undefined ? {} : { identityFile: resolveUserPath(identity, baseDir) }),
-    agent: host.agent ?? defaults.agent ?? false,
-    ...(host.jump === undefined ? {} : { jump: host.jump }),
-    knownHostsFile: resolveUserPath(
-      host.known_hosts ?? defaults.known_hosts ?? CONNECTION_DEFAULTS.knownHosts,
-      baseDir,
-    ),
-    become: mergeBecome(defaults.become, host.become),
-    connectTimeoutSec:
-      host.connect_timeout ?? defaults.connect_timeout ?? CONNECTION_DEFAULTS.connectTimeoutSec,
-  };
-};
 
 /** Group → members. Roles always exist (possibly empty), then declared groups, then groups met in hosts. */
 const groupMembers = (raw: RawInventory): Record<string, string[]> => {
@@ -70,7 +28,7 @@ const groupMembers = (raw: RawInventory): Record<string, string[]> => {
   return groups;
 };
 
-const hostOf = (name: string, host: RawHost, raw: RawInventory, baseDir: string): Host => {
+const hostOf = (name: string, host: RawHost, raw: RawInventory, connection: HostConnection): Host => {
   const groups = host.groups ?? [];
   // Precedence: inventory vars < group vars (in the host's group order) < host vars. Shallow merge.
   const vars: Record<string, unknown> = { ...(raw.vars ?? {}) };
@@ -78,7 +36,7 @@ const hostOf = (name: string, host: RawHost, raw: RawInventory, baseDir: string)
   Object.assign(vars, host.vars ?? {});
   return {
     name,
-    connection: connectionOf(host, raw.defaults ?? {}, baseDir),
+    connection,
     groups: [...groups],
     ...(host.interface === undefined ? {} : { interface: host.interface }),
     ...(host.data_address === undefined ? {} : { dataAddress: host.data_address }),
@@ -151,13 +109,20 @@ const lvsOf = (raw: RawLvs, hostOrder: readonly string[]): LvsModel => ({
   allowLoopingLayout: raw.allow_looping_layout,
 });
 
-/** `file` should be absolute: relative identity/known_hosts paths resolve against its folder. */
-export const normaliseInventory = (raw: RawInventory, file: string): Inventory => {
-  const baseDir = dirname(file);
+/**
+ * `file` should be absolute: relative identity/known_hosts paths resolve against
+ * its folder. `connectionOf` computes each host's SSH settings (inventory values
+ * over ssh_config; inventory/ssh-settings.ts).
+ */
+export const normaliseInventory = (
+  raw: RawInventory,
+  file: string,
+  connectionOf: (name: string, host: RawHost) => HostConnection,
+): Inventory => {
   const hostOrder = Object.keys(raw.hosts);
   return {
     file,
-    hosts: Object.entries(raw.hosts).map(([name, host]) => hostOf(name, host, raw, baseDir)),
+    hosts: Object.entries(raw.hosts).map(([name, host]) => hostOf(name, host, raw, connectionOf(name, host))),
     groups: groupMembers(raw),
     vars: { ...(raw.vars ?? {}) },
     ...(raw.lvs ? { lvs: lvsOf(raw.lvs, hostOrder) } : {}),

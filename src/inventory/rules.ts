@@ -45,7 +45,7 @@ const checkHosts = (inv: RawInventory, report: Report): void => {
     if (name === "all")
       report(["hosts", name], '"all" is reserved for the pattern matching every host', "key");
     const port = host.port ?? inv.defaults?.port ?? DEFAULT_SSH_PORT;
-    const endpoint = `${host.address}:${port}`;
+    const endpoint = `${host.address ?? name}:${port}`;
     const first = seen.get(endpoint);
     if (first) report(["hosts", name, "address"], `${endpoint} is already used by host ${first}`);
     else seen.set(endpoint, name);
@@ -131,7 +131,7 @@ const checkServices = (inv: RawInventory, directors: readonly string[], report: 
   const names = new Map<string, number>();
   const endpoints = new Map<string, { name: string; index: number }>();
   const marksByDirector = new Map<string, Map<number, string>>();
-  const hostByAddress = new Map(Object.entries(inv.hosts).map(([name, h]) => [h.address, name]));
+  const hostByAddress = new Map(Object.entries(inv.hosts).map(([name, h]) => [h.address ?? name, name]));
   services.forEach((service, i) => {
     const at = (...rest: PropertyKey[]): KeyPath => ["lvs", "services", i, ...rest];
     const firstIndex = names.get(service.name);

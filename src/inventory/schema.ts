@@ -7,19 +7,30 @@
  *   port: 22                 SSH port 1-65535 (default 22).
  *   identity: ~/.ssh/key     Private key file. "~" expands to $HOME; relative paths resolve
  *                            against the inventory file's folder.
- *   agent: false             Also use the SSH agent ($SSH_AUTH_SOCK) (default false).
+ *   identity_passphrase_env: NAME   Environment variable holding the passphrase of an
+ *                            encrypted identity file (never the passphrase itself).
+ *   agent: true|false        Use the SSH agent ($SSH_AUTH_SOCK). Default: when SSH_AUTH_SOCK
+ *                            is set, like OpenSSH.
  *   known_hosts: ~/.ssh/known_hosts   File for strict host key checking (default shown).
  *   connect_timeout: 10      Seconds for the TCP/SSH handshake, 1-3600 (default 10).
  *   become:                  Privilege escalation with sudo.
  *     enabled: false         (default false; root logins need none)
  *     password_env: NAME     Environment variable holding the sudo password (optional;
  *                            absent → `sudo -n`, which never prompts).
+ *                            Unset connection settings come from ssh_config (below), then the
+ *                            defaults shown; inventory values always win over ssh_config.
+ * ssh_config: ~/.ssh/config  OpenSSH client config to read (like `ssh -F`; "none" reads none).
+ *                            Default: ~/.ssh/config then /etc/ssh/ssh_config, like ssh. Used:
+ *                            HostName, User, Port, IdentityFile, IdentitiesOnly, IdentityAgent,
+ *                            ProxyJump, HostKeyAlias, UserKnownHostsFile, ConnectTimeout.
  * vars: { name: value }      Variables for every host (lowest precedence).
  * groups:                    Optional group definitions; groups are also created by membership.
  *   NAME: { vars: {...} }    Group variables (override inventory vars, overridden by host vars).
  * hosts:                     Required, at least one.
  *   NAME:                    Letters, digits, ".", "_", "-".
- *     address: 192.0.2.11    Required IPv4 address (SSH target and data-plane address).
+ *     address: 192.0.2.11    IPv4 address, DNS name or ssh_config Host alias (default: the host's
+ *                            name). Names are resolved once per run; one resolving to several
+ *                            IPv4 addresses is an error. SSH target and data-plane address.
  *     port/user/identity/agent/known_hosts/connect_timeout/become: as in defaults.
  *     jump: bastion          Another host of this inventory to tunnel SSH through.
  *     groups: [directors]    Group membership. The roles "directors", "realservers" and
@@ -58,7 +69,7 @@
  *       weights: { rs3: 2 }  Optional real server weights 0-65535 (default 1).
  */
 import { z } from "zod";
-import { filePath, hostName, interfaceName, intRange, ipv4, port } from "../config/validators.js";
+import { filePath, hostName, interfaceName, intRange, ipv4, port, sshAddress } from "../config/validators.js";
 
 const expected = (what: string) => ({ error: `expected ${what}` });
 
@@ -82,6 +93,7 @@ const connectionFields = {
   user: userName.optional(),
   port: port.optional(),
   identity: filePath.optional(),
+  identity_passphrase_env: envName.optional(),
   agent: z.boolean().optional(),
   known_hosts: filePath.optional(),
   connect_timeout: intRange(1, 3600).optional(),
@@ -89,7 +101,7 @@ const connectionFields = {
 };
 
 const hostSchema = z.strictObject({
-  address: ipv4,
+  address: sshAddress.optional(),
   ...connectionFields,
   jump: hostName.optional(),
   groups: z.array(hostName).optional(),
@@ -178,6 +190,7 @@ const lvsSchema = z.strictObject({
 });
 
 export const inventorySchema = z.strictObject({
+  ssh_config: filePath.optional(),
   defaults: z.strictObject(connectionFields).optional(),
   vars: varsSchema.optional(),
   groups: z.record(hostName, groupSchema).optional(),

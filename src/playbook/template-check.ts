@@ -20,7 +20,8 @@ export const templateVarsFor = (
   ...(published[host.name] ?? {}),
   host: {
     name: host.name,
-    address: host.connection.address,
+    // An IPv4 address: a DNS name's address as resolved for this run.
+    address: host.connection.resolvedAddress ?? host.connection.address,
     groups: host.groups,
     ...(host.interface === undefined ? {} : { interface: host.interface }),
   },

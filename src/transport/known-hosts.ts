@@ -30,13 +30,15 @@ export interface KnownKeyInfo {
   readonly keyType: string;
   readonly fingerprint: string;
   readonly line: number;
+  /** The known_hosts file of the line, when several were checked. */
+  readonly file?: string;
 }
 
 export type HostKeyCheck =
-  | { readonly status: "match"; readonly line: number }
+  | { readonly status: "match"; readonly line: number; readonly file?: string }
   | { readonly status: "mismatch"; readonly known: readonly KnownKeyInfo[] }
   | { readonly status: "unknown" }
-  | { readonly status: "revoked"; readonly line: number };
+  | { readonly status: "revoked"; readonly line: number; readonly file?: string };
 
 /** The name OpenSSH looks up: `host` on port 22, `[host]:port` otherwise. */
 export function knownHostsName(host: string, port: number): string {
@@ -118,24 +120,69 @@ export function checkHostKeyIn(
   keyType: string,
   keyBlob: Buffer,
 ): HostKeyCheck {
-  const name = knownHostsName(host, port);
-  const forHost = entries.filter((e) => hostFieldMatches(e.hosts, name));
-  const sameKey = (e: KnownHostEntry) => e.keyType === keyType && e.keyBlob.equals(keyBlob);
-  const revoked = forHost.find((e) => e.marker === "revoked" && sameKey(e));
-  if (revoked) return { status: "revoked", line: revoked.line };
+  return checkNamedHostKey(
+    entries.map((entry) => ({ entry })),
+    knownHostsName(host, port),
+    keyType,
+    keyBlob,
+  );
+}
+
+interface FileEntry {
+  readonly entry: KnownHostEntry;
+  readonly file?: string;
+}
+
+/** The check itself, for `name` as looked up (`host`, `[host]:port` or a HostKeyAlias). */
+function checkNamedHostKey(
+  entries: readonly FileEntry[],
+  name: string,
+  keyType: string,
+  keyBlob: Buffer,
+): HostKeyCheck {
+  const forHost = entries.filter(({ entry }) => hostFieldMatches(entry.hosts, name));
+  const sameKey = ({ entry: e }: FileEntry) => e.keyType === keyType && e.keyBlob.equals(keyBlob);
+  const where = (f: FileEntry) => ({ line: f.entry.line, ...(f.file === undefined ? {} : { file: f.file }) });
+  const revoked = forHost.find((e) => e.entry.marker === "revoked" && sameKey(e));
+  if (revoked) return { status: "revoked", ...where(revoked) };
   // Host certificates (@cert-authority) are not supported by ssh2: such lines never match a plain key.
-  const plain = forHost.filter((e) => e.marker === undefined);
+  const plain = forHost.filter((e) => e.entry.marker === undefined);
   const match = plain.find(sameKey);
-  if (match) return { status: "match", line: match.line };
+  if (match) return { status: "match", ...where(match) };
   if (plain.length > 0) {
     const known = plain.map((e) => ({
-      keyType: e.keyType,
-      fingerprint: fingerprintSha256(e.keyBlob),
-      line: e.line,
+      keyType: e.entry.keyType,
+      fingerprint: fingerprintSha256(e.entry.keyBlob),
+      ...where(e),
     }));
     return { status: "mismatch", known };
   }
   return { status: "unknown" };
+}
+
+/**
+ * Check a presented key against several known_hosts files at once, as ssh does
+ * with UserKnownHostsFile lists: a match in any file is a match, a key for the
+ * name in any file that differs is a mismatch. `name` is already in lookup form.
+ */
+export function checkHostKeyFiles(
+  files: readonly string[],
+  name: string,
+  keyType: string,
+  keyBlob: Buffer,
+): HostKeyCheck {
+  const entries = files.flatMap((file) => readKnownHosts(file).map((entry) => ({ entry, file })));
+  return checkNamedHostKey(entries, name, keyType, keyBlob);
+}
+
+/** Key types known for `name` (lookup form) over several files, in file order. */
+export function knownKeyTypesIn(files: readonly string[], name: string): string[] {
+  const types = files.flatMap((file) =>
+    readKnownHosts(file)
+      .filter((e) => e.marker === undefined && hostFieldMatches(e.hosts, name))
+      .map((e) => e.keyType),
+  );
+  return [...new Set(types)];
 }
 
 /**
@@ -188,7 +235,16 @@ export function appendKnownHost(
   key: HostKey,
   options: { hash?: boolean } = {},
 ): void {
-  const name = knownHostsName(host, port);
+  appendKnownHostName(file, knownHostsName(host, port), key, options);
+}
+
+/** Append a host key under `name` (lookup form: `host`, `[host]:port` or a HostKeyAlias). */
+export function appendKnownHostName(
+  file: string,
+  name: string,
+  key: HostKey,
+  options: { hash?: boolean } = {},
+): void {
   const hostField = options.hash ? hashHostName(name) : name;
   const line = `${hostField} ${key.keyType} ${key.keyBlob.toString("base64")}\n`;
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });

@@ -38,6 +38,8 @@ export class SshTransport implements Transport {
   private readonly closed: Promise<void>;
   /** Users of this connection: the engine's handle(s) plus hosts tunnelled through it. */
   private refs = 0;
+  /** The ssh2 client, kept because node-ssh forgets it on dispose (its socket has the byte counts). */
+  readonly client: unknown;
 
   constructor(
     private readonly ssh: NodeSSH,
@@ -51,6 +53,7 @@ export class SshTransport implements Transport {
     this.failed.catch(() => {}); // only ever observed through Promise.race
     const connection = ssh.connection;
     if (!connection) throw new UnreachableError(`${this.describe()}: not connected`);
+    this.client = connection;
     // node-ssh removes its own 'error' listener once connected; without ours an
     // error on a dropped connection would be an uncaught exception.
     let lastError: Error | undefined;

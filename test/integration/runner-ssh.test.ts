@@ -1,7 +1,7 @@
 // The runner against real sshd hosts (127.0.0.N, own host keys): a small
 // playbook that writes a file and runs a command, through the real CLI.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,6 +37,35 @@ function lvsplay(args: string[], during?: (child: ReturnType<typeof spawn>) => v
     child.on("close", (code) => done({ code, stdout, stderr }));
     during?.(child);
   });
+}
+
+/** Resolves once a process named `name` runs below `ancestor` (read from /proc); gives up after 2 min. */
+async function runningUnder(ancestor: number, name: string): Promise<void> {
+  const parentOf = (pid: string): number => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    } catch {
+      return 0;
+    }
+  };
+  const below = (pid: string): boolean => {
+    for (let p = parentOf(pid); p > 1; p = parentOf(String(p))) if (p === ancestor) return true;
+    return false;
+  };
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      let comm = "";
+      try {
+        comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+      } catch {
+        continue;
+      }
+      if (comm === name && below(pid)) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 function writeInventory(name: string, knownHosts: { a: string; b: string }): string {
@@ -175,8 +204,10 @@ describe("runner over real SSH", () => {
       slow,
       `name: slow\nstages:\n  - name: wait\n    hosts: all\n    tasks:\n      - name: sleep\n        op: command\n        args: { argv: [sleep, "2"] }\n  - name: after\n    hosts: all\n    tasks:\n      - name: mark\n        op: file\n        args: { path: "{{ dir }}/after", content: "x\\n" }\n`,
     );
+    // Kill b's connections once its `sleep` is running (waiting on that, not on a fixed
+    // delay: on a busy machine the CLI may not even have connected after a second).
     const run = await lvsplay(["apply", inv, "--playbook", slow, "--json"], () => {
-      setTimeout(() => b.killConnections(), 1000);
+      void runningUnder(b.pid, "sleep").then(() => b.killConnections());
     });
     expect(run.code).toBe(3);
     const out = JSON.parse(run.stdout);

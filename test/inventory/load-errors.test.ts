@@ -14,7 +14,7 @@ describe("inventory schema errors", () => {
 
   it("lists the allowed keys when nothing is close", () => {
     expect(parse(yaml("hosts:", "  ds1: { address: 1.2.3.4 }", "colour: blue"))).toEqual([
-      'inventory.yaml:3:1: colour: unknown key "colour"; expected one of: defaults, vars, groups, hosts, lvs',
+      'inventory.yaml:3:1: colour: unknown key "colour"; expected one of: ssh_config, defaults, vars, groups, hosts, lvs',
     ]);
   });
 
@@ -25,8 +25,19 @@ describe("inventory schema errors", () => {
   });
 
   it("reports a missing required key at the map that lacks it", () => {
-    expect(parse(yaml("hosts:", "  ds1:", "    port: 22"))).toEqual([
-      "inventory.yaml:2:3: hosts.ds1.address: missing required key (expected an IPv4 address like 192.0.2.10)",
+    expect(
+      parse(
+        yaml(
+          "hosts:",
+          "  ds1: { groups: [directors] }",
+          "lvs:",
+          "  vrrp: { order: [ds1] }",
+          "  services: []",
+        ),
+      ),
+    ).toEqual([
+      "inventory.yaml:4:3: lvs.vrrp.virtual_router_id: missing required key (expected an integer 1-255)",
+      "inventory.yaml:5:3: lvs.services: expected at least one service, found []",
     ]);
     expect(parse(yaml("vars: {}"))).toEqual([
       "inventory.yaml:1:1: hosts: missing required key (expected a mapping)",
@@ -85,14 +96,14 @@ describe("inventory schema errors", () => {
         '2:3: defaults.usr: unknown key "usr"; did you mean "user"?',
         '7:11: hosts.ds1.port: expected an integer 1-65535, found "abc"',
         '9:16: hosts.ds1.interface: expected an interface name (1-15 characters, no "/" or whitespace), found "eth1/bad"',
-        "10:3: hosts.ds2.address: missing required key (expected an IPv4 address like 192.0.2.10)",
-        '14:14: hosts.rs3.address: expected an IPv4 address like 192.0.2.10, found "7.7.7.300"',
-        '15:12: hosts.rs3.agent: expected a boolean (true or false), found "yes"',
-        "18:24: lvs.vrrp.virtual_router_id: expected an integer 1-255, found 300",
-        '23:7: lvs.services[0].protocl: unknown key "protocl"; did you mean "protocol"?',
-        '25:18: lvs.services[0].scheduler: expected one of: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, found "fastest"',
-        '26:19: lvs.services[0].forwarding: expected "dr": only direct routing is supported (no NAT or tunnelling), found "nat"',
-        '27:29: lvs.services[0].health_check.kind: expected one of: tcp, http, found "icmp"',
+        '11:14: hosts.ds2.address: expected an IPv4 address or a host name (letters, digits, ".", "_", "-"), found "lb 2"',
+        '15:14: hosts.rs3.address: expected an IPv4 address like 192.0.2.10, found "7.7.7.300"',
+        '16:12: hosts.rs3.agent: expected a boolean (true or false), found "yes"',
+        "19:24: lvs.vrrp.virtual_router_id: expected an integer 1-255, found 300",
+        '24:7: lvs.services[0].protocl: unknown key "protocl"; did you mean "protocol"?',
+        '26:18: lvs.services[0].scheduler: expected one of: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, found "fastest"',
+        '27:19: lvs.services[0].forwarding: expected "dr": only direct routing is supported (no NAT or tunnelling), found "nat"',
+        '28:29: lvs.services[0].health_check.kind: expected one of: tcp, http, found "icmp"',
       ].map((line) => `${file}:${line}`),
     );
   });

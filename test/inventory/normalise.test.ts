@@ -9,7 +9,8 @@ const FIXTURE = "test/fixtures/inventory/full.yaml";
 const FOLDER = resolve("test/fixtures/inventory");
 
 describe("inventory normalisation", () => {
-  const inv = loadInventory(FIXTURE);
+  // No ssh_config: this machine's ~/.ssh/config must not change what the fixture means.
+  const inv = loadInventory(FIXTURE, { sshConfig: { kind: "none" } });
   const host = (name: string) => {
     const found = inv.hosts.find((h) => h.name === name);
     if (!found) throw new Error(`no host ${name}`);
@@ -26,17 +27,16 @@ describe("inventory normalisation", () => {
       address: "7.7.7.11",
       port: 22,
       user: "admin",
-      identityFile: `${FOLDER}/keys/id_ed25519`,
-      agent: false,
+      identityFiles: [`${FOLDER}/keys/id_ed25519`],
       jump: "bastion",
-      knownHostsFile: `${homedir()}/.ssh/lab_known_hosts`,
+      knownHostsFiles: [`${homedir()}/.ssh/lab_known_hosts`],
       become: { enabled: true, passwordEnv: "LVSPLAY_SUDO_PASSWORD" },
       connectTimeoutSec: 5,
     });
     expect(host("ds2").connection).toMatchObject({
       port: 2222,
       user: "root",
-      identityFile: "/etc/lvsplay/key",
+      identityFiles: ["/etc/lvsplay/key"],
     });
     // become merges field by field: the host disables it, the password variable stays.
     expect(host("bastion").connection.become).toEqual({
@@ -117,13 +117,20 @@ describe("inventory normalisation", () => {
   });
 
   it("fills connection defaults when the inventory gives none", () => {
-    const minimal = parseInventory(yaml("hosts:", "  a: { address: 127.0.0.2 }"), "/tmp/inv/minimal.yaml");
+    const minimal = parseInventory(yaml("hosts:", "  a: { address: 127.0.0.2 }"), "/tmp/inv/minimal.yaml", {
+      sshConfig: { kind: "none" },
+    });
+    const ssh = `${homedir()}/.ssh`;
     expect(minimal.hosts[0]?.connection).toEqual({
       address: "127.0.0.2",
       port: 22,
       user: "root",
-      agent: false,
-      knownHostsFile: `${homedir()}/.ssh/known_hosts`,
+      // OpenSSH's defaults: its default key files (missing ones are skipped when connecting),
+      // both known_hosts files, and the agent when SSH_AUTH_SOCK is set (agent left undefined).
+      identityFiles: ["id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk", "id_dsa"].map(
+        (f) => `${ssh}/${f}`,
+      ),
+      knownHostsFiles: [`${ssh}/known_hosts`, `${ssh}/known_hosts2`],
       become: { enabled: false },
       connectTimeoutSec: 10,
     });

@@ -42,6 +42,8 @@ export interface TestSshdOptions {
    * this machine's /root/.bashrc (pyenv init, slow) is not run for each command.
    */
   readonly cleanRootHome?: boolean;
+  /** More sshd_config lines (e.g. "AllowTcpForwarding no"). */
+  readonly extraConfig?: readonly string[];
 }
 
 export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd> {
@@ -71,7 +73,10 @@ async function startIn(dir: string, options: TestSshdOptions): Promise<TestSshd>
     const address = `127.0.0.${2 + Math.floor(Math.random() * 249)}`;
     const port = await freePort(address);
     const config = join(dir, "sshd_config");
-    writeFileSync(config, sshdConfig(dir, hostKey, address, port));
+    writeFileSync(
+      config,
+      sshdConfig(dir, hostKey, address, port) + (options.extraConfig ?? []).map((l) => `${l}\n`).join(""),
+    );
     try {
       const started = await launch(config, home, address, port, options.cleanRootHome ?? true);
       const hostKeyPub = readFileSync(`${hostKey}.pub`, "utf8").trim();

@@ -17,9 +17,9 @@ function host(name: string, sshd: TestSshd, extra: Partial<Host["connection"]> =
       address: sshd.address,
       port: sshd.port,
       user: "root",
-      identityFile: sshd.keyFile,
+      identityFiles: [sshd.keyFile],
       agent: false,
-      knownHostsFile: sshd.knownHostsFile,
+      knownHostsFiles: [sshd.knownHostsFile],
       become: { enabled: true },
       connectTimeoutSec: 5,
       ...extra,
@@ -196,7 +196,7 @@ describe("SshConnector against a real sshd", () => {
     // known_hosts claims sshd1's address has sshd2's host key.
     const file = join(sshd1.dir, "known_hosts_wrong");
     writeFileSync(file, `[${sshd1.address}]:${sshd1.port} ${sshd2.hostKeyPub}\n`);
-    const { connector, connections } = counted(inventory(host("lb1", sshd1, { knownHostsFile: file })));
+    const { connector, connections } = counted(inventory(host("lb1", sshd1, { knownHostsFiles: [file] })));
     const error = await connector.connect("lb1").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnreachableError);
     const message = (error as Error).message;
@@ -210,7 +210,7 @@ describe("SshConnector against a real sshd", () => {
   it("refuses an unknown host by default and records it only with acceptNewHostKeys", async () => {
     const file = join(sshd1.dir, "known_hosts_new");
     writeFileSync(file, "# nothing yet\n");
-    const inv = inventory(host("lb1", sshd1, { knownHostsFile: file }));
+    const inv = inventory(host("lb1", sshd1, { knownHostsFiles: [file] }));
 
     const strict = counted(inv).connector;
     const error = await strict.connect("lb1").catch((e: unknown) => e);
@@ -235,7 +235,7 @@ describe("SshConnector against a real sshd", () => {
   });
 
   it("fails with UnreachableError for a wrong key or a closed port", async () => {
-    const wrongKey = counted(inventory(host("lb1", sshd1, { identityFile: sshd2.keyFile }))).connector;
+    const wrongKey = counted(inventory(host("lb1", sshd1, { identityFiles: [sshd2.keyFile] }))).connector;
     await expect(wrongKey.connect("lb1")).rejects.toThrow(/authentication failed/);
     const closed = counted(inventory(host("lb1", sshd1, { port: 1, connectTimeoutSec: 2 }))).connector;
     await expect(closed.connect("lb1")).rejects.toBeInstanceOf(UnreachableError);

@@ -4,10 +4,12 @@ import { runPlaybook } from "../../engine/run.js";
 import { PatternError, selectHosts } from "../../inventory/pattern.js";
 import { SshConnector } from "../../transport/ssh.js";
 import { type ExitCode, exitCodeFor } from "../exit-codes.js";
-import { loadInputs } from "../load-inputs.js";
+import { loadInputs, sshConfigChoice } from "../load-inputs.js";
 import { attachRenderer } from "../output.js";
 
 export interface ApplyFlags {
+  /** -F: ssh_config file, or "none". */
+  readonly sshConfig?: string;
   readonly playbook?: string;
   readonly check?: boolean;
   readonly diff?: boolean;
@@ -21,7 +23,10 @@ export interface ApplyFlags {
 }
 
 export async function applyCommand(inventoryFile: string, flags: ApplyFlags): Promise<ExitCode> {
-  const { inventory, playbook, registry } = loadInputs(inventoryFile, flags.playbook);
+  const { inventory, playbook, registry } = await loadInputs(inventoryFile, {
+    playbook: flags.playbook,
+    sshConfig: sshConfigChoice(flags.sshConfig),
+  });
   // A --limit that selects nothing is a typo, not a successful run.
   if (flags.limit !== undefined && selectHosts(inventory, flags.limit).length === 0) {
     throw new PatternError(`--limit ${JSON.stringify(flags.limit)} matches no host`);

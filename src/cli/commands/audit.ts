@@ -15,10 +15,12 @@ import { PatternError, selectHosts } from "../../inventory/pattern.js";
 import { plainRenderer } from "../../render/plain.js";
 import { SshConnector } from "../../transport/ssh.js";
 import { type ExitCode, exitCodeFor } from "../exit-codes.js";
-import { loadInputs } from "../load-inputs.js";
+import { loadInputs, sshConfigChoice } from "../load-inputs.js";
 import { VERSION } from "../version.js";
 
 export interface AuditFlags {
+  /** -F: ssh_config file, or "none". */
+  readonly sshConfig?: string;
   readonly playbook?: string;
   readonly limit?: string;
   readonly forks: number;
@@ -52,7 +54,10 @@ export function checkPromFile(file: string, opts: { exists: boolean } = { exists
 export async function auditCommand(inventoryFile: string, flags: AuditFlags): Promise<ExitCode> {
   const started = Date.now();
   if (flags.promFile !== undefined) checkPromFile(flags.promFile);
-  const { inventory, playbook, registry } = loadInputs(inventoryFile, flags.playbook);
+  const { inventory, playbook, registry } = await loadInputs(inventoryFile, {
+    playbook: flags.playbook,
+    sshConfig: sshConfigChoice(flags.sshConfig),
+  });
   const hosts = flags.limit !== undefined ? selectHosts(inventory, flags.limit) : [...inventory.hosts];
   if (hosts.length === 0) throw new PatternError(`--limit ${JSON.stringify(flags.limit)} matches no host`);
 

@@ -7,11 +7,11 @@ import { iptablesFact } from "../../facts/iptables.js";
 import { kernelFact } from "../../facts/kernel.js";
 import { networkFact } from "../../facts/network.js";
 import { osFact } from "../../facts/os.js";
-import { loadInventory } from "../../inventory/load.js";
 import { selectHosts } from "../../inventory/pattern.js";
 import { SshConnector } from "../../transport/ssh.js";
 import { errorMessage } from "../../util/error-message.js";
 import { ExitCode } from "../exit-codes.js";
+import { loadRunInventory, sshConfigChoice } from "../load-inputs.js";
 
 const HOST_FACTS = {
   os: factRequest(osFact),
@@ -23,9 +23,9 @@ const HOST_FACTS = {
 
 export async function factsCommand(
   inventoryFile: string,
-  flags: { limit?: string; forks: number; acceptNewHostKeys?: boolean },
+  flags: { limit?: string; forks: number; acceptNewHostKeys?: boolean; sshConfig?: string },
 ): Promise<ExitCode> {
-  const inventory = loadInventory(inventoryFile);
+  const inventory = await loadRunInventory(inventoryFile, sshConfigChoice(flags.sshConfig));
   const hosts = flags.limit ? selectHosts(inventory, flags.limit) : inventory.hosts;
   const connector = new SshConnector(inventory, {
     acceptNewHostKeys: flags.acceptNewHostKeys ?? false,

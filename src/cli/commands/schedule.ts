@@ -6,10 +6,12 @@ import path from "node:path";
 import { renderCron, renderUnits, SERVICE_UNIT, TIMER_UNIT } from "../../audit/schedule.js";
 import { DEFAULT_FORKS } from "../defaults.js";
 import { ExitCode as Codes, type ExitCode } from "../exit-codes.js";
-import { loadInputs } from "../load-inputs.js";
+import { loadInputs, sshConfigChoice } from "../load-inputs.js";
 import { AuditUsageError, checkPromFile } from "./audit.js";
 
 export interface ScheduleFlags {
+  /** -F: ssh_config file, or "none". */
+  readonly sshConfig?: string;
   readonly playbook?: string;
   readonly promFile?: string;
   readonly interval: string;
@@ -18,14 +20,14 @@ export interface ScheduleFlags {
   readonly acceptNewHostKeys?: boolean;
 }
 
-export function scheduleCommand(inventoryFile: string, flags: ScheduleFlags): ExitCode {
+export async function scheduleCommand(inventoryFile: string, flags: ScheduleFlags): Promise<ExitCode> {
   // A timer must not trust whatever key a host shows on each run.
   if (flags.acceptNewHostKeys)
     throw new AuditUsageError(
       "--accept-new-host-keys is not for scheduled audits: record the keys once with a manual run",
     );
   if (flags.promFile !== undefined) checkPromFile(flags.promFile, { exists: false });
-  loadInputs(inventoryFile, flags.playbook);
+  await loadInputs(inventoryFile, { playbook: flags.playbook, sshConfig: sshConfigChoice(flags.sshConfig) });
   const launcher = process.argv[1];
   if (!launcher) throw new AuditUsageError("cannot tell where the lvsplay launcher is");
   const opts = {

@@ -1,9 +1,15 @@
 // `lvsplay validate`: every check that needs no host.
 import { ExitCode } from "../exit-codes.js";
-import { loadInputs } from "../load-inputs.js";
+import { loadInputs, sshConfigChoice } from "../load-inputs.js";
 
-export function validateCommand(inventoryFile: string, playbookFile?: string): ExitCode {
-  const { inventory, playbook } = loadInputs(inventoryFile, playbookFile);
+export async function validateCommand(
+  inventoryFile: string,
+  flags: { playbook?: string; sshConfig?: string },
+): Promise<ExitCode> {
+  const { inventory, playbook } = await loadInputs(inventoryFile, {
+    playbook: flags.playbook,
+    sshConfig: sshConfigChoice(flags.sshConfig),
+  });
   const tasks = playbook.stages.reduce((n, s) => n + s.tasks.length, 0);
   process.stdout.write(
     `${inventoryFile}: ${inventory.hosts.length} hosts, ${inventory.lvs?.services.length ?? 0} services; ` +

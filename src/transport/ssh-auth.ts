@@ -1,0 +1,177 @@
+// Public key authentication the way OpenSSH does it: the agent's keys first
+// (used by default when SSH_AUTH_SOCK is set), then each identity file in
+// order. IdentitiesOnly limits the agent to the identity files' keys. An
+// encrypted key is decrypted with the passphrase from the environment variable
+// the inventory names; the passphrase itself never appears in the inventory.
+import { readFileSync } from "node:fs";
+import type {
+  AgentAuthMethod,
+  AuthHandlerMiddleware,
+  IdentityCallback,
+  NextAuthHandler,
+  ParsedKey,
+  PublicKeyAuthMethod,
+} from "ssh2";
+import ssh2 from "ssh2";
+import type { SshEndpoint } from "../inventory/model.js";
+import { UnreachableError } from "./types.js";
+
+export interface AuthPlan {
+  /** For ssh2's `authHandler`: each method once, in order. */
+  readonly authHandler: AuthHandlerMiddleware;
+  /** What will be offered, for messages: "agent /run/agent.sock, key ~/.ssh/id_ed25519". */
+  readonly offered: string;
+  /** Identity files not offered and why (missing, encrypted without passphrase). */
+  readonly skipped: readonly string[];
+}
+
+type Method = AgentAuthMethod | PublicKeyAuthMethod;
+
+/** Only the agent keys whose public blob is in `allowed` (IdentitiesOnly). */
+class FilteredAgent extends ssh2.OpenSSHAgent {
+  constructor(
+    socket: string,
+    private readonly allowed: ReadonlySet<string>,
+  ) {
+    super(socket);
+  }
+
+  override getIdentities(cb: IdentityCallback<ParsedKey>): void {
+    super.getIdentities((err, keys) => {
+      cb(
+        err,
+        keys?.filter((k) => "getPublicSSH" in k && this.allowed.has(k.getPublicSSH().toString("base64"))),
+      );
+    });
+  }
+}
+
+interface LoadedKey {
+  readonly file: string;
+  readonly key: ParsedKey;
+}
+
+/**
+ * Decide what to offer for `endpoint`. Throws UnreachableError when nothing can
+ * be offered (no readable key, no agent) or a configured passphrase is wrong.
+ */
+export function planAuthentication(endpoint: SshEndpoint, env: NodeJS.ProcessEnv = process.env): AuthPlan {
+  const socket = endpoint.agent === false ? undefined : (endpoint.agentSocket ?? env["SSH_AUTH_SOCK"]);
+  if (endpoint.agent === true && socket === undefined) {
+    throw new UnreachableError("SSH agent requested but SSH_AUTH_SOCK is not set");
+  }
+  const skipped: string[] = [];
+  const keys: LoadedKey[] = [];
+  const publicBlobs = new Set<string>();
+  for (const file of endpoint.identityFiles) {
+    const loaded = loadIdentity(file, endpoint.identityPassphraseEnv, env, skipped);
+    if (loaded) {
+      keys.push(loaded);
+      publicBlobs.add(loaded.key.getPublicSSH().toString("base64"));
+    }
+    // The .pub file lets IdentitiesOnly pick an encrypted key from the agent.
+    const pub = readPublicBlob(`${file}.pub`);
+    if (pub !== undefined) publicBlobs.add(pub);
+  }
+  const agent =
+    socket === undefined
+      ? undefined
+      : endpoint.identitiesOnly
+        ? publicBlobs.size > 0
+          ? new FilteredAgent(socket, publicBlobs)
+          : undefined
+        : socket;
+  if (keys.length === 0 && agent === undefined) {
+    const why = skipped.length > 0 ? skipped.join("; ") : "no identity file configured";
+    const agentNote =
+      socket === undefined
+        ? "no SSH agent (SSH_AUTH_SOCK is not set)"
+        : "the agent holds none of the identity files' keys (IdentitiesOnly)";
+    throw new UnreachableError(`no key to authenticate with: ${why}; ${agentNote}`);
+  }
+  const username = endpoint.user;
+  const methods: Method[] = [
+    ...(agent === undefined ? [] : [{ type: "agent" as const, username, agent }]),
+    ...keys.map(({ key }) => ({ type: "publickey" as const, username, key })),
+  ];
+  const offered = [
+    ...(agent === undefined
+      ? []
+      : [`agent ${socket}${endpoint.identitiesOnly ? " (identity files' keys only)" : ""}`]),
+    ...keys.map((k) => `key ${k.file}`),
+  ].join(", ");
+  return { authHandler: authHandlerOf(methods), offered, skipped };
+}
+
+/**
+ * Each method once, in order; straight to them (ssh2 otherwise opens with a
+ * "none" attempt: one more round trip and server auth pass per connection).
+ * Returning false tells ssh2 that nothing is left to try.
+ */
+function authHandlerOf(methods: readonly Method[]): AuthHandlerMiddleware {
+  let next = 0;
+  const handler = (_left: unknown, _partial: boolean, callback: NextAuthHandler): false | undefined => {
+    const method = methods[next++];
+    if (method === undefined) return false;
+    callback(method);
+    return undefined;
+  };
+  return handler;
+}
+
+function loadIdentity(
+  file: string,
+  passphraseEnv: string | undefined,
+  env: NodeJS.ProcessEnv,
+  skipped: string[],
+): LoadedKey | undefined {
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    skipped.push(
+      code === "ENOENT"
+        ? `identity file ${file} does not exist`
+        : `cannot read identity file ${file}: ${code}`,
+    );
+    return undefined;
+  }
+  let parsed = ssh2.utils.parseKey(data);
+  if (parsed instanceof Error && /encrypted|passphrase/i.test(parsed.message)) {
+    if (passphraseEnv === undefined) {
+      // The agent may well hold it: a note (in the error when nothing else works), not an error.
+      skipped.push(`identity file ${file} is encrypted and no identity_passphrase_env is set`);
+      return undefined;
+    }
+    const passphrase = env[passphraseEnv];
+    if (passphrase === undefined) {
+      throw new UnreachableError(
+        `identity file ${file} is encrypted and environment variable ${passphraseEnv} (identity_passphrase_env) is not set`,
+      );
+    }
+    parsed = ssh2.utils.parseKey(data, passphrase);
+    if (parsed instanceof Error) {
+      throw new UnreachableError(
+        `cannot decrypt identity file ${file} with the passphrase in ${passphraseEnv}: ${parsed.message}`,
+      );
+    }
+  }
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (key instanceof Error || key === undefined || !key.isPrivateKey()) {
+    skipped.push(
+      `identity file ${file} is not a private key${key instanceof Error ? ` (${key.message})` : ""}`,
+    );
+    return undefined;
+  }
+  return { file, key };
+}
+
+function readPublicBlob(file: string): string | undefined {
+  try {
+    const [, base64] = readFileSync(file, "utf8").trim().split(/\s+/);
+    return base64 && base64.length > 0 ? base64 : undefined;
+  } catch {
+    return undefined;
+  }
+}

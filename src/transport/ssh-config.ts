@@ -1,0 +1,363 @@
+// OpenSSH client configuration (ssh_config(5)): which files are read and what
+// they say for one host. Parsing and the per-host computation (Host/Match
+// sections, first value wins, IdentityFile accumulates) are the `ssh-config`
+// package's; this module adds what it leaves out: the default files, Include,
+// `%` tokens and `~`, and typed values.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { homedir, hostname, userInfo } from "node:os";
+import path from "node:path";
+import SSHConfig, { glob } from "ssh-config";
+import { UserError } from "../errors.js";
+
+/** Which configuration a run reads: OpenSSH's defaults, one file (`-F`), or none (`-F none`). */
+export type SshConfigChoice =
+  | { readonly kind: "default" }
+  | { readonly kind: "file"; readonly file: string }
+  | { readonly kind: "none" };
+
+export const USER_SSH_CONFIG = "~/.ssh/config";
+export const SYSTEM_SSH_CONFIG = "/etc/ssh/ssh_config";
+
+/** The files read (for messages) and their text, ready for per-host lookups. */
+export interface LoadedSshConfig {
+  /** Every file read, includes too, in reading order. */
+  readonly files: readonly string[];
+  /** Top-level files, in order (the first value found for a setting wins across all of them). */
+  readonly roots: readonly string[];
+  readonly texts: ReadonlyMap<string, string>;
+  /** Parsed configurations by expanded text (most hosts expand to the same text). */
+  readonly parsed: Map<string, SSHConfig>;
+}
+
+/** What ssh_config says for one host; absent = not set (the caller applies inventory values and defaults). */
+export interface SshConfigHost {
+  readonly hostName?: string;
+  readonly user?: string;
+  readonly port?: number;
+  /** Expanded paths, in order. */
+  readonly identityFiles: readonly string[];
+  readonly identitiesOnly?: boolean;
+  /** `none`, a socket path, or SSH_AUTH_SOCK. */
+  readonly identityAgent?: string;
+  /** The ProxyJump in effect (never "none"): it came before any ProxyCommand. */
+  readonly proxyJump?: string;
+  /** The ProxyCommand in effect (never "none"): it came before any ProxyJump. */
+  readonly proxyCommand?: string;
+  readonly hostKeyAlias?: string;
+  readonly userKnownHostsFiles?: readonly string[];
+  readonly connectTimeoutSec?: number;
+}
+
+export class SshConfigError extends UserError {
+  override readonly name = "SshConfigError";
+  constructor(message: string) {
+    super("invalid-input", message);
+  }
+}
+
+const MAX_INCLUDE_DEPTH = 16;
+
+export const expandHome = (file: string): string =>
+  file === "~" ? homedir() : file.startsWith("~/") ? path.join(homedir(), file.slice(2)) : file;
+
+/** Reads the configuration chosen, includes too. A named file must exist; the default files may be missing. */
+export function loadSshConfig(choice: SshConfigChoice): LoadedSshConfig {
+  const loaded = {
+    files: [] as string[],
+    roots: [] as string[],
+    texts: new Map<string, string>(),
+    parsed: new Map(),
+  };
+  if (choice.kind === "none") return loaded;
+  const root = (file: string, required: boolean) => {
+    const absolute = expandHome(file);
+    try {
+      readTree(absolute, loaded, 0);
+      loaded.roots.push(absolute);
+    } catch (error) {
+      if (error instanceof SshConfigError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (!required && code === "ENOENT") return;
+      throw new SshConfigError(`cannot read ssh_config ${absolute}: ${code ?? String(error)}`);
+    }
+  };
+  // Like ssh: -F replaces both files; otherwise the user's file, then the system's.
+  if (choice.kind === "file") root(choice.file, true);
+  else {
+    root(USER_SSH_CONFIG, false);
+    root(SYSTEM_SSH_CONFIG, false);
+  }
+  return loaded;
+}
+
+/** Reads a file and, recursively, every file its Include lines name. */
+function readTree(
+  file: string,
+  loaded: { files: string[]; texts: Map<string, string> },
+  depth: number,
+): void {
+  if (depth > MAX_INCLUDE_DEPTH) throw new SshConfigError(`ssh_config ${file}: Include nested too deeply`);
+  if (loaded.texts.has(file)) return;
+  const text = readFileSync(file, "utf8");
+  loaded.files.push(file);
+  loaded.texts.set(file, text);
+  for (const line of text.split("\n")) {
+    const include = directive(line);
+    if (include?.name !== "include") continue;
+    for (const pattern of splitArgs(include.value)) {
+      for (const included of globFiles(pattern)) {
+        try {
+          readTree(included, loaded, depth + 1);
+        } catch (error) {
+          if (error instanceof SshConfigError) throw error;
+          throw new SshConfigError(
+            `cannot read ssh_config ${included} (Include in ${file}): ${String(error)}`,
+          );
+        }
+      }
+    }
+  }
+}
+
+function directive(line: string): { name: string; value: string } | undefined {
+  const m = /^\s*([A-Za-z]+)\s*(?:=\s*|\s)\s*(.*?)\s*$/.exec(line);
+  return m?.[1] === undefined ? undefined : { name: m[1].toLowerCase(), value: m[2] ?? "" };
+}
+
+/**
+ * The configuration text for one lookup, Include lines replaced by the files
+ * they name (sorted, like glob(3); relative names are relative to ~/.ssh, as
+ * ssh does for user files). An Include inside a Host section whose patterns do
+ * not match `alias` includes nothing, like ssh; inside a matching section it is
+ * followed by that section's line again: ssh restores the section's state after
+ * the included file, whose own Host lines would otherwise swallow the rest.
+ */
+function expandFor(file: string, alias: string, loaded: LoadedSshConfig, depth: number): string {
+  let section: string | undefined;
+  let sectionActive = true;
+  const out: string[] = [];
+  for (const line of (loaded.texts.get(file) ?? "").split("\n")) {
+    const d = directive(line);
+    if (d?.name === "host") {
+      section = line;
+      sectionActive = glob(splitArgs(d.value), alias);
+    } else if (d?.name === "match") {
+      // Match criteria are evaluated by the parser, not here: its includes are kept.
+      section = line;
+      sectionActive = true;
+    }
+    if (d?.name !== "include") {
+      out.push(line);
+      continue;
+    }
+    if (!sectionActive || depth > MAX_INCLUDE_DEPTH) continue;
+    for (const pattern of splitArgs(d.value)) {
+      for (const included of globFiles(pattern)) {
+        out.push(expandFor(included, alias, loaded, depth + 1));
+        if (section !== undefined) out.push(section);
+      }
+    }
+  }
+  return out.join("\n");
+}
+
+function parsedFor(loaded: LoadedSshConfig, alias: string): SSHConfig {
+  const text = loaded.roots.map((root) => expandFor(root, alias, loaded, 0)).join("\n");
+  let config = loaded.parsed.get(text);
+  if (!config) {
+    config = SSHConfig.parse(text);
+    loaded.parsed.set(text, config);
+  }
+  return config;
+}
+
+/** Arguments separated by spaces, double quotes keep spaces. */
+function splitArgs(text: string): string[] {
+  return [...text.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? "");
+}
+
+/** Files matching an Include pattern (wildcards in the last component), sorted; none is fine. */
+function globFiles(pattern: string): string[] {
+  const expanded = expandHome(pattern);
+  const absolute = path.isAbsolute(expanded) ? expanded : path.join(homedir(), ".ssh", expanded);
+  const dir = path.dirname(absolute);
+  const base = path.basename(absolute);
+  if (!/[*?[]/.test(base)) return isFile(absolute) ? [absolute] : [];
+  const re = new RegExp(
+    `^${base
+      .replace(/[.+^${}()|\\]/g, "\\$&")
+      .replaceAll("*", "[^/]*")
+      .replaceAll("?", "[^/]")}$`,
+  );
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => re.test(n) && !n.startsWith("."))
+    .sort()
+    .map((n) => path.join(dir, n))
+    .filter(isFile);
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Values computed for `alias` (the name as given to ssh: an inventory address or host name). */
+export function sshConfigFor(loaded: LoadedSshConfig, alias: string, user?: string): SshConfigHost {
+  // `Match exec` would run a local command for every host: not evaluated (never matches).
+  const values = parsedFor(loaded, alias).compute(
+    user === undefined ? { Host: alias } : { Host: alias, User: user },
+    {
+      ignoreCase: true,
+      matchExec: false,
+    },
+  );
+  const one = (key: string): string | undefined => {
+    const value = values[key];
+    const first = Array.isArray(value) ? value[0] : value;
+    return first === undefined ? undefined : unquote(first);
+  };
+  const list = (key: string): string[] => {
+    const value = values[key];
+    return value === undefined ? [] : (Array.isArray(value) ? value : [value]).flatMap(splitArgs);
+  };
+  const where = `ssh_config (${loaded.roots.join(", ") || "none"}), host ${alias}`;
+  const hostNameRaw = one("hostname");
+  const hostName =
+    hostNameRaw === undefined
+      ? undefined
+      : expandTokens(hostNameRaw, { h: alias, "%": "%" }, `${where}: HostName`).toLowerCase();
+  const portText = one("port");
+  const port = portText === undefined ? undefined : parsePort(portText, `${where}: Port`);
+  const remoteUser = user ?? one("user");
+  const tokens = pathTokens({ alias, hostName: hostName ?? alias, port: port ?? 22, user: remoteUser });
+  const expandPath = (value: string, what: string) =>
+    expandHome(expandTokens(value, tokens, `${where}: ${what}`));
+  const timeout = one("connecttimeout");
+  const knownHosts = list("userknownhostsfile");
+  const agent = one("identityagent");
+  const settings: SshConfigHost = {
+    ...(hostName === undefined ? {} : { hostName }),
+    // A user passed in (the inventory's) is what compute() starts from: not ssh_config's value.
+    ...(user !== undefined || remoteUser === undefined ? {} : { user: remoteUser }),
+    ...(port === undefined ? {} : { port }),
+    identityFiles: list("identityfile")
+      .filter((f) => f.toLowerCase() !== "none")
+      .map((f) => expandPath(f, "IdentityFile")),
+    ...yesNo(one("identitiesonly"), "identitiesOnly", `${where}: IdentitiesOnly`),
+    ...(agent === undefined
+      ? {}
+      : {
+          identityAgent:
+            agent === "none" || agent === "SSH_AUTH_SOCK" ? agent : expandPath(agent, "IdentityAgent"),
+        }),
+    ...proxyOf(values),
+    ...optional("hostKeyAlias", one("hostkeyalias")?.toLowerCase()),
+    ...(knownHosts.length === 0
+      ? {}
+      : { userKnownHostsFiles: knownHosts.map((f) => expandPath(f, "UserKnownHostsFile")) }),
+    ...(timeout === undefined || timeout === "none"
+      ? {}
+      : { connectTimeoutSec: parsePositive(timeout, `${where}: ConnectTimeout`) }),
+  };
+  return settings;
+}
+
+/**
+ * ProxyJump and ProxyCommand exclude each other and the first one set wins, as
+ * in ssh; "ProxyJump none" does not count as set (a later ProxyCommand applies).
+ * compute() keeps keys in the order they were first set.
+ */
+function proxyOf(values: Record<string, string | string[]>): { proxyJump?: string; proxyCommand?: string } {
+  const keys = Object.keys(values);
+  const first = (key: string) => {
+    const v = values[key];
+    return v === undefined ? undefined : unquote(Array.isArray(v) ? v.join(" ") : v);
+  };
+  const jump = first("proxyjump");
+  const command = first("proxycommand");
+  const jumpSet = jump !== undefined && jump.toLowerCase() !== "none";
+  if (jumpSet && (command === undefined || keys.indexOf("proxyjump") < keys.indexOf("proxycommand")))
+    return { proxyJump: jump };
+  if (command !== undefined && command.toLowerCase() !== "none") return { proxyCommand: command };
+  return {};
+}
+
+function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: string });
+}
+
+function yesNo(
+  value: string | undefined,
+  key: "identitiesOnly",
+  where: string,
+): { identitiesOnly?: boolean } {
+  if (value === undefined) return {};
+  const v = value.toLowerCase();
+  if (v !== "yes" && v !== "no") throw new SshConfigError(`${where}: expected yes or no, got ${value}`);
+  return { [key]: v === "yes" };
+}
+
+function unquote(value: string): string {
+  return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+}
+
+function parsePort(text: string, where: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 65535)
+    throw new SshConfigError(`${where}: expected a port 1-65535, got ${text}`);
+  return n;
+}
+
+function parsePositive(text: string, where: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1) throw new SshConfigError(`${where}: expected seconds, got ${text}`);
+  return n;
+}
+
+/** The `%` tokens ssh expands in file names (ssh_config(5) TOKENS). */
+function pathTokens(t: { alias: string; hostName: string; port: number; user: string | undefined }) {
+  const local = safeUserName();
+  return {
+    "%": "%",
+    d: homedir(),
+    h: t.hostName,
+    n: t.alias,
+    p: String(t.port),
+    ...(t.user === undefined ? {} : { r: t.user }),
+    u: local,
+    i: String(process.getuid?.() ?? ""),
+    l: hostname().split(".")[0] ?? "",
+    L: hostname(),
+  } as Record<string, string>;
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env["USER"] ?? "";
+  }
+}
+
+/** `%x` tokens and `${VAR}` environment references; an unknown token is an error, like in ssh. */
+export function expandTokens(value: string, tokens: Readonly<Record<string, string>>, where: string): string {
+  const withEnv = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+    const v = process.env[name];
+    if (v === undefined) throw new SshConfigError(`${where}: environment variable ${name} is not set`);
+    return v;
+  });
+  return withEnv.replace(/%(.)?/g, (_, token: string | undefined) => {
+    const v = token === undefined ? undefined : tokens[token];
+    if (v === undefined) throw new SshConfigError(`${where}: unsupported token %${token ?? ""} in ${value}`);
+    return v;
+  });
+}
