@@ -2,7 +2,7 @@
 // on: one item per drifted task (a task's changes share one cause), in
 // operator language, with evidence and the fix `apply` would make. Operations
 // that know the context annotate their changes (DriftNote); the rest are
-// classified here by operation.
+// classified here from each change's typed cause (engine/cause.ts).
 import type { DriftNote } from "../engine/drift.js";
 import type { TaskResult } from "../engine/events.js";
 import type { Change } from "../engine/types.js";
@@ -31,98 +31,145 @@ function evidence(changes: readonly Change[]): { expected: string | null; actual
   };
 }
 
-const has = (changes: readonly Change[], pattern: RegExp) => changes.some((c) => pattern.test(c.summary));
+type Classified = Omit<DriftNote, "expected" | "actual">;
 
-/** Kind, severity and summary for a drifted task whose changes carry no DriftNote. */
-function classify(r: TaskResult): Omit<DriftNote, "expected" | "actual"> {
-  const h = r.host;
-  const c = r.changes;
-  switch (r.op) {
-    case "lvs.packages":
-      return {
-        kind: "package-missing",
-        severity: "low",
-        summary: `${h}: packages missing (${c.map((x) => x.summary).join("; ")})`,
-      };
-    case "lvs.persist":
+const subjects = (changes: readonly Change[]) => [
+  ...new Set(changes.map((c) => c.cause.subject).filter((s): s is string => s !== undefined)),
+];
+
+const vipPhrase = (c: Change): string =>
+  c.cause.kind === "vip-on-lo-stale"
+    ? `VIP ${c.cause.subject} of a removed service still on lo`
+    : `VIP ${c.cause.subject} missing from lo`;
+
+/** Kind, severity and summary of one change, from its typed cause (never from its summary text). */
+function classifyChange(h: string, c: Change, task: string): Classified {
+  const { kind, subject } = c.cause;
+  switch (kind) {
+    case "package-missing":
+      return { kind: "package-missing", severity: "low", summary: `${h}: packages missing` };
+    case "persisted-rules":
       return {
         kind: "persisted-rules",
         severity: "medium",
         summary: `${h}: persisted mark rules differ from the rules lvsplay runs — a reboot would bring back the wrong rules`,
       };
-    case "lvs.dr_sysctl":
-      return has(c, /^apply /)
-        ? {
-            kind: "dr-sysctl",
-            severity: "high",
-            summary: `${h}: DR sysctls reverted — the real server may answer ARP for the VIP and draw traffic past the directors`,
-          }
-        : {
-            kind: "dr-sysctl",
-            severity: "medium",
-            summary: `${h}: DR sysctl file differs — a reboot would revert the live settings`,
-          };
-    case "lvs.ipvs_sysctl":
-      return has(c, /^apply /)
-        ? {
-            kind: "ipvs-sysctl",
-            severity: "high",
-            summary: `${h}: IPVS keeps connections to real servers its health checks removed — clients reusing a port hang`,
-          }
-        : {
-            kind: "ipvs-sysctl",
-            severity: "medium",
-            summary: `${h}: IPVS sysctls would not be restored after a reboot`,
-          };
-    case "lvs.lo_vip":
-      return has(c, /^(add|remove) VIP/)
-        ? {
-            kind: "vip-on-lo",
-            severity: "high",
-            summary: `${h}: ${c
-              .filter((x) => /VIP/.test(x.summary))
-              .map((x) => x.summary.replace(/^add (VIP \S+) to lo$/, "$1 missing from lo"))
-              .join("; ")} — requests the directors forward here are dropped`,
-          }
-        : {
-            kind: "vip-on-lo",
-            severity: "medium",
-            summary: `${h}: the VIP would not come back on lo after a reboot`,
-          };
-    case "lvs.firewalld_open":
+    case "mark-rule-missing":
+    case "mark-rule-stale-mac":
+      return {
+        kind,
+        severity: "critical",
+        summary: `${h}: mark rules missing or stale — ping-pong loop possible`,
+      };
+    case "mark-rule-differs":
+      return { kind, severity: "high", summary: `${h}: mark rules differ from the inventory` };
+    case "dr-sysctl-live":
+      return {
+        kind: "dr-sysctl",
+        severity: "high",
+        summary: `${h}: DR sysctls reverted — the real server may answer ARP for the VIP and draw traffic past the directors`,
+      };
+    case "dr-sysctl-persisted":
+      return {
+        kind: "dr-sysctl",
+        severity: "medium",
+        summary: `${h}: DR sysctl file differs — a reboot would revert the live settings`,
+      };
+    case "ipvs-sysctl-live":
+      return {
+        kind: "ipvs-sysctl",
+        severity: "high",
+        summary: `${h}: IPVS keeps connections to real servers its health checks removed — clients reusing a port hang`,
+      };
+    case "ipvs-sysctl-persisted":
+    case "ipvs-module":
+      return {
+        kind: "ipvs-sysctl",
+        severity: "medium",
+        summary: `${h}: IPVS sysctls would not be restored after a reboot`,
+      };
+    case "vip-on-lo-live":
+    case "vip-on-lo-stale":
+      return {
+        kind: "vip-on-lo",
+        severity: "high",
+        summary: `${h}: ${vipPhrase(c)} — requests the directors forward here are dropped`,
+      };
+    case "vip-on-lo-boot":
+      return {
+        kind: "vip-on-lo",
+        severity: "medium",
+        summary: `${h}: the VIP would not come back on lo after a reboot`,
+      };
+    case "firewalld-port":
       return {
         kind: "firewalld-ports",
         severity: "high",
-        summary: `${h}: firewalld does not allow ${c.map((x) => x.summary.replace(/^firewalld \w+: allow /, "")).join(", ")} — VRRP split brain or refused requests`,
+        summary: `${h}: firewalld does not allow ${subject} — VRRP split brain or refused requests`,
       };
-    case "lvs.keepalived_mode":
+    case "keepalived-options":
       return {
         kind: "keepalived-options",
         severity: "medium",
         summary: `${h}: keepalived's daemon options differ from the inventory`,
       };
-    case "lvs.keepalived":
+    case "keepalived-config":
       return {
         kind: "keepalived-config",
         severity: "high",
         summary: `${h}: keepalived.conf differs from the configuration rendered from the inventory`,
       };
-    case "service": {
-      const stopped = c.find((x) => /^start /.test(x.summary));
-      if (stopped)
-        return {
-          kind: /keepalived/.test(stopped.summary) ? "keepalived-stopped" : "other",
-          severity: "high",
-          summary: `${h}: ${stopped.summary.replace(/^start (\S+).*$/, "$1")} is not running — this director does no VRRP and no IPVS`,
-        };
-      return { kind: "other", severity: "medium", summary: `${h}: ${c.map((x) => x.summary).join("; ")}` };
-    }
-    default:
+    case "service-stopped":
       return {
-        kind: "other",
-        severity: "medium",
-        summary: `${h}: ${r.task}: ${c.map((x) => x.summary).join("; ")}`,
+        kind: subject === "keepalived" ? "keepalived-stopped" : "other",
+        severity: "high",
+        summary: `${h}: ${subject} is not running — this director does no VRRP and no IPVS`,
       };
+    case "service-running":
+    case "service-reload":
+    case "service-restart":
+    case "service-boot":
+      return { kind: "other", severity: "medium", summary: `${h}: ${c.summary}` };
+    case "file-content":
+    case "command":
+      return { kind: "other", severity: "medium", summary: `${h}: ${task}: ${c.summary}` };
+  }
+}
+
+/** A drifted task's classification: its most urgent change's, with the task's subjects and fixes named. */
+function classify(r: TaskResult): Classified {
+  const rank = (c: Classified) => DRIFT_SEVERITIES.indexOf(c.severity);
+  const all = r.changes.map((c) => ({ change: c, cls: classifyChange(r.host, c, r.task) }));
+  const top = all.reduce((a, b) => (rank(b.cls) < rank(a.cls) ? b : a));
+  const same = all.filter((x) => x.cls.kind === top.cls.kind && x.cls.severity === top.cls.severity);
+  const what = subjects(same.map((x) => x.change));
+  switch (top.change.cause.kind) {
+    case "package-missing":
+      return {
+        ...top.cls,
+        summary: `${r.host}: packages missing (${same.map((x) => x.change.summary).join("; ")})`,
+      };
+    case "firewalld-port":
+      return {
+        ...top.cls,
+        summary: `${r.host}: firewalld does not allow ${what.join(", ")} — VRRP split brain or refused requests`,
+      };
+    case "vip-on-lo-live":
+    case "vip-on-lo-stale":
+      return {
+        ...top.cls,
+        summary: `${r.host}: ${same.map((x) => vipPhrase(x.change)).join("; ")} — requests the directors forward here are dropped`,
+      };
+    case "service-running":
+    case "service-reload":
+    case "service-restart":
+    case "service-boot":
+      return { ...top.cls, summary: `${r.host}: ${r.changes.map((c) => c.summary).join("; ")}` };
+    case "file-content":
+    case "command":
+      return { ...top.cls, summary: `${r.host}: ${r.task}: ${r.changes.map((c) => c.summary).join("; ")}` };
+    default:
+      return top.cls;
   }
 }
 

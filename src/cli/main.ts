@@ -45,18 +45,37 @@ const runOptions = (cmd: Command): Command =>
   cmd
     .option("-p, --playbook <file>", "playbook to run (default: the built-in LVS HA playbook)")
     .option("--diff", "show unified diffs for files and before/after for other changes")
-    .option("-l, --limit <pattern>", "only these hosts (group, host, glob, a:b, a:&b, a:!b)")
-    .option("-t, --tags <tags>", "only tasks with one of these comma-separated tags")
+    .option(
+      "-l, --limit <pattern>",
+      "only change these hosts (group, host, glob, a:b, a:&b, a:!b); others are only read for data they need",
+    )
+    .option(
+      "-t, --tags <tags>",
+      "only tasks with one of these comma-separated tags (their stage's count; also all, tagged, untagged)",
+    )
+    .option("--skip-tags <tags>", "leave out tasks with one of these tags")
+    .option("--list-hosts", "print the hosts (and batches) the run would touch; contact nothing")
+    .option("--list-tasks", "print the tasks the run would run per stage; contact nothing")
     .option("-f, --forks <n>", "hosts in parallel", positiveInt, DEFAULT_FORKS)
     .option("--json", "write one JSON result object to stdout (progress goes to stderr)")
     .option("--plain", "plain lines instead of the live view")
     .option("--accept-new-host-keys", "trust and record keys of hosts missing from known_hosts")
     .option("-F, --ssh-config <file>", SSH_CONFIG_HELP)
-    .option("--max-fail-percent <pct>", "abort remaining stages when more hosts failed", percent, 100);
+    .option(
+      "--max-fail-percent <pct>",
+      "stop (remaining stages and batches) when more than this % of a batch's hosts failed",
+      percent,
+      100,
+    );
 
 runOptions(program.command("apply").argument("<inventory>", "inventory YAML"))
   .description("converge hosts to the playbook (use --check for a dry run)")
   .option("-C, --check", "dry run: plan and report, change nothing (exit 2 when changes are pending)")
+  .option(
+    "--serial <n|p%>",
+    "rolling apply: N hosts (or P% of them) per batch, each applied and verified before the next " +
+      "(default: directors one at a time, a VIP holder handing its VIP over first, then the other hosts)",
+  )
   .action(async (inventory: string, flags) => {
     setExitCode(await (await commands.apply()).applyCommand(inventory, flags));
   });

@@ -51,11 +51,48 @@ export type EngineEvent =
   | { readonly type: "host-unreachable"; readonly host: string; readonly error: string }
   | { readonly type: "stage-end"; readonly stage: string; readonly durationMs: number }
   | { readonly type: "warning"; readonly host?: string; readonly message: string }
+  /** A rolling apply's batch (--serial; directors one at a time by default). */
+  | {
+      readonly type: "batch-start";
+      readonly index: number;
+      readonly total: number;
+      readonly hosts: readonly string[];
+    }
+  | {
+      readonly type: "batch-end";
+      readonly index: number;
+      readonly total: number;
+      readonly failed: readonly string[];
+      readonly durationMs: number;
+    }
+  /** Producers left out by --limit/--tags/--serial, run read-only on these hosts for their data. */
+  | {
+      readonly type: "data-read";
+      readonly stage: string;
+      readonly hosts: readonly string[];
+      /** What is read, e.g. ["data plane"]. */
+      readonly what: readonly string[];
+    }
+  | { readonly type: "data-read-failed"; readonly host: string; readonly error: string }
+  /** The VIP handed over before a disruptive change on its holder, and back (see lvs/drain). */
+  | {
+      readonly type: "drain";
+      readonly host: string;
+      readonly phase: "drained" | "restored" | "not-needed";
+      readonly detail: string;
+      readonly durationMs: number;
+    }
+  /** The cluster lock (taken, or taken over from a holder that is gone). */
+  | { readonly type: "lock"; readonly hosts: readonly string[]; readonly detail: string }
+  /** SIGINT/SIGTERM: no new change starts; in-flight changes and due handlers finish. */
+  | { readonly type: "interrupt"; readonly signal: string; readonly detail: string }
   | {
       readonly type: "run-end";
       readonly recap: Recap;
       readonly results: readonly TaskResult[];
       readonly aborted?: string;
+      /** The signal that interrupted the run. */
+      readonly interrupted?: string;
       readonly durationMs: number;
       readonly stats: RunStats;
     };

@@ -6,11 +6,19 @@ import type { Handler, Stage, Task } from "../playbook/model.js";
 import { type Transport, UnreachableError } from "../transport/types.js";
 import { errorMessage } from "../util/error-message.js";
 import { applyChange } from "./apply-change.js";
+import type { RunData } from "./data.js";
 import type { EventBus, TaskResult } from "./events.js";
 import type { FactCacheView } from "./fact-cache.js";
 import { gatherFacts } from "./gather.js";
 import { type Prepared, planContext, prepare, type Step, taskSteps } from "./prepare.js";
-import type { FactReader, FactRequest, Plan, TaskStatus } from "./types.js";
+import { type Registered, registeredValue } from "./register.js";
+import type { Change, FactReader, FactRequest, Plan, TaskStatus } from "./types.js";
+
+/** Asked before every change: a run that is stopping (SIGINT/SIGTERM) starts no new change. */
+export interface RunControl {
+  /** Why no new change may start (undefined: go on). */
+  readonly stopping: string | undefined;
+}
 
 export interface HostStageInput {
   readonly host: Host;
@@ -21,8 +29,16 @@ export interface HostStageInput {
   readonly registry: OperationRegistry;
   readonly transport: Transport;
   readonly check: boolean;
-  readonly published: Record<string, Record<string, unknown>>;
+  /** Typed values produced in this run (written here when a task produced some). */
+  readonly data: RunData;
+  /** `register:` values (written here). */
+  readonly registered: Registered;
+  /** Hosts a step runs on in this run. */
+  readonly selected: (step: Step) => readonly string[];
   readonly events: EventBus;
+  readonly control?: RunControl;
+  /** Called before each change is applied (the rolling apply drains a VIP holder here); throwing fails the task. */
+  readonly beforeChange?: (change: Change) => Promise<void>;
   /** Changes already pending in this run, on any host (check mode: cluster checks depend on them). */
   readonly pendingChanges?: number;
   /** Facts already read in this run (reused while nothing changed). */
@@ -70,6 +86,7 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
 
   let readAhead = input.readAhead ?? [];
   const runSteps = async (steps: readonly Step[]): Promise<string | undefined> => {
+    let interrupted = false;
     const prepared = steps.map((s) => prepare(s, input));
     let facts = await gatherOrError(prepared, input, readAhead);
     readAhead = [];
@@ -92,6 +109,7 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
       let status: TaskStatus;
       let error: string | undefined;
       let applied = 0;
+      let failedChecksOnly = false;
       try {
         // A failed fact read fails this task (not the whole stage): results and handlers survive.
         if (facts instanceof Error) throw facts;
@@ -101,6 +119,7 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
             ? p.op.plan({ ...planContext(p, input), facts: reader })
             : { changes: [], error: p.error };
         status = statusOf(plan);
+        failedChecksOnly = status === "failed" && plan.error === undefined;
         // Check mode: read-only checks see the state BEFORE the pending changes
         // (on this host or, for cluster checks, on others); failing them would
         // turn drift (exit 2) into a failure (exit 3).
@@ -117,8 +136,17 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
                 ?.filter((c) => c.status === "fail")
                 .map((c) => `${c.name}: ${c.detail}`)
                 .join("; "));
+        const stopping = p.step.handler ? undefined : input.control?.stopping;
+        if (status === "changed" && !input.check && stopping) {
+          // Interrupted: nothing of this task is started; handlers of earlier changes still run.
+          const why = `not applied: ${stopping}`;
+          plan = { ...plan, notes: [...(plan.notes ?? []), why], skipped: why };
+          status = "skipped";
+          interrupted = true;
+        }
         if (status === "changed" && !input.check) {
           for (const change of plan.changes) {
+            await input.beforeChange?.(change);
             input.onApplying?.();
             try {
               await applyChange(input.transport, change);
@@ -133,6 +161,7 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
         if (err instanceof UnreachableError) return errorMessage(err);
         plan ??= { changes: [] };
         status = "failed";
+        failedChecksOnly = false;
         error = errorMessage(err);
         // Part of the plan was applied: its handlers must still run.
         if (applied > 0) {
@@ -140,11 +169,16 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
           error += ` (${applied} of ${plan.changes.length} change(s) were applied before the failure)`;
         }
       }
-      if (status !== "failed" && plan.publish && "op" in p) {
-        input.published[input.host.name] = {
-          ...input.published[input.host.name],
-          [p.step.register ?? p.step.op]: plan.publish,
-        };
+      // What a plan produced is valid unless it could not plan (error, exception):
+      // failed checks (verify) still observed what they report.
+      if ((status !== "failed" || failedChecksOnly) && "op" in p) {
+        for (const produced of plan.produce ?? []) produced.store(input.data, input.host.name);
+        if (p.step.register) {
+          input.registered[input.host.name] = {
+            ...input.registered[input.host.name],
+            [p.step.register]: registeredValue(status, plan.produce ?? []),
+          };
+        }
       }
       if (status === "changed") {
         pending++;
@@ -174,6 +208,7 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
         failed = true;
         return undefined;
       }
+      if (interrupted) return undefined;
       // Later tasks in this stage must plan against the state this change produced.
       if (status === "changed" && !input.check) stale = true;
     }

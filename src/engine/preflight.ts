@@ -9,6 +9,7 @@ import { locateArg } from "../playbook/locate.js";
 import type { Playbook, SourcePos } from "../playbook/model.js";
 import { renderArgs, TemplateError, templateVarsFor } from "../playbook/template.js";
 import { errorMessage } from "../util/error-message.js";
+import { checkDataFlow } from "./data-flow.js";
 
 export interface PreflightProblem {
   readonly pos: SourcePos;
@@ -32,14 +33,17 @@ export function preflight(
   const registered = new Set<string>();
   for (const stage of playbook.stages)
     for (const t of stage.tasks) if (t.register) registered.add(t.register);
+  const stageHosts: ReturnType<typeof selectHosts>[] = [];
   for (const stage of playbook.stages) {
     let hosts: ReturnType<typeof selectHosts>;
     try {
       hosts = selectHosts(inventory, stage.hosts);
     } catch (error) {
       add(stage.pos, `stage "${stage.name}": hosts: ${errorMessage(error)}`);
+      stageHosts.push([]);
       continue;
     }
+    stageHosts.push(hosts);
     for (const task of stage.tasks) {
       const op = registry.get(task.op);
       if (!op) {
@@ -59,6 +63,7 @@ export function preflight(
       }
     }
   }
+  for (const p of checkDataFlow(inventory, playbook, registry, stageHosts)) add(p.pos, p.message);
   for (const handler of playbook.handlers) {
     const op = registry.get(handler.op);
     if (!op) add(handler.pos, `handler "${handler.name}": unknown operation ${handler.op}`);

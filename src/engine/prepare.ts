@@ -5,6 +5,8 @@ import type { OperationRegistry } from "../operations/registry.js";
 import type { Task } from "../playbook/model.js";
 import { renderArgs, templateVarsFor } from "../playbook/template.js";
 import { errorMessage } from "../util/error-message.js";
+import { dataReader, type RunData } from "./data.js";
+import type { Registered } from "./register.js";
 import type { FactRequest, Operation } from "./types.js";
 
 /** What preparing a step looks at. */
@@ -12,7 +14,12 @@ export interface PrepareInput {
   readonly host: Host;
   readonly inventory: Inventory;
   readonly registry: OperationRegistry;
-  readonly published: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Typed values produced so far in this run. */
+  readonly data: RunData;
+  /** Values of tasks with `register:` (user data for templates): host → name → value. */
+  readonly registered: Registered;
+  /** Hosts each task runs on in this run (by task), for PlanContext.selected. */
+  readonly selected: (step: Step) => readonly string[];
   readonly check: boolean;
 }
 
@@ -45,19 +52,20 @@ export function prepare(step: Step, input: PrepareInput): Prepared {
     return {
       step,
       op,
-      args: op.parseArgs(renderArgs(step.args, templateVarsFor(input.host, input.published))),
+      args: op.parseArgs(renderArgs(step.args, templateVarsFor(input.host, input.registered))),
     };
   } catch (error) {
     return { step, error: `invalid args for ${step.op}: ${errorMessage(error)}` };
   }
 }
 
-export function planContext(p: { op: Operation<unknown>; args: unknown }, input: PrepareInput) {
+export function planContext(p: { step: Step; op: Operation<unknown>; args: unknown }, input: PrepareInput) {
   return {
     host: input.host,
     inventory: input.inventory,
     args: p.args,
-    published: input.published,
+    data: dataReader(input.data),
+    selected: input.selected(p.step),
     check: input.check,
   };
 }

@@ -1,30 +1,40 @@
-// The run: stages in order with a barrier between them, hosts in parallel
-// bounded by --forks, one connection per host reused by every stage.
+// The run: batches of hosts (a rolling apply; one batch unless --serial or the
+// command's default says otherwise), and in each batch the stages in order with
+// a barrier between them, hosts in parallel bounded by --forks, one connection
+// per host reused by the whole run. Producers that --limit/--tags/a batch left
+// out run read-only for their data (data-reads.ts).
 
+import { readOnlyTransport } from "../audit/read-only.js";
 import type { Host, Inventory } from "../inventory/model.js";
 import { selectHosts } from "../inventory/pattern.js";
 import type { OperationRegistry } from "../operations/registry.js";
 import type { Playbook, Stage, Task } from "../playbook/model.js";
 import type { Connector, Transport } from "../transport/types.js";
 import { errorMessage } from "../util/error-message.js";
-import type { EventBus, Recap, TaskResult } from "./events.js";
+import { makeBatches, type SerialSpec } from "./batches.js";
+import { dataReader, RunData } from "./data.js";
+import { type DataReads, planDataReads } from "./data-reads.js";
+import { EventBus, type Recap, type TaskResult } from "./events.js";
 import { RunFactCache } from "./fact-cache.js";
-import { runHostStage } from "./host-stage.js";
+import type { RunHooks } from "./hooks.js";
+import { type RunControl, runHostStage } from "./host-stage.js";
 import { mapBounded } from "./limit.js";
 import { likelyFactRequests, taskSteps } from "./prepare.js";
 import { emptyRecap, tally } from "./recap.js";
+import type { Registered } from "./register.js";
 import { type RunStats, RunStatsRecorder } from "./run-stats.js";
+import { type TagFilter, taskSelected } from "./select.js";
 import type { FactRequest } from "./types.js";
 
-export interface RunOptions {
+export interface RunOptions extends TagFilter {
   readonly check: boolean;
   /** Host pattern restricting the run (--limit). */
   readonly limit?: string;
-  /** Only tasks whose (or whose stage's) tags intersect these (--tags). */
-  readonly tags?: readonly string[];
   readonly forks: number;
-  /** Abort remaining stages when more than this percentage of hosts failed. */
+  /** Abort when more than this percentage of a batch's hosts failed. */
   readonly maxFailPercent: number;
+  /** Rolling apply (ignored in check mode, where nothing changes). */
+  readonly serial?: SerialSpec;
 }
 
 export interface RunInput {
@@ -34,6 +44,9 @@ export interface RunInput {
   readonly connector: Connector;
   readonly events: EventBus;
   readonly options: RunOptions;
+  readonly hooks?: RunHooks;
+  /** Asked before every change: set `stopping` to end the run safely (SIGINT/SIGTERM). */
+  readonly control?: RunControl;
 }
 
 export interface RunOutcome {
@@ -43,39 +56,48 @@ export interface RunOutcome {
   readonly stats: RunStats;
 }
 
-export function tasksFor(stage: Stage, tags: readonly string[] | undefined): Task[] {
-  if (!tags || tags.length === 0) return [...stage.tasks];
-  const wanted = new Set(tags);
-  return stage.tasks.filter((t) => [...t.tags, ...stage.tags].some((tag) => wanted.has(tag)));
-}
-
 export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
-  const { inventory, playbook, options, events } = input;
+  const { inventory, playbook, options, events, hooks, control } = input;
   const started = Date.now();
   const inRun = options.limit ? selectHosts(inventory, options.limit) : [...inventory.hosts];
-  const inRunNames = new Set(inRun.map((h) => h.name));
   const recap = emptyRecap(inRun.map((h) => h.name));
   const results: TaskResult[] = [];
-  const published: Record<string, Record<string, unknown>> = {};
+  const registered: Registered = {};
   const transports = new Map<string, Promise<Transport>>();
   const down = new Set<string>();
   let aborted: string | undefined;
-  // A no-op run reads each host once: its first stage also reads what later
-  // stages will need, and nothing is read twice until something changes.
   const factCache = new RunFactCache();
   const stats = new RunStatsRecorder();
-  const readAheadDone = new Set<string>();
-  // Each stage's host pattern, resolved once (not once per host and stage).
-  const stageHosts = new Map(
-    playbook.stages.map((s) => [s, new Set(selectHosts(inventory, s.hosts).map((h) => h.name))]),
-  );
-  const readAheadFor = (stageIndex: number, host: Host): FactRequest[] => {
-    if (readAheadDone.has(host.name)) return [];
-    readAheadDone.add(host.name);
-    const later = playbook.stages.slice(stageIndex + 1).filter((s) => stageHosts.get(s)?.has(host.name));
-    const prep = { host, inventory, registry: input.registry, published, check: options.check };
-    return later.flatMap((s) => likelyFactRequests(taskSteps(tasksFor(s, options.tags)), prep));
-  };
+  const stageHosts = playbook.stages.map((s) => new Set(selectHosts(inventory, s.hosts).map((h) => h.name)));
+  const selectedTasks = playbook.stages.map((s) => s.tasks.filter((t) => taskSelected(s, t, options)));
+  const batches = options.check ? [inRun] : makeBatches(inRun, options.serial);
+
+  // Every batch's own tasks and data reads, known before the run: a host's first
+  // round trip reads ahead what it will need in the whole run.
+  const plans = batches.map((batch) => {
+    const names = new Set(batch.map((h) => h.name));
+    return planDataReads({
+      inventory,
+      playbook,
+      registry: input.registry,
+      stageHosts,
+      selected: (pos, host) =>
+        names.has(host) &&
+        !down.has(host) &&
+        (stageHosts[pos.stage]?.has(host) ?? false) &&
+        selectedTasks[pos.stage]!.includes(playbook.stages[pos.stage]!.tasks[pos.task]!),
+    });
+  });
+  const workOf = (host: Host): { stage: number; tasks: Task[] }[] =>
+    batches.flatMap((batch, b) =>
+      playbook.stages.map((_, s) => ({
+        stage: s,
+        tasks: [
+          ...(plans[b]!.get(s)?.get(host.name) ?? []),
+          ...(batch.includes(host) && stageHosts[s]!.has(host.name) ? selectedTasks[s]! : []),
+        ],
+      })),
+    );
 
   await events.emit({
     type: "run-start",
@@ -85,116 +107,240 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
     check: options.check,
   });
 
-  const connect = (host: Host): Promise<Transport> => {
-    let t = transports.get(host.name);
+  const connect = (host: string): Promise<Transport> => {
+    let t = transports.get(host);
     if (!t) {
-      t = input.connector.connect(host.name).then((raw) => stats.counting(raw));
-      transports.set(host.name, t);
+      t = input.connector.connect(host).then((raw) => stats.counting(raw));
+      transports.set(host, t);
     }
     return t;
   };
-
-  const runOnHost = async (
-    stage: Stage,
-    stageIndex: number,
-    tasks: readonly Task[],
-    host: Host,
-  ): Promise<void> => {
-    await events.emit({ type: "host-stage-start", stage: stage.name, host: host.name });
-    stats.enterStage(host.name, stage.name);
-    let transport: Transport;
-    try {
-      transport = await connect(host);
-    } catch (error) {
-      down.add(host.name);
-      recap[host.name]!.unreachable++;
-      await events.emit({ type: "host-unreachable", host: host.name, error: errorMessage(error) });
-      await events.emit({
-        type: "host-stage-end",
-        stage: stage.name,
-        host: host.name,
-        status: "unreachable",
-      });
-      return;
-    }
-    let status: "ok" | "changed" | "failed" | "unreachable" = "ok";
-    try {
-      const outcome = await runHostStage({
-        host,
-        inventory,
-        stage,
-        tasks,
-        handlers: playbook.handlers,
-        registry: input.registry,
-        transport,
-        check: options.check,
-        published,
-        events,
-        pendingChanges: Object.values(recap).reduce((n, h) => n + h.changed, 0),
-        factCache: factCache.forHost(host.name),
-        onApplying: () => factCache.invalidate(),
-        readAhead: readAheadFor(stageIndex, host),
-      });
-      for (const r of outcome.results) {
-        results.push(r);
-        tally(recap[host.name]!, r.status);
-        if (r.status === "changed") status = "changed";
-      }
-      if (outcome.unreachable) {
-        status = "unreachable";
-        recap[host.name]!.unreachable++;
-        await events.emit({ type: "host-unreachable", host: host.name, error: outcome.unreachable });
-      } else if (outcome.failed) status = "failed";
-    } catch (error) {
-      status = "failed";
-      recap[host.name]!.failed++;
-      const result: TaskResult = {
-        host: host.name,
-        stage: stage.name,
-        task: "internal error",
-        op: "engine",
-        status: "failed",
-        changes: [],
-        notes: [],
-        checks: [],
-        error: errorMessage(error),
-        handler: false,
-        durationMs: 0,
-      };
-      results.push(result);
-      await events.emit({ type: "task-result", result });
-    }
-    if (status === "failed" || status === "unreachable") down.add(host.name);
-    await events.emit({ type: "host-stage-end", stage: stage.name, host: host.name, status });
-  };
+  const silent = new EventBus();
+  let release: (() => Promise<void>) | undefined;
 
   try {
-    for (const [stageIndex, stage] of playbook.stages.entries()) {
-      const tasks = tasksFor(stage, options.tags);
-      if (tasks.length === 0) continue;
-      const targets = selectHosts(inventory, stage.hosts).filter(
-        (h) => inRunNames.has(h.name) && !down.has(h.name),
-      );
-      const stageStarted = Date.now();
-      await events.emit({ type: "stage-start", stage: stage.name, hosts: targets.map((h) => h.name) });
-      await mapBounded(targets, options.forks, (host) => runOnHost(stage, stageIndex, tasks, host));
-      await events.emit({ type: "stage-end", stage: stage.name, durationMs: Date.now() - stageStarted });
-      const failedPct = (down.size / Math.max(1, inRun.length)) * 100;
-      if (down.size > 0 && failedPct > options.maxFailPercent) {
-        aborted = `${down.size} of ${inRun.length} hosts failed or unreachable (more than ${options.maxFailPercent}%): remaining stages not run`;
+    if (hooks?.beforeRun && !options.check)
+      release = await hooks.beforeRun({ inventory, events, connect, hosts: inRun });
+
+    for (const [b, batch] of batches.entries()) {
+      if (control?.stopping) break;
+      const batchStarted = Date.now();
+      const data = new RunData();
+      const reads: DataReads = plans[b]!;
+      const readAheadDone = new Set<string>();
+      const downBefore = new Set(down);
+      if (batches.length > 1)
+        await events.emit({
+          type: "batch-start",
+          index: b + 1,
+          total: batches.length,
+          hosts: batch.map((h) => h.name),
+        });
+
+      const runOnHost = async (
+        stage: Stage,
+        stageIndex: number,
+        tasks: readonly Task[],
+        readTasks: readonly Task[],
+        host: Host,
+        targets: readonly string[],
+      ): Promise<void> => {
+        const base = {
+          host,
+          inventory,
+          stage,
+          handlers: playbook.handlers,
+          registry: input.registry,
+          data,
+          selected: () => targets,
+          factCache: factCache.forHost(host.name),
+          onApplying: () => factCache.invalidate(),
+        };
+        const readAhead = (): FactRequest[] => {
+          if (readAheadDone.has(host.name)) return [];
+          readAheadDone.add(host.name);
+          const prep = { ...base, registered, check: options.check };
+          return workOf(host)
+            .filter((w) => w.stage !== stageIndex || w.tasks.length > 0)
+            .flatMap((w) => likelyFactRequests(taskSteps(w.tasks), prep));
+        };
+        if (readTasks.length > 0) {
+          try {
+            const transport = readOnlyTransport(await connect(host.name));
+            stats.enterStage(host.name, stage.name);
+            const outcome = await runHostStage({
+              ...base,
+              tasks: readTasks,
+              handlers: [],
+              transport,
+              check: true,
+              registered: {},
+              events: silent,
+              readAhead: readAhead(),
+            });
+            // Failed checks still observed what they report; anything else produced nothing.
+            const failedRead =
+              outcome.unreachable ??
+              outcome.results.find((r) => r.status === "failed" && !r.checks.some((c) => c.status === "fail"))
+                ?.error;
+            if (failedRead)
+              await events.emit({ type: "data-read-failed", host: host.name, error: failedRead });
+          } catch (error) {
+            await events.emit({ type: "data-read-failed", host: host.name, error: errorMessage(error) });
+          }
+        }
+        if (tasks.length === 0) return;
+        await events.emit({ type: "host-stage-start", stage: stage.name, host: host.name });
+        stats.enterStage(host.name, stage.name);
+        let transport: Transport;
+        try {
+          transport = await connect(host.name);
+        } catch (error) {
+          down.add(host.name);
+          recap[host.name]!.unreachable++;
+          await events.emit({ type: "host-unreachable", host: host.name, error: errorMessage(error) });
+          await events.emit({
+            type: "host-stage-end",
+            stage: stage.name,
+            host: host.name,
+            status: "unreachable",
+          });
+          return;
+        }
+        let status: "ok" | "changed" | "failed" | "unreachable" = "ok";
+        const hookCtx = { inventory, events, connect, host, data: dataReader(data) };
+        const failWith = async (task: string, error: unknown) => {
+          status = "failed";
+          recap[host.name]!.failed++;
+          const result: TaskResult = {
+            host: host.name,
+            stage: stage.name,
+            task,
+            op: "engine",
+            status: "failed",
+            changes: [],
+            notes: [],
+            checks: [],
+            error: errorMessage(error),
+            handler: false,
+            durationMs: 0,
+          };
+          results.push(result);
+          await events.emit({ type: "task-result", result });
+        };
+        try {
+          const outcome = await runHostStage({
+            ...base,
+            tasks,
+            transport,
+            check: options.check,
+            registered,
+            events,
+            pendingChanges: Object.values(recap).reduce((n, h) => n + h.changed, 0),
+            readAhead: readAhead(),
+            ...(control ? { control } : {}),
+            ...(hooks?.beforeChange && !options.check
+              ? { beforeChange: (change) => hooks.beforeChange!({ ...hookCtx, change }) }
+              : {}),
+          });
+          for (const r of outcome.results) {
+            results.push(r);
+            tally(recap[host.name]!, r.status);
+            if (r.status === "changed") status = "changed";
+          }
+          if (outcome.unreachable) {
+            status = "unreachable";
+            recap[host.name]!.unreachable++;
+            await events.emit({ type: "host-unreachable", host: host.name, error: outcome.unreachable });
+          } else if (outcome.failed) status = "failed";
+        } catch (error) {
+          await failWith("internal error", error);
+        }
+        if (hooks?.afterHostStage && !options.check && status !== "unreachable") {
+          try {
+            await hooks.afterHostStage(hookCtx);
+          } catch (error) {
+            await failWith("restore after drain", error);
+          }
+        }
+        if (status === "failed" || status === "unreachable") down.add(host.name);
+        await events.emit({ type: "host-stage-end", stage: stage.name, host: host.name, status });
+      };
+
+      for (const [stageIndex, stage] of playbook.stages.entries()) {
+        if (control?.stopping) break;
+        const tasks = selectedTasks[stageIndex]!;
+        const targets =
+          tasks.length === 0
+            ? []
+            : batch.filter((h) => stageHosts[stageIndex]!.has(h.name) && !down.has(h.name));
+        const readsHere = reads.get(stageIndex) ?? new Map<string, Task[]>();
+        if (targets.length === 0 && readsHere.size === 0) continue;
+        const targetNames = targets.map((h) => h.name);
+        const stageStarted = Date.now();
+        // A stage that only reads for data shows as one "reading …" line, not as a stage.
+        if (targetNames.length > 0)
+          await events.emit({ type: "stage-start", stage: stage.name, hosts: targetNames });
+        if (readsHere.size > 0)
+          await events.emit({
+            type: "data-read",
+            stage: stage.name,
+            hosts: inventory.hosts.filter((h) => readsHere.has(h.name)).map((h) => h.name),
+            what: describeReads(input.registry, inventory, readsHere),
+          });
+        const hosts = inventory.hosts.filter((h) => targetNames.includes(h.name) || readsHere.has(h.name));
+        await mapBounded(hosts, options.forks, (host) =>
+          runOnHost(
+            stage,
+            stageIndex,
+            targetNames.includes(host.name) ? tasks : [],
+            readsHere.get(host.name) ?? [],
+            host,
+            targetNames,
+          ),
+        );
+        if (targetNames.length > 0)
+          await events.emit({ type: "stage-end", stage: stage.name, durationMs: Date.now() - stageStarted });
+        const failedNow = batch.filter((h) => down.has(h.name) && !downBefore.has(h.name));
+        if (failedNow.length > 0 && (failedNow.length / batch.length) * 100 > options.maxFailPercent) {
+          aborted = `${failedNow.length} of ${batch.length} host(s)${batches.length > 1 ? ` of batch ${b + 1}` : ""} failed or unreachable (more than ${options.maxFailPercent}%): remaining ${batches.length > 1 ? "stages and batches" : "stages"} not run`;
+          break;
+        }
+      }
+      const failed = batch.filter((h) => down.has(h.name) && !downBefore.has(h.name)).map((h) => h.name);
+      if (batches.length > 1)
+        await events.emit({
+          type: "batch-end",
+          index: b + 1,
+          total: batches.length,
+          failed,
+          durationMs: Date.now() - batchStarted,
+        });
+      if (aborted) break;
+      if (
+        batches.length > 1 &&
+        b < batches.length - 1 &&
+        failed.length > 0 &&
+        failed.length === batch.length
+      ) {
+        aborted = `every host of batch ${b + 1} (${failed.join(", ")}) failed: the rolling apply stops here; batches ${b + 2}-${batches.length} not run`;
         break;
       }
     }
   } finally {
-    await Promise.allSettled(
-      [...transports.values()].map(async (t) => {
-        try {
-          await (await t).close();
-        } catch {
-          // Already unreachable; nothing to close.
-        }
-      }),
-    );
+    try {
+      await release?.();
+    } finally {
+      await Promise.allSettled(
+        [...transports.values()].map(async (t) => {
+          try {
+            await (await t).close();
+          } catch {
+            // Already unreachable; nothing to close.
+          }
+        }),
+      );
+    }
   }
 
   const runStats = stats.snapshot((host) => input.connector.connectionStats?.(host));
@@ -203,8 +349,25 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
     recap,
     results,
     ...(aborted ? { aborted } : {}),
+    ...(control?.stopping ? { interrupted: control.stopping } : {}),
     durationMs: Date.now() - started,
     stats: runStats,
   });
   return { recap, results, ...(aborted ? { aborted } : {}), stats: runStats };
+}
+
+/** What the read hosts' tasks produce, described ("data plane", "mark rules"). */
+function describeReads(
+  registry: OperationRegistry,
+  inventory: Inventory,
+  reads: ReadonlyMap<string, readonly Task[]>,
+): string[] {
+  const what = new Set<string>();
+  for (const [name, tasks] of reads) {
+    const host = inventory.hosts.find((h) => h.name === name);
+    if (!host) continue;
+    for (const t of tasks)
+      for (const k of registry.get(t.op)?.produces?.({ host, inventory }) ?? []) what.add(k.description);
+  }
+  return [...what];
 }

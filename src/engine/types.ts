@@ -2,6 +2,8 @@
 // is a pure function from desired state + facts to a list of typed changes.
 import type { Host, Inventory } from "../inventory/model.js";
 import type { Command, CommandResult } from "../transport/types.js";
+import type { ChangeCause } from "./cause.js";
+import type { DataContext, DataReader, Need, Produced } from "./data.js";
 import type { DriftNote } from "./drift.js";
 
 /** A remote read. `command` must not change anything on the host. */
@@ -45,7 +47,9 @@ export interface FactReader {
 export type Change = CommandChange | FileChange;
 
 interface ChangeBase {
-  /** Why the change is needed, for the drift audit (else it is classified by operation). */
+  /** What the change repairs, typed: the audit classifies it and the rolling apply decides on draining from it. */
+  readonly cause: ChangeCause;
+  /** Why the change is needed in operator language, for the drift audit (else built from the cause). */
   readonly drift?: DriftNote;
 }
 
@@ -86,8 +90,8 @@ export interface Plan {
   readonly error?: string;
   /** Read-only checks (verify stage): each is a named pass/fail/skip result. */
   readonly checks?: readonly CheckResult[];
-  /** Values published for later stages and other hosts (e.g. the discovered MAC). */
-  readonly publish?: Readonly<Record<string, unknown>>;
+  /** Typed values for later tasks and other hosts (e.g. the discovered data plane), see data.ts. */
+  readonly produce?: readonly Produced[];
   /** Task counts as skipped (e.g. operation does not apply to this host). */
   readonly skipped?: string;
 }
@@ -104,8 +108,10 @@ export interface PlanContext<A> {
   readonly inventory: Inventory;
   readonly args: A;
   readonly facts: FactReader;
-  /** Values published by earlier tasks: host name → task `register` name → value. */
-  readonly published: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Typed values produced by earlier tasks, on this host or others (only the keys `consumes` declares). */
+  readonly data: DataReader;
+  /** Hosts this task runs on in this run (not those only read for their data). */
+  readonly selected: readonly string[];
   readonly check: boolean;
 }
 
@@ -118,7 +124,13 @@ export interface Operation<A = unknown> {
   readonly parseArgs: (raw: unknown) => A;
   readonly facts: (ctx: Omit<PlanContext<A>, "facts">) => readonly FactRequest[];
   readonly plan: (ctx: PlanContext<A>) => Plan;
+  /** Keys this operation produces on a host (decided from the inventory). */
+  readonly produces?: (ctx: DataContext) => readonly AnyKey[];
+  /** Keys (and from which hosts) it needs before it can plan on a host. */
+  readonly consumes?: (ctx: DataContext) => readonly Need[];
 }
+
+type AnyKey = Need["key"];
 
 export type TaskStatus = "ok" | "changed" | "failed" | "skipped" | "unreachable";
 

@@ -2,6 +2,7 @@
 // probe exits 0) or `creates` (skip when the path exists). Without a guard it
 // always reports a change, in check mode too — check mode has no blind spots.
 import { z } from "zod";
+import { cause } from "../engine/cause.js";
 import { factRequest, type Operation, type Plan, unchanged } from "../engine/types.js";
 import { commandStatusFact } from "../facts/command-status.js";
 import { fileFact } from "../facts/file.js";
@@ -34,6 +35,7 @@ export const commandOperation: Operation<CommandArgs> = {
       changes: [
         {
           kind: "command",
+          cause: cause("command"),
           summary: `run ${args.argv.join(" ")}`,
           command: { argv: args.argv, become: args.become, timeoutSec: args.timeout },
         },

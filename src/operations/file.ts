@@ -1,5 +1,6 @@
 // `file`: ensure a file has exactly this content and mode.
 import { z } from "zod";
+import { cause } from "../engine/cause.js";
 import { factRequest, type Operation, unchanged } from "../engine/types.js";
 import { fileFact, sameMode } from "../facts/file.js";
 
@@ -30,6 +31,7 @@ export const fileOperation: Operation<FileArgs> = {
       changes: [
         {
           kind: "file",
+          cause: cause("file-content", args.path),
           summary: `write ${args.path} (${what})`,
           path: args.path,
           before: current.content,

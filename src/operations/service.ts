@@ -2,6 +2,7 @@
 // `reloaded`/`restarted` always act (they are meant for handlers); a reload of a
 // stopped service starts it instead.
 import { z } from "zod";
+import { type ChangeCauseKind, cause } from "../engine/cause.js";
 import { type Change, factRequest, type Operation, type Plan } from "../engine/types.js";
 import { type ServiceFact, serviceFact } from "../facts/service.js";
 
@@ -30,6 +31,14 @@ export function serviceArgv(fact: ServiceFact, name: string, verb: Verb): string
   if (fact.manager === "systemd") return ["systemctl", verb, name];
   return verb === "restart" ? ["sh", "-c", SYSV_RESTART, "lvsplay-restart", name] : ["service", name, verb];
 }
+
+/** A start repairs a stopped service, a stop a running one; reload/restart act for a handler. */
+const VERB_CAUSE: Record<Verb, ChangeCauseKind> = {
+  start: "service-stopped",
+  stop: "service-running",
+  reload: "service-reload",
+  restart: "service-restart",
+};
 
 /** Younger than this, a sysv daemon is restarted instead of reloaded (see plan). */
 const RELOAD_MIN_AGE_SEC = 3;
@@ -84,6 +93,7 @@ export const serviceOperation: Operation<ServiceArgs> = {
         };
       changes.push({
         kind: "command",
+        cause: cause("service-boot", args.name),
         summary: `${args.enabled ? "enable" : "disable"} ${args.name} at boot`,
         command: { argv, become: true, timeoutSec: 60 },
         before: fact.enabled ? "enabled" : "disabled",
@@ -106,6 +116,7 @@ export const serviceOperation: Operation<ServiceArgs> = {
     if (verb) {
       changes.push({
         kind: "command",
+        cause: cause(VERB_CAUSE[verb], args.name),
         summary: `${verb} ${args.name} (${fact.manager})`,
         command: { argv: serviceArgv(fact, args.name, verb), become: true, timeoutSec: 60 },
         // A reload/restart changes no state worth a before/after: --diff shows the command.

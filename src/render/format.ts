@@ -1,6 +1,6 @@
 // Plain-text pieces shared by the line and listr renderers.
 import pc from "picocolors";
-import type { HostRecap, Recap, TaskResult } from "../engine/events.js";
+import type { EngineEvent, HostRecap, Recap, TaskResult } from "../engine/events.js";
 import type { TaskStatus } from "../engine/types.js";
 
 export function colourStatus(status: TaskStatus, text: string = status): string {
@@ -58,4 +58,30 @@ export function recapLines(recap: Recap): string[] {
     lines.push(`${name.padEnd(width)} : ${cells.join(" ")}`.trimEnd());
   }
   return lines;
+}
+
+/** Lines for a run's batches, data reads, VIP hand-overs, lock and interrupts (every renderer). */
+export function runEventLines(event: EngineEvent): string[] {
+  switch (event.type) {
+    case "batch-start":
+      return ["", pc.bold(`BATCH ${event.index}/${event.total}: ${event.hosts.join(", ")}`)];
+    case "batch-end": {
+      const failed = event.failed.length > 0 ? `, failed: ${event.failed.join(", ")}` : "";
+      return [
+        pc.dim(`  (batch ${event.index}/${event.total}: ${(event.durationMs / 1000).toFixed(2)} s${failed})`),
+      ];
+    }
+    case "data-read":
+      return [pc.dim(`reading ${event.hosts.join(", ")} for ${event.what.join(", ")}`)];
+    case "data-read-failed":
+      return [`${pc.red("cannot read:")} [${event.host}] ${event.error}`];
+    case "drain":
+      return [`${pc.cyan(`vip ${event.phase}:`)} [${event.host}] ${event.detail}`];
+    case "lock":
+      return [pc.dim(`lock: ${event.detail}`)];
+    case "interrupt":
+      return [pc.yellow(`interrupted (${event.signal}): ${event.detail}`)];
+    default:
+      return [];
+  }
 }

@@ -4,7 +4,7 @@ import { Listr, type ListrTaskWrapper } from "listr2";
 import pc from "picocolors";
 import type { EngineEvent, EventListener, TaskResult } from "../engine/events.js";
 import { describeChange } from "./diff.js";
-import { recapLines, resultDetail, resultLine } from "./format.js";
+import { recapLines, resultDetail, resultLine, runEventLines } from "./format.js";
 
 type HostEnd = "ok" | "changed" | "failed" | "unreachable" | "skipped";
 
@@ -105,10 +105,13 @@ export function listrRenderer(opts: { diff: boolean; write: (line: string) => vo
       case "run-end":
         opts.write("");
         if (event.aborted) opts.write(pc.red(`aborted: ${event.aborted}`));
+        if (event.interrupted)
+          opts.write(pc.yellow(`interrupted by ${event.interrupted}: no new change was started`));
         for (const l of recapLines(event.recap)) opts.write(l);
         opts.write(`finished in ${(event.durationMs / 1000).toFixed(2)} s`);
         break;
       default:
+        for (const l of runEventLines(event)) opts.write(l);
         break;
     }
   };

@@ -2,7 +2,7 @@
 import pc from "picocolors";
 import type { EngineEvent, EventListener } from "../engine/events.js";
 import { describeChange } from "./diff.js";
-import { recapLines, resultDetail, resultLine } from "./format.js";
+import { recapLines, resultDetail, resultLine, runEventLines } from "./format.js";
 
 export interface PlainOptions {
   readonly diff: boolean;
@@ -37,12 +37,23 @@ export function plainRenderer(opts: PlainOptions): EventListener {
       case "host-unreachable":
         opts.write(`${pc.red("unreachable:")} [${event.host}] ${event.error}`);
         break;
+      case "batch-start":
+      case "batch-end":
+      case "data-read":
+      case "data-read-failed":
+      case "drain":
+      case "lock":
+      case "interrupt":
+        for (const l of runEventLines(event)) opts.write(l);
+        break;
       case "warning":
         opts.write(`${pc.magenta("warning:")} ${event.host ? `[${event.host}] ` : ""}${event.message}`);
         break;
       case "run-end":
         opts.write("");
         if (event.aborted) opts.write(pc.red(`aborted: ${event.aborted}`));
+        if (event.interrupted)
+          opts.write(pc.yellow(`interrupted by ${event.interrupted}: no new change was started`));
         for (const l of recapLines(event.recap)) opts.write(l);
         opts.write(`finished in ${(event.durationMs / 1000).toFixed(2)} s`);
         break;

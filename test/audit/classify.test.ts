@@ -3,6 +3,7 @@
 // mark-rule item, handlers named in the fix.
 import { describe, expect, it } from "vitest";
 import { hostDriftItems } from "../../src/audit/classify.js";
+import { type ChangeCauseKind, cause } from "../../src/engine/cause.js";
 import type { TaskResult } from "../../src/engine/events.js";
 import type { Change } from "../../src/engine/types.js";
 import { describeMarkDrift, excludedMacs } from "../../src/lvs/marks/drift.js";
@@ -29,15 +30,23 @@ function result(op: string, task: string, changes: Change[], extra: Partial<Task
     ...extra,
   };
 }
-const command = (summary: string, before?: string, after?: string): Change => ({
+const command = (
+  why: ChangeCauseKind,
+  subject: string | undefined,
+  summary: string,
+  before?: string,
+  after?: string,
+): Change => ({
   kind: "command",
+  cause: cause(why, subject),
   summary,
   command: { argv: ["true"] },
   ...(before !== undefined ? { before } : {}),
   ...(after !== undefined ? { after } : {}),
 });
-const file = (path: string, before: string | null, after: string): Change => ({
+const file = (why: ChangeCauseKind, path: string, before: string | null, after: string): Change => ({
   kind: "file",
+  cause: cause(why),
   summary: `write ${path}`,
   path,
   before,
@@ -88,12 +97,14 @@ describe("describeMarkDrift", () => {
 describe("hostDriftItems", () => {
   it("sorts by severity, one item per drifted task, unchanged tasks ignored", () => {
     const items = hostDriftItems([
-      result("lvs.packages", "packages", [command("install ipset (apt)")]),
+      result("lvs.packages", "packages", [command("package-missing", "ipset", "install ipset (apt)")]),
       result("lvs.dr_sysctl", "DR sysctls", [
-        command("apply net.ipv4.conf.all.arp_ignore", "x = 0", "x = 1"),
+        command("dr-sysctl-live", undefined, "apply net.ipv4.conf.all.arp_ignore", "x = 0", "x = 1"),
       ]),
       result("lvs.keepalived", "conf", []),
-      result("service", "keepalived running", [command("start keepalived (sysv)", "stopped", "running")]),
+      result("service", "keepalived running", [
+        command("service-stopped", "keepalived", "start keepalived (sysv)", "stopped", "running"),
+      ]),
     ]);
     expect(items.map((i) => [i.kind, i.severity])).toEqual([
       ["dr-sysctl", "high"],
@@ -118,16 +129,29 @@ describe("hostDriftItems", () => {
     });
     const items = hostDriftItems([
       result("lvs.marks", "marks", [
-        { ...command("replace LVSPLAY-MARK (1 rule line(s) differ)"), drift: note },
+        {
+          ...command("mark-rule-missing", undefined, "replace LVSPLAY-MARK (1 rule line(s) differ)"),
+          drift: note,
+        },
       ]),
-      result("lvs.persist", "persist", [file("/etc/iptables/rules.v4", "old\n", "new\n")]),
-      result("lvs.keepalived", "conf", [file("/etc/keepalived/keepalived.conf", "a\n", "b\n")], {
-        stage: "k",
-      }),
-      result("service", "handler: reload keepalived", [command("reload keepalived (sysv)")], {
-        stage: "k",
-        handler: true,
-      }),
+      result("lvs.persist", "persist", [file("persisted-rules", "/etc/iptables/rules.v4", "old\n", "new\n")]),
+      result(
+        "lvs.keepalived",
+        "conf",
+        [file("keepalived-config", "/etc/keepalived/keepalived.conf", "a\n", "b\n")],
+        {
+          stage: "k",
+        },
+      ),
+      result(
+        "service",
+        "handler: reload keepalived",
+        [command("service-reload", "keepalived", "reload keepalived (sysv)")],
+        {
+          stage: "k",
+          handler: true,
+        },
+      ),
     ]);
     expect(items.map((i) => i.kind)).toEqual(["mark-rule-missing", "keepalived-config"]);
     expect(items[0]!.fix).toBe("replace LVSPLAY-MARK (1 rule line(s) differ); write /etc/iptables/rules.v4");
@@ -139,7 +163,7 @@ describe("hostDriftItems", () => {
   it("never shows the VRRP password in evidence or diffs", () => {
     const items = hostDriftItems([
       result("lvs.keepalived", "conf", [
-        file("/etc/keepalived/keepalived.conf", "auth_pass old1\n", "auth_pass new2\n"),
+        file("keepalived-config", "/etc/keepalived/keepalived.conf", "auth_pass old1\n", "auth_pass new2\n"),
       ]),
     ]);
     expect(JSON.stringify(items)).not.toMatch(/old1|new2/);

@@ -4,8 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { DataKey } from "../../src/engine/data.js";
 import { type EngineEvent, EventBus } from "../../src/engine/events.js";
 import { runPlaybook } from "../../src/engine/run.js";
+import type { Operation } from "../../src/engine/types.js";
 import type { Host, Inventory } from "../../src/inventory/model.js";
 import { buildRegistry } from "../../src/operations/registry.js";
 import type { Playbook, Stage, Task } from "../../src/playbook/model.js";
@@ -261,34 +264,29 @@ describe("runPlaybook", () => {
     expect(connector.peak).toBeGreaterThan(1);
   });
 
-  it("a later stage sees values published by every host in an earlier stage", async () => {
+  it("a later stage sees the typed values every host produced in an earlier stage", async () => {
     const { inv } = inventoryOf(["h1", "h2"]);
-    const registry = buildRegistry();
-    const publishOp = {
+    const ME = new DataKey<{ me: string }>("test.me", "name", z.strictObject({ me: z.string() }));
+    const publishOp: Operation<unknown> = {
       name: "test.publish",
       description: "",
-      parseArgs: (a: unknown) => a,
+      parseArgs: (a) => a,
       facts: () => [],
-      plan: (ctx: { host: Host }) => ({ changes: [], publish: { me: ctx.host.name } }),
+      produces: () => [ME],
+      plan: (ctx) => ({ changes: [], produce: [ME.value({ me: ctx.host.name })] }),
     };
-    const readOp = {
+    const readOp: Operation<unknown> = {
       name: "test.read",
       description: "",
-      parseArgs: (a: unknown) => a,
+      parseArgs: (a) => a,
       facts: () => [],
-      plan: (ctx: { published: Record<string, Record<string, unknown>> }) => ({
+      consumes: ({ inventory }) => [{ key: ME, hosts: inventory.hosts.map((h) => h.name) }],
+      plan: (ctx) => ({
         changes: [],
-        notes: [
-          JSON.stringify(
-            Object.keys(ctx.published)
-              .sort()
-              .map((h) => ctx.published[h]!.pub),
-          ),
-        ],
+        notes: [JSON.stringify(["h1", "h2"].map((h) => ctx.data.get(ME, h)))],
       }),
     };
     const reg = buildRegistry([publishOp, readOp] as never[]);
-    void registry;
     const events = new EventBus();
     const outcome = await runPlaybook({
       inventory: inv,
@@ -298,7 +296,7 @@ describe("runPlaybook", () => {
         handlers: [],
         stages: [
           stage("pub", [task("p", "test.publish", {}, { register: "pub" })]),
-          stage("read", [task("r", "test.read", {})]),
+          stage("read", [task("r", "test.read", { who: "{{ pub.me }}" })]),
         ],
       },
       registry: reg,

@@ -27,7 +27,7 @@ describe("commands are argv arrays, never strings built from inventory values", 
   for (const f of fixtures) {
     it(f.id, () => {
       const run = runFixture(f);
-      const values = inventoryValues(run.inventory, f.fixture.published);
+      const values = inventoryValues(run.inventory, f.fixture.data);
       expect(values.length).toBeGreaterThan(0);
       const commands: { what: string; command: Command }[] = [
         ...(run.plan?.changes ?? []).flatMap((c) =>

@@ -9,6 +9,7 @@ const before =
 const after = before.replace("oldpw1", "newpw2");
 const change: FileChange = {
   kind: "file",
+  cause: { kind: "keepalived-config" },
   summary: "install",
   path: "/etc/keepalived/keepalived.conf",
   before,

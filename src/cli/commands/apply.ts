@@ -1,9 +1,12 @@
 // `lvsplay apply` (and `audit`, which is apply in check mode whose exit code reports drift).
+import { parseSerial } from "../../engine/batches.js";
 import { EventBus } from "../../engine/events.js";
 import { runPlaybook } from "../../engine/run.js";
-import { PatternError, selectHosts } from "../../inventory/pattern.js";
+import { checkTags, splitTags, type TagFilter } from "../../engine/select.js";
 import { SshConnector } from "../../transport/ssh.js";
 import { type ExitCode, exitCodeFor } from "../exit-codes.js";
+import { resolveLimit } from "../limit.js";
+import { listHosts, listTasks } from "../listing.js";
 import { loadInputs, sshConfigChoice } from "../load-inputs.js";
 import { attachRenderer } from "../output.js";
 
@@ -15,6 +18,10 @@ export interface ApplyFlags {
   readonly diff?: boolean;
   readonly limit?: string;
   readonly tags?: string;
+  readonly skipTags?: string;
+  readonly listHosts?: boolean;
+  readonly listTasks?: boolean;
+  readonly serial?: string;
   readonly forks: number;
   readonly json?: boolean;
   readonly plain?: boolean;
@@ -27,9 +34,28 @@ export async function applyCommand(inventoryFile: string, flags: ApplyFlags): Pr
     playbook: flags.playbook,
     sshConfig: sshConfigChoice(flags.sshConfig),
   });
-  // A --limit that selects nothing is a typo, not a successful run.
-  if (flags.limit !== undefined && selectHosts(inventory, flags.limit).length === 0) {
-    throw new PatternError(`--limit ${JSON.stringify(flags.limit)} matches no host`);
+  const hosts = resolveLimit(inventory, flags.limit);
+  const filter: TagFilter = {
+    ...(flags.tags !== undefined ? { tags: splitTags(flags.tags) ?? [] } : {}),
+    ...(flags.skipTags !== undefined ? { skipTags: splitTags(flags.skipTags) ?? [] } : {}),
+  };
+  checkTags(playbook, filter);
+  const serial = flags.serial !== undefined ? parseSerial(flags.serial) : undefined;
+  if (flags.listHosts || flags.listTasks) {
+    const listing = {
+      inventory,
+      playbook,
+      registry,
+      hosts,
+      filter,
+      serial: flags.check ? undefined : serial,
+    };
+    const lines = [
+      ...(flags.listHosts ? listHosts(listing) : []),
+      ...(flags.listTasks ? listTasks(listing) : []),
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+    return 0;
   }
   const events = new EventBus();
   await attachRenderer(events, flags);
@@ -49,15 +75,9 @@ export async function applyCommand(inventoryFile: string, flags: ApplyFlags): Pr
       check,
       forks: flags.forks,
       maxFailPercent: flags.maxFailPercent,
+      serial,
       ...(flags.limit ? { limit: flags.limit } : {}),
-      ...(flags.tags
-        ? {
-            tags: flags.tags
-              .split(",")
-              .map((t) => t.trim())
-              .filter(Boolean),
-          }
-        : {}),
+      ...filter,
     },
   });
   await connector.closeAll();

@@ -11,10 +11,10 @@ import { renderAuditText } from "../../audit/render-text.js";
 import { EventBus } from "../../engine/events.js";
 import { runPlaybook } from "../../engine/run.js";
 import { UsageError } from "../../errors.js";
-import { PatternError, selectHosts } from "../../inventory/pattern.js";
 import { plainRenderer } from "../../render/plain.js";
 import { SshConnector } from "../../transport/ssh.js";
 import { type ExitCode, exitCodeFor } from "../exit-codes.js";
+import { resolveLimit } from "../limit.js";
 import { loadInputs, sshConfigChoice } from "../load-inputs.js";
 import { VERSION } from "../version.js";
 
@@ -58,8 +58,7 @@ export async function auditCommand(inventoryFile: string, flags: AuditFlags): Pr
     playbook: flags.playbook,
     sshConfig: sshConfigChoice(flags.sshConfig),
   });
-  const hosts = flags.limit !== undefined ? selectHosts(inventory, flags.limit) : [...inventory.hosts];
-  if (hosts.length === 0) throw new PatternError(`--limit ${JSON.stringify(flags.limit)} matches no host`);
+  const hosts = resolveLimit(inventory, flags.limit);
 
   const events = new EventBus();
   const unreachable: Record<string, string> = {};

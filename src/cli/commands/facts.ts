@@ -7,10 +7,10 @@ import { iptablesFact } from "../../facts/iptables.js";
 import { kernelFact } from "../../facts/kernel.js";
 import { networkFact } from "../../facts/network.js";
 import { osFact } from "../../facts/os.js";
-import { selectHosts } from "../../inventory/pattern.js";
 import { SshConnector } from "../../transport/ssh.js";
 import { errorMessage } from "../../util/error-message.js";
 import { ExitCode } from "../exit-codes.js";
+import { resolveLimit } from "../limit.js";
 import { loadRunInventory, sshConfigChoice } from "../load-inputs.js";
 
 const HOST_FACTS = {
@@ -26,7 +26,7 @@ export async function factsCommand(
   flags: { limit?: string; forks: number; acceptNewHostKeys?: boolean; sshConfig?: string },
 ): Promise<ExitCode> {
   const inventory = await loadRunInventory(inventoryFile, sshConfigChoice(flags.sshConfig));
-  const hosts = flags.limit ? selectHosts(inventory, flags.limit) : inventory.hosts;
+  const hosts = resolveLimit(inventory, flags.limit);
   const connector = new SshConnector(inventory, {
     acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
     defaultTimeoutSec: 120,

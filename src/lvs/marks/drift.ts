@@ -28,7 +28,12 @@ export interface MarkDriftInput {
   readonly directors: readonly DirectorFacts[];
 }
 
-export function describeMarkDrift(input: MarkDriftInput): DriftNote {
+/** The kinds of mark-rule drift (also the causes of the changes that repair them). */
+export type MarkDriftNote = DriftNote & {
+  readonly kind: "mark-rule-missing" | "mark-rule-stale-mac" | "mark-rule-differs";
+};
+
+export function describeMarkDrift(input: MarkDriftInput): MarkDriftNote {
   const { host, current, desired, hooked, directors } = input;
   const expected = desired.join("\n");
   const actual = current.length > 0 ? current.join("\n") : null;

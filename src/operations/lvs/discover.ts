@@ -7,6 +7,7 @@ import { iptablesFact } from "../../facts/iptables.js";
 import { type Interface, type NetworkFact, networkFact } from "../../facts/network.js";
 import type { Host, Inventory } from "../../inventory/model.js";
 import { inCidr, parseMangle } from "../../lvs/index.js";
+import { DATA_PLANE } from "./data-keys.js";
 import { type DiscoveredDirector, isDirector, lvsOf } from "./shared.js";
 
 const Args = z.strictObject({});
@@ -63,6 +64,7 @@ export const discoverOperation: Operation<z.infer<typeof Args>> = {
   description: "find each director's data-plane interface and MAC (shared with the other directors)",
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host }) => (isDirector(host) ? [factRequest(networkFact), factRequest(iptablesFact)] : []),
+  produces: ({ host }) => (isDirector(host) ? [DATA_PLANE] : []),
   plan: ({ host, inventory, facts }): Plan => {
     if (!isDirector(host)) return { changes: [], skipped: "not a director" };
     const net = facts.get(factRequest(networkFact));
@@ -88,7 +90,7 @@ export const discoverOperation: Operation<z.infer<typeof Args>> = {
     return {
       changes: [],
       notes: [`data plane ${iface.name} ${iface.mac} ${address}`, ...kindNote],
-      publish: discovered as unknown as Record<string, unknown>,
+      produce: [DATA_PLANE.value(discovered)],
     };
   },
 };

@@ -22,7 +22,8 @@ const DR_TARGET = {
   path: DR_SYSCTL_FILE,
   purpose: "LVS-DR real server ARP behaviour (VIP on lo must not answer ARP)",
   values: DR_SYSCTLS,
-};
+  causes: { live: "dr-sysctl-live", persisted: "dr-sysctl-persisted" },
+} as const;
 
 export const drSysctlContent = (): string => sysctlFileContent(DR_TARGET);
 

@@ -3,9 +3,11 @@
 // drop the forwarded requests. Open exactly what LVS needs, runtime and
 // permanent, in the zone the data-plane interface is bound to (else the default zone).
 import { z } from "zod";
+import { cause } from "../../engine/cause.js";
 import { type Change, factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
 import { firewalldFact } from "../../facts/firewalld.js";
-import { discoveredSelf, isDirector, isRealServer, lvsOf } from "./shared.js";
+import { DATA_PLANE, selfOf } from "./data-keys.js";
+import { isDirector, isRealServer, lvsOf } from "./shared.js";
 
 const Args = z.strictObject({});
 
@@ -14,7 +16,9 @@ export const firewalldOpenOperation: Operation<z.infer<typeof Args>> = {
   description: "where firewalld runs: allow VRRP on directors and the service ports on real servers",
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host }) => (isDirector(host) || isRealServer(host) ? [factRequest(firewalldFact)] : []),
-  plan: ({ host, inventory, facts, published }): Plan => {
+  // Directors open VRRP in the zone of their data-plane interface.
+  consumes: ({ host }) => (isDirector(host) ? [selfOf(DATA_PLANE, host.name)] : []),
+  plan: ({ host, inventory, facts, data }): Plan => {
     if (!isDirector(host) && !isRealServer(host))
       return { changes: [], skipped: "neither director nor real server" };
     const fw = facts.get(factRequest(firewalldFact));
@@ -27,7 +31,7 @@ export const firewalldOpenOperation: Operation<z.infer<typeof Args>> = {
       }
     }
     // Open where the data plane arrives: the zone its interface is bound to, else the default zone.
-    const iface = discoveredSelf(host.name, published)?.interface ?? host.interface;
+    const iface = data.get(DATA_PLANE, host.name)?.interface ?? host.interface;
     const zone = fw.zones.find((z) => iface !== undefined && z.interfaces.includes(iface));
     const open = zone ?? fw;
     const zoneArgs = zone ? [`--zone=${zone.name}`] : [];
@@ -37,6 +41,7 @@ export const firewalldOpenOperation: Operation<z.infer<typeof Args>> = {
       if (!open.runtimeOpen.includes(value)) {
         changes.push({
           kind: "command",
+          cause: cause("firewalld-port", value),
           summary: `firewalld runtime: allow ${value}${where}`,
           command: { argv: ["firewall-cmd", ...zoneArgs, `${flag}=${value}`], become: true, timeoutSec: 60 },
         });
@@ -44,6 +49,7 @@ export const firewalldOpenOperation: Operation<z.infer<typeof Args>> = {
       if (!open.permanentOpen.includes(value)) {
         changes.push({
           kind: "command",
+          cause: cause("firewalld-port", value),
           summary: `firewalld permanent: allow ${value}${where}`,
           command: {
             argv: ["firewall-cmd", "--permanent", ...zoneArgs, `${flag}=${value}`],

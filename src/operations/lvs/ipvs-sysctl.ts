@@ -8,6 +8,7 @@
 // The key exists only once ip_vs is loaded, so ip_vs is also loaded at boot
 // (modules-load.d runs before sysctl.d there).
 import { z } from "zod";
+import { cause } from "../../engine/cause.js";
 import { type Change, factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
 import { fileFact } from "../../facts/file.js";
 import { kernelFact } from "../../facts/kernel.js";
@@ -25,7 +26,8 @@ const TARGET = {
   path: IPVS_SYSCTL_FILE,
   purpose: "expire IPVS connections whose real server was removed (else they are black-holed)",
   values: IPVS_SYSCTLS,
-};
+  causes: { live: "ipvs-sysctl-live", persisted: "ipvs-sysctl-persisted" },
+} as const;
 const MODULES_CONTENT = "# Managed by lvsplay: load IPVS at boot, so that its sysctls apply\nip_vs\n";
 
 export const ipvsSysctlOperation: Operation<z.infer<typeof Args>> = {
@@ -56,6 +58,7 @@ export const ipvsSysctlOperation: Operation<z.infer<typeof Args>> = {
         ? [
             {
               kind: "command",
+              cause: cause("ipvs-module"),
               summary: "load the ip_vs kernel module",
               command: { argv: ["modprobe", "ip_vs"], become: true, timeoutSec: 30 },
               before: "ip_vs not loaded",
@@ -69,6 +72,7 @@ export const ipvsSysctlOperation: Operation<z.infer<typeof Args>> = {
         IPVS_MODULES_FILE,
         facts.get(factRequest(fileFact, IPVS_MODULES_FILE)),
         MODULES_CONTENT,
+        "ipvs-sysctl-persisted",
       ),
       ...sysctlChanges(
         TARGET,

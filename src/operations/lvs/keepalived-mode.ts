@@ -3,6 +3,7 @@
 // `vrrp_only: true` this sets -P in the daemon options file; when vrrp_only is
 // turned off again, a file we wrote is restored to the distribution default.
 import { z } from "zod";
+import { cause } from "../../engine/cause.js";
 import { factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
 import { fileFact } from "../../facts/file.js";
 import { osFact } from "../../facts/os.js";
@@ -58,6 +59,7 @@ export const keepalivedModeOperation: Operation<z.infer<typeof Args>> = {
       changes: [
         {
           kind: "file",
+          cause: cause("keepalived-options"),
           summary: `${vrrpOnly ? "run keepalived VRRP-only (-P)" : "restore keepalived options"} in ${path}`,
           path,
           before: current.content,

@@ -2,6 +2,8 @@
 // temp file → `keepalived -t -f` on the host → backup → atomic rename; the
 // reload handler is notified only when the content changed.
 import { z } from "zod";
+import { cause } from "../../engine/cause.js";
+import type { DataReader } from "../../engine/data.js";
 import { factRequest, type Operation, type Plan } from "../../engine/types.js";
 import { fileFact, sameMode } from "../../facts/file.js";
 import {
@@ -10,7 +12,7 @@ import {
   resolveRealServers,
   topologyGuard,
 } from "../../lvs/index.js";
-import { publishedMarks } from "./marks.js";
+import { DATA_PLANE, directorsOf, MARK_PLAN, selfOf } from "./data-keys.js";
 import { discoveredDirectors, isDirector, lvsOf, missingPeersError } from "./shared.js";
 
 const Args = z.strictObject({
@@ -18,20 +20,26 @@ const Args = z.strictObject({
 });
 type Args = z.infer<typeof Args>;
 
-/** The rendered keepalived.conf for a director, from inventory + published facts. */
+/** The rendered keepalived.conf for a director, from the inventory and the directors' data. */
 export function renderFor(
   hostName: string,
   inventory: Parameters<typeof buildKeepalivedConfig>[0],
-  published: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+  data: DataReader,
 ): { content: string } | { error: string } {
-  const { directors, missing } = discoveredDirectors(inventory, published);
+  const { directors, missing } = discoveredDirectors(inventory, data);
   if (missing.length > 0) return { error: missingPeersError(missing) };
-  const marks = publishedMarks(hostName, published);
+  const marks = data.get(MARK_PLAN, hostName);
   if (!marks) return { error: "no fwmarks were planned for this host (the marks stage did not succeed)" };
   const realServers = resolveRealServers(inventory, directors);
   const cfg = buildKeepalivedConfig(inventory, hostName, directors, marks.marks, realServers);
   return { content: renderKeepalivedConf(cfg) };
 }
+
+/** What rendering a director's keepalived.conf needs: every director's data plane, its own marks. */
+export const keepalivedNeeds = (host: string, inventory: Parameters<typeof directorsOf>[1]) => [
+  directorsOf(DATA_PLANE, inventory),
+  selfOf(MARK_PLAN, host),
+];
 
 export const keepalivedOperation: Operation<Args> = {
   name: "lvs.keepalived",
@@ -39,12 +47,13 @@ export const keepalivedOperation: Operation<Args> = {
     "render keepalived.conf (VRRP + fwmark virtual servers), validate on the host, install atomically",
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host, args }) => (isDirector(host) ? [factRequest(fileFact, args.path)] : []),
-  plan: ({ host, inventory, args, facts, published }): Plan => {
+  consumes: ({ host, inventory }) => (isDirector(host) ? keepalivedNeeds(host.name, inventory) : []),
+  plan: ({ host, inventory, args, facts, data }): Plan => {
     if (!isDirector(host)) return { changes: [], skipped: "not a director" };
     lvsOf(inventory);
     const guard = topologyGuard(inventory);
     if (guard.errors.length > 0) return { changes: [], error: guard.errors.join("; ") };
-    const rendered = renderFor(host.name, inventory, published);
+    const rendered = renderFor(host.name, inventory, data);
     if ("error" in rendered) return { changes: [], error: rendered.error };
     const current = facts.get(factRequest(fileFact, args.path));
     const notes = guard.warnings.map((w) => `WARNING: ${w}`);
@@ -55,6 +64,7 @@ export const keepalivedOperation: Operation<Args> = {
       changes: [
         {
           kind: "file",
+          cause: cause("keepalived-config"),
           summary: `install ${args.path}`,
           path: args.path,
           before: current.content,

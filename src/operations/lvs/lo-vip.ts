@@ -3,6 +3,7 @@
 // persisted as a boot script run by a small systemd unit (or, on hosts without
 // systemd, by whatever runs /etc/lvsplay/boot.d at boot — the lab does).
 import { z } from "zod";
+import { cause } from "../../engine/cause.js";
 import { type Change, factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
 import { fileFact, sameMode } from "../../facts/file.js";
 import { networkFact } from "../../facts/network.js";
@@ -69,6 +70,7 @@ export const loVipOperation: Operation<z.infer<typeof Args>> = {
       if (!onLo.has(`${vip}/32`)) {
         changes.push({
           kind: "command",
+          cause: cause("vip-on-lo-live", `${vip}/32`),
           summary: `add VIP ${vip}/32 to lo`,
           command: {
             argv: ["ip", "addr", "replace", `${vip}/32`, "dev", "lo"],
@@ -84,6 +86,7 @@ export const loVipOperation: Operation<z.infer<typeof Args>> = {
       if (!vips.includes(old) && onLo.has(`${old}/32`)) {
         changes.push({
           kind: "command",
+          cause: cause("vip-on-lo-stale", `${old}/32`),
           summary: `remove VIP ${old}/32 from lo (no longer a service)`,
           command: { argv: ["ip", "addr", "del", `${old}/32`, "dev", "lo"], become: true, timeoutSec: 30 },
         });
@@ -93,6 +96,7 @@ export const loVipOperation: Operation<z.infer<typeof Args>> = {
     if (script.content !== content || !sameMode("0755", script.mode)) {
       changes.push({
         kind: "file",
+        cause: cause("vip-on-lo-boot"),
         summary: `write ${LO_VIP_SCRIPT}`,
         path: LO_VIP_SCRIPT,
         before: script.content,
@@ -104,6 +108,7 @@ export const loVipOperation: Operation<z.infer<typeof Args>> = {
     if (unit.content !== BOOT_UNIT_CONTENT || !sameMode("0644", unit.mode)) {
       changes.push({
         kind: "file",
+        cause: cause("vip-on-lo-boot"),
         summary: `write ${BOOT_UNIT}`,
         path: BOOT_UNIT,
         before: unit.content,
@@ -115,6 +120,7 @@ export const loVipOperation: Operation<z.infer<typeof Args>> = {
       // Enabling by symlink works without a running systemd (containers, the lab).
       changes.push({
         kind: "command",
+        cause: cause("vip-on-lo-boot"),
         summary: "enable lvsplay-boot.service",
         command: {
           argv: [

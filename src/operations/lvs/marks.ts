@@ -3,6 +3,7 @@
 // director's fwmark. Our chain's content is replaced atomically (one
 // iptables-restore --noflush transaction); rules we do not own are never touched.
 import { z } from "zod";
+import { cause } from "../../engine/cause.js";
 import { type Change, factRequest, type Operation, type Plan } from "../../engine/types.js";
 import { firewalldFact } from "../../facts/firewalld.js";
 import { iptablesFact } from "../../facts/iptables.js";
@@ -19,6 +20,7 @@ import {
   renderRestore,
 } from "../../lvs/index.js";
 import { describeMarkDrift } from "../../lvs/marks/drift.js";
+import { DATA_PLANE, directorsOf, MARK_PLAN, type MarkPlan } from "./data-keys.js";
 import {
   clusterMarks,
   discoveredDirectors,
@@ -31,20 +33,6 @@ import {
 
 const Args = z.strictObject({});
 
-export const MARKS_KEY = "lvs.marks";
-
-/** What lvs.marks publishes per director for keepalived and verify. */
-export interface PublishedMarks {
-  readonly marks: Readonly<Record<string, number>>;
-  readonly rules: readonly string[];
-}
-
-/** A director's marks and rules as planned by lvs.marks in this run (undefined when it did not succeed). */
-export const publishedMarks = (
-  hostName: string,
-  published: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
-): PublishedMarks | undefined => published[hostName]?.[MARKS_KEY] as PublishedMarks | undefined;
-
 export const marksOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.marks",
   description: "write each director's fwmark rules (peer MACs excluded) into its own mangle chain",
@@ -55,7 +43,9 @@ export const marksOperation: Operation<z.infer<typeof Args>> = {
     isDirector(host)
       ? [factRequest(kernelFact), factRequest(iptablesFact), factRequest(osFact), factRequest(firewalldFact)]
       : [],
-  plan: ({ host, inventory, facts, published }): Plan => {
+  produces: ({ host }) => (isDirector(host) ? [MARK_PLAN] : []),
+  consumes: ({ host, inventory }) => (isDirector(host) ? [directorsOf(DATA_PLANE, inventory)] : []),
+  plan: ({ host, inventory, facts, data }): Plan => {
     const lvs = lvsOf(inventory);
     if (!isDirector(host)) return { changes: [], skipped: "not a director" };
     const kernel = facts.get(factRequest(kernelFact));
@@ -75,6 +65,7 @@ export const marksOperation: Operation<z.infer<typeof Args>> = {
       changes.push({
         kind: "command",
         summary: "load the ip_vs kernel module",
+        cause: cause("ipvs-module"),
         command: { argv: ["modprobe", "ip_vs"], become: true, timeoutSec: 30 },
         before: "ip_vs not loaded",
         after: "ip_vs loaded",
@@ -87,7 +78,7 @@ export const marksOperation: Operation<z.infer<typeof Args>> = {
     if (kernel.macMatch === "unknown")
       notes.push("iptables is not installed yet: the mac match is checked once it is");
 
-    const { directors, missing } = discoveredDirectors(inventory, published);
+    const { directors, missing } = discoveredDirectors(inventory, data);
     if (missing.length > 0) return { changes: [], error: missingPeersError(missing) };
     const dupMac = duplicateMacError(directors);
     if (dupMac) return { changes: [], error: dupMac };
@@ -96,7 +87,7 @@ export const marksOperation: Operation<z.infer<typeof Args>> = {
     const self = directors.find((d) => d.name === host.name)!;
     const myMarks = allocation.marks[host.name] ?? {};
     const desired = desiredMarkRules(self, directors, lvs.services, myMarks);
-    const publish: PublishedMarks = { marks: myMarks, rules: desired };
+    const produce = [MARK_PLAN.value({ marks: myMarks, rules: desired } satisfies MarkPlan)];
 
     const backend = resolveBackend(
       lvs,
@@ -126,12 +117,13 @@ export const marksOperation: Operation<z.infer<typeof Args>> = {
           kind: "command",
           summary: `firewalld runtime: ${argv.slice(2, 4).join(" ")} ${argv.slice(4).join(" ")}`,
           command: { argv, become: true, timeoutSec: 60 },
+          cause: cause(drift.kind),
           drift,
         });
       }
       if (changes.length === 0)
         notes.push(`${desired.length} mark rule(s) in firewalld runtime direct rules are up to date`);
-      return { changes, notes, publish: publish as unknown as Record<string, unknown> };
+      return { changes, notes, produce };
     }
 
     const mangle = parseMangle(facts.get(factRequest(iptablesFact)).mangle);
@@ -141,8 +133,16 @@ export const marksOperation: Operation<z.infer<typeof Args>> = {
         ...mangle.chainRules,
         ...(mangle.jumpCount === 1 ? [] : [`(PREROUTING jumps to our chain: ${mangle.jumpCount})`]),
       ];
+      const drift = describeMarkDrift({
+        host: host.name,
+        current: mangle.chainRules,
+        desired,
+        hooked: mangle.jumpCount === 1,
+        directors,
+      });
       changes.push({
         kind: "command",
+        cause: cause(drift.kind),
         summary: `replace LVSPLAY-MARK (${diffRules(mangle.chainRules, desired).filter((l) => !l.startsWith("  ")).length} rule line(s) differ)`,
         command: {
           argv: ["iptables-restore", "--noflush"],
@@ -152,15 +152,9 @@ export const marksOperation: Operation<z.infer<typeof Args>> = {
         },
         before: before.join("\n"),
         after: desired.join("\n"),
-        drift: describeMarkDrift({
-          host: host.name,
-          current: mangle.chainRules,
-          desired,
-          hooked: mangle.jumpCount === 1,
-          directors,
-        }),
+        drift,
       });
     } else notes.push(`${desired.length} mark rule(s) up to date`);
-    return { changes, notes, publish: publish as unknown as Record<string, unknown> };
+    return { changes, notes, produce };
   },
 };

@@ -1,6 +1,7 @@
 // Stage 1 — install packages. Already installed → no change and no package
 // index refresh. Check mode lists what would be installed.
 import { z } from "zod";
+import { cause } from "../../engine/cause.js";
 import { factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
 import { firewalldFact } from "../../facts/firewalld.js";
 import { type OsFact, osFact } from "../../facts/os.js";
@@ -98,6 +99,7 @@ export const packagesOperation: Operation<Args> = {
       changes: [
         {
           kind: "command",
+          cause: cause("package-missing", missing.join(", ")),
           summary: `install ${missing.join(", ")} (${os.packageManager})`,
           command,
           before: `missing: ${missing.join(", ")}`,

@@ -2,6 +2,7 @@
 // our chain merged into the iptables save file (other saved rules kept
 // byte-for-byte), or permanent firewalld direct rules.
 import { z } from "zod";
+import { cause } from "../../engine/cause.js";
 import { type Change, factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
 import { fileFact, sameMode } from "../../facts/file.js";
 import { firewalldFact } from "../../facts/firewalld.js";
@@ -12,7 +13,7 @@ import {
   mergeIntoSavedRules,
   parseFirewalldDirectList,
 } from "../../lvs/index.js";
-import { publishedMarks } from "./marks.js";
+import { MARK_PLAN, selfOf } from "./data-keys.js";
 import { isDirector, lvsOf, resolveBackend, SAVE_FILE } from "./shared.js";
 
 const Args = z.strictObject({});
@@ -30,10 +31,11 @@ export const persistOperation: Operation<z.infer<typeof Args>> = {
           factRequest(fileFact, SAVE_FILE.sysconfig),
         ]
       : [],
-  plan: ({ host, inventory, facts, published }): Plan => {
+  consumes: ({ host }) => (isDirector(host) ? [selfOf(MARK_PLAN, host.name)] : []),
+  plan: ({ host, inventory, facts, data }): Plan => {
     if (!isDirector(host)) return { changes: [], skipped: "not a director" };
     const lvs = lvsOf(inventory);
-    const marks = publishedMarks(host.name, published);
+    const marks = data.get(MARK_PLAN, host.name);
     if (!marks)
       return {
         changes: [],
@@ -51,6 +53,7 @@ export const persistOperation: Operation<z.infer<typeof Args>> = {
         permanent: true,
       }).map((argv) => ({
         kind: "command",
+        cause: cause("persisted-rules"),
         summary: `firewalld permanent: ${argv.slice(3, 4).join(" ")} ${argv.slice(4).join(" ")}`,
         command: { argv, become: true, timeoutSec: 60 },
       }));
@@ -67,6 +70,7 @@ export const persistOperation: Operation<z.infer<typeof Args>> = {
       changes: [
         {
           kind: "file",
+          cause: cause("persisted-rules"),
           summary: `persist mark rules in ${path}`,
           path,
           before: current.content,

@@ -1,10 +1,12 @@
 // Helpers shared by the LVS operations: roles, the persistence back-end, and
 // the cross-host facts published by earlier stages (discovered MACs, marks).
 
+import type { DataReader } from "../../engine/data.js";
 import type { FirewalldFact } from "../../facts/firewalld.js";
 import type { OsFact } from "../../facts/os.js";
 import type { Host, Inventory, LvsModel } from "../../inventory/model.js";
 import { allocateMarks, type DirectorFacts, directorNames } from "../../lvs/index.js";
+import { DATA_PLANE, type DataPlane } from "./data-keys.js";
 
 export const isDirector = (host: Host): boolean => host.groups.includes("directors");
 export const isRealServer = (host: Host): boolean => host.groups.includes("realservers");
@@ -33,38 +35,27 @@ export const SAVE_FILE: Record<Exclude<ResolvedBackend, "firewalld">, string> = 
   sysconfig: "/etc/sysconfig/iptables",
 };
 
-/** What `lvs.discover` publishes for each director. */
-export interface DiscoveredDirector extends DirectorFacts {
-  /** Marks set on this host by rules lvsplay does not own. */
-  readonly foreignMarks: readonly number[];
-}
+/** A director's data plane as lvs.discover found it (what its peers must exclude). */
+export type DiscoveredDirector = DataPlane;
 
-export const DISCOVER_KEY = "lvs.discover";
-
-type Published = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
-
-/** Every director's discovered facts, or the list of directors whose facts are missing. */
+/** Every director's data plane, or the list of directors whose data plane is missing. */
 export function discoveredDirectors(
   inv: Inventory,
-  published: Published,
+  data: DataReader,
 ): { directors: DiscoveredDirector[]; missing: string[] } {
   const directors: DiscoveredDirector[] = [];
   const missing: string[] = [];
   for (const name of directorNames(inv)) {
-    const d = published[name]?.[DISCOVER_KEY] as DiscoveredDirector | undefined;
+    const d = data.get(DATA_PLANE, name);
     if (d) directors.push(d);
     else missing.push(name);
   }
   return { directors, missing };
 }
 
-/** This host's own discovered data plane (undefined for non-directors or when discovery failed). */
-export const discoveredSelf = (hostName: string, published: Published): DiscoveredDirector | undefined =>
-  published[hostName]?.[DISCOVER_KEY] as DiscoveredDirector | undefined;
-
-/** Plan error text when a peer's facts are missing (it failed or was unreachable earlier). */
+/** Plan error text when a peer's data plane is missing (it failed or was unreachable). */
 export const missingPeersError = (missing: readonly string[]): string =>
-  `facts of director(s) ${missing.join(", ")} are missing (failed or unreachable in the discover stage): ` +
+  `data plane of director(s) ${missing.join(", ")} is missing (failed or unreachable): ` +
   "refusing to write mark rules that would not exclude them";
 
 /** Two directors with the same MAC would exclude themselves: refuse. */

@@ -14,9 +14,9 @@ import {
   resolveRealServers,
   type VirtualService,
 } from "../../lvs/index.js";
-import { publishedMarks } from "./marks.js";
+import { DATA_PLANE, directorsOf, MARK_PLAN, OBSERVATION } from "./data-keys.js";
 import { discoveredDirectors, isClient, isDirector, lvsOf } from "./shared.js";
-import { type DirectorObservation, IPVS_UNAVAILABLE, settleSeconds, VERIFY_KEY } from "./verify.js";
+import { IPVS_UNAVAILABLE, settleSeconds } from "./verify.js";
 
 const Args = z.strictObject({
   requests: z.number().int().min(1).max(1000).default(30),
@@ -42,14 +42,11 @@ const toLoopService = (s: IpvsService): VirtualService =>
       };
 
 function clusterChecks(ctx: Parameters<Operation<Args>["plan"]>[0]): CheckResult[] {
-  const { inventory, published } = ctx;
+  const { inventory, data } = ctx;
   const lvs = lvsOf(inventory);
-  const { directors, missing } = discoveredDirectors(inventory, published);
+  const { directors, missing } = discoveredDirectors(inventory, data);
   const checks: CheckResult[] = [];
-  const observed = directors.map((d) => ({
-    d,
-    obs: published[d.name]?.[VERIFY_KEY] as DirectorObservation | undefined,
-  }));
+  const observed = directors.map((d) => ({ d, obs: data.get(OBSERVATION, d.name) }));
   const silent = [...missing, ...observed.filter((o) => !o.obs).map((o) => o.d.name)];
   if (silent.length > 0)
     checks.push({
@@ -83,7 +80,7 @@ function clusterChecks(ctx: Parameters<Operation<Args>["plan"]>[0]): CheckResult
   const model = {
     directors: observed.flatMap(({ d, obs }) => {
       if (!obs) return [];
-      const marks = publishedMarks(d.name, published);
+      const marks = data.get(MARK_PLAN, d.name);
       // Live IPVS when the kernel has it; otherwise the services keepalived was configured with.
       const services =
         obs.ipvs.available && !lvs.vrrpOnly
@@ -112,13 +109,26 @@ export const verifyClusterOperation: Operation<Args> = {
     isClient(host)
       ? urlsOf(inventory).map((u) => factRequest(httpProbeFact, u.url, String(args.requests)))
       : [],
+  // Directors check the cluster from every director's observations; clients
+  // only need the real servers' addresses (directors' from their data plane).
+  consumes: ({ host, inventory }) =>
+    isDirector(host)
+      ? [
+          directorsOf(DATA_PLANE, inventory),
+          directorsOf(MARK_PLAN, inventory),
+          directorsOf(OBSERVATION, inventory),
+        ]
+      : isClient(host)
+        ? [directorsOf(DATA_PLANE, inventory)]
+        : [],
   plan: (ctx): Plan => {
-    const { host, inventory, args, facts, published } = ctx;
+    const { host, inventory, args, facts, data, selected } = ctx;
     const lvs = lvsOf(inventory);
     const checks: CheckResult[] = [];
-    const { directors } = discoveredDirectors(inventory, published);
-    // Cluster checks run once, on the first director that reported.
-    const first = directors.find((d) => published[d.name]?.[VERIFY_KEY]);
+    const { directors } = discoveredDirectors(inventory, data);
+    // Cluster checks run once, on the first director of this run that reported
+    // (directors only read for their observations do not run tasks).
+    const first = directors.find((d) => selected.includes(d.name) && data.get(OBSERVATION, d.name));
     if (isDirector(host) && first?.name === host.name) checks.push(...clusterChecks(ctx));
     if (isClient(host)) {
       const names = resolveRealServers(inventory, directors).map((r) => r.name);

@@ -5,7 +5,7 @@ import { type CheckResult, factRequest, type Operation, type Plan } from "../../
 import { fileFact } from "../../facts/file.js";
 import { firewalldFact } from "../../facts/firewalld.js";
 import { iptablesFact } from "../../facts/iptables.js";
-import { type IpvsService, ipvsFact } from "../../facts/ipvs.js";
+import { ipvsFact } from "../../facts/ipvs.js";
 import { networkFact } from "../../facts/network.js";
 import { osFact } from "../../facts/os.js";
 import { serviceFact } from "../../facts/service.js";
@@ -17,33 +17,16 @@ import {
   parseMangle,
   resolveRealServers,
 } from "../../lvs/index.js";
+import { DATA_PLANE, type DirectorObservation, MARK_PLAN, OBSERVATION } from "./data-keys.js";
 import { DR_SYSCTLS } from "./dr-sysctl.js";
 import { IPVS_SYSCTLS } from "./ipvs-sysctl.js";
-import { renderFor } from "./keepalived.js";
-import { publishedMarks } from "./marks.js";
-import {
-  discoveredDirectors,
-  discoveredSelf,
-  isDirector,
-  isRealServer,
-  lvsOf,
-  resolveBackend,
-  SAVE_FILE,
-} from "./shared.js";
+import { keepalivedNeeds, renderFor } from "./keepalived.js";
+import { discoveredDirectors, isDirector, isRealServer, lvsOf, resolveBackend, SAVE_FILE } from "./shared.js";
 
 const Args = z.strictObject({ keepalived_conf: z.string().default("/etc/keepalived/keepalived.conf") });
 type Args = z.infer<typeof Args>;
 
-export const VERIFY_KEY = "lvs.verify";
-
-/** What each director reports for the cluster checks. */
-export interface DirectorObservation {
-  readonly vipsHeld: readonly string[];
-  /** How long keepalived had run when the VIPs were observed (null: not running, or not known). */
-  readonly keepalivedUptimeSec: number | null;
-  readonly chainRules: readonly string[];
-  readonly ipvs: { readonly available: boolean; readonly services: readonly IpvsService[] };
-}
+export type { DirectorObservation } from "./data-keys.js";
 
 const pass = (name: string, detail: string): CheckResult => ({ name, status: "pass", detail });
 const fail = (name: string, detail: string): CheckResult => ({ name, status: "fail", detail });
@@ -79,14 +62,16 @@ export const verifyOperation: Operation<Args> = {
   name: "lvs.verify",
   description: "read-only checks: mark rules, persistence, keepalived, IPVS, DR sysctls, VIP on lo",
   parseArgs: (raw) => Args.parse(raw ?? {}),
-  facts: ({ host, args, inventory, published }) => [
+  facts: ({ host, args, inventory, data }) => [
     ...(isDirector(host)
       ? // Before discovery ran (facts read ahead), the inventory's interface is the one discovery will find.
-        directorFacts(args, inventory, discoveredSelf(host.name, published)?.interface ?? host.interface)
+        directorFacts(args, inventory, data.get(DATA_PLANE, host.name)?.interface ?? host.interface)
       : []),
     ...(isDirector(host) || isRealServer(host) ? realServerFacts : []),
   ],
-  plan: ({ host, inventory, args, facts, published }): Plan => {
+  produces: ({ host }) => (isDirector(host) ? [OBSERVATION] : []),
+  consumes: ({ host, inventory }) => (isDirector(host) ? keepalivedNeeds(host.name, inventory) : []),
+  plan: ({ host, inventory, args, facts, data }): Plan => {
     if (!isDirector(host) && !isRealServer(host))
       return { changes: [], skipped: "neither director nor real server" };
     const lvs = lvsOf(inventory);
@@ -112,7 +97,7 @@ export const verifyOperation: Operation<Args> = {
     }
     if (!isDirector(host)) return { changes: [], checks };
 
-    const marks = publishedMarks(host.name, published);
+    const marks = data.get(MARK_PLAN, host.name);
     const mangle = parseMangle(facts.get(factRequest(iptablesFact)).mangle);
     if (!marks)
       checks.push(fail("mark rules", "no desired rules (the marks stage did not run for this host)"));
@@ -166,7 +151,7 @@ export const verifyOperation: Operation<Args> = {
 
     const svc = facts.get(factRequest(serviceFact, "keepalived"));
     const conf = facts.get(factRequest(fileFact, args.keepalived_conf));
-    const rendered = renderFor(host.name, inventory, published);
+    const rendered = renderFor(host.name, inventory, data);
     checks.push(
       svc.running ? pass("keepalived running", svc.manager) : fail("keepalived running", "not running"),
     );
@@ -194,7 +179,7 @@ export const verifyOperation: Operation<Args> = {
         ),
       );
     } else if (marks) {
-      const { directors } = discoveredDirectors(inventory, published);
+      const { directors } = discoveredDirectors(inventory, data);
       const expected = resolveRealServers(inventory, directors)
         .map((r) => r.address)
         .sort();
@@ -224,7 +209,7 @@ export const verifyOperation: Operation<Args> = {
       );
     }
 
-    const dataIface = discoveredSelf(host.name, published)?.interface;
+    const dataIface = data.get(DATA_PLANE, host.name)?.interface;
     const settleIface = dataIface ?? host.interface;
     const settled = new Map(
       settleIface === undefined
@@ -250,6 +235,6 @@ export const verifyOperation: Operation<Args> = {
       chainRules: mangle.chainRules,
       ipvs,
     };
-    return { changes: [], checks, publish: observation as unknown as Record<string, unknown> };
+    return { changes: [], checks, produce: [OBSERVATION.value(observation)] };
   },
 };

@@ -4,14 +4,15 @@
 // arguments after SCRIPT, never spliced into SCRIPT itself.
 
 import type { Inventory } from "../../../src/inventory/model.js";
+import { DATA_PLANE } from "../../../src/operations/lvs/data-keys.js";
 import type { Command } from "../../../src/transport/types.js";
 
 const SHELLS = new Set(["sh", "bash", "dash", "/bin/sh", "/bin/bash", "/usr/bin/sh", "/usr/bin/env"]);
 
-/** Values that come from the inventory or from other hosts' published facts. */
+/** Values that come from the inventory or from other hosts' data planes. */
 export function inventoryValues(
   inv: Inventory,
-  published: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+  data: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
 ): string[] {
   const values = new Set<string>();
   for (const h of inv.hosts) {
@@ -20,10 +21,9 @@ export function inventoryValues(
     if (h.interface) values.add(h.interface);
   }
   for (const s of inv.lvs?.services ?? []) values.add(s.vip);
-  for (const byKey of Object.values(published)) {
-    const d = byKey["lvs.discover"] as { mac?: unknown; address?: unknown } | undefined;
-    if (typeof d?.mac === "string") values.add(d.mac);
-    if (typeof d?.address === "string") values.add(d.address);
+  for (const byKey of Object.values(data)) {
+    const d = DATA_PLANE.schema.safeParse(byKey[DATA_PLANE.name]);
+    if (d.success) values.add(d.data.mac).add(d.data.address);
   }
   return [...values];
 }

@@ -36,7 +36,8 @@ export const expectedPlan = z.strictObject({
   notes: z.array(z.string()).optional(),
   error: z.string().optional(),
   skipped: z.string().optional(),
-  publish: z.record(z.string(), z.unknown()).optional(),
+  /** Typed values the plan produced: key name → value. */
+  produces: z.record(z.string(), z.unknown()).optional(),
   checks: z.array(z.strictObject({ name: z.string(), status: z.string(), detail: z.string() })).optional(),
   /** plan() threw this message (the engine fails the task with it). */
   thrown: z.string().optional(),
@@ -54,8 +55,8 @@ const fixtureSchema = z
     host: z.string(),
     args: z.unknown().optional(),
     check: z.boolean().default(false),
-    /** Values published by earlier stages: host → register name → value. */
-    published: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    /** Typed values earlier tasks produced: host → key name (e.g. lvs.data_plane) → value. */
+    data: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     facts: z.array(factEntry).default([]),
     /**
      * A known operation bug this fixture demonstrates: its `expected` is the correct

@@ -1,12 +1,14 @@
-// Runs one fixture: inventory + published values + fact outputs → op.facts() →
+// Runs one fixture: inventory + produced data + fact outputs → op.facts() →
 // op.plan(). There is no transport anywhere: the plan sees only a FactReader
 // that serves the facts the operation declared, parsed by the real parsers.
+import { dataReader, RunData } from "../../../src/engine/data.js";
 import type { Change, FactReader, FactRequest, Plan, PlanContext } from "../../../src/engine/types.js";
 import { factKey } from "../../../src/engine/types.js";
 import { ALL_FACTS } from "../../../src/facts/index.js";
 import { parseInventory } from "../../../src/inventory/load.js";
 import type { Inventory } from "../../../src/inventory/model.js";
 import { defaultRegistry } from "../../../src/operations/all.js";
+import { LVS_DATA_KEYS } from "../../../src/operations/lvs/data-keys.js";
 import type { ExpectedPlan, FactEntry, LoadedFixture } from "./fixture.js";
 import { readFixtureFile } from "./fixture.js";
 
@@ -59,6 +61,21 @@ export function loadFixtureInventory(f: LoadedFixture): Inventory {
   return parseInventory(readFixtureFile(rel), rel);
 }
 
+/** The fixture's data, each value validated by its key's schema. */
+function fixtureData(id: string, raw: Readonly<Record<string, Readonly<Record<string, unknown>>>>): RunData {
+  const store = new RunData();
+  for (const [host, byKey] of Object.entries(raw))
+    for (const [name, value] of Object.entries(byKey)) {
+      const key = LVS_DATA_KEYS.find((k) => k.name === name);
+      if (!key)
+        throw new Error(
+          `${id}: unknown data key ${name} (have ${LVS_DATA_KEYS.map((k) => k.name).join(", ")})`,
+        );
+      key.parse(value).store(store, host);
+    }
+  return store;
+}
+
 /** Runs the fixture; throws with a clear message when a requested fact is missing from it. */
 export function runFixture(f: LoadedFixture): FixtureRun {
   const { fixture, id } = f;
@@ -71,7 +88,8 @@ export function runFixture(f: LoadedFixture): FixtureRun {
     host,
     inventory,
     args: op.parseArgs(fixture.args),
-    published: fixture.published,
+    data: dataReader(fixtureData(id, fixture.data)),
+    selected: [host.name],
     check: fixture.check,
   };
   const requests = op.facts(base);
@@ -92,10 +110,14 @@ export function runFixture(f: LoadedFixture): FixtureRun {
   }
 }
 
+const causeView = (c: Change): string =>
+  c.cause.subject === undefined ? c.cause.kind : `${c.cause.kind} ${c.cause.subject}`;
+
 function changeView(c: Change): Record<string, unknown> {
   if (c.kind === "file") {
     return {
       kind: "file",
+      cause: causeView(c),
       summary: c.summary,
       path: c.path,
       mode: c.mode,
@@ -107,6 +129,7 @@ function changeView(c: Change): Record<string, unknown> {
   }
   return {
     kind: "command",
+    cause: causeView(c),
     summary: c.summary,
     argv: [...c.command.argv],
     ...(c.command.stdin !== undefined ? { stdin: c.command.stdin } : {}),
@@ -124,7 +147,10 @@ export function planView(run: Pick<FixtureRun, "plan" | "thrown">): ExpectedPlan
   if (plan.notes && plan.notes.length > 0) view.notes = [...plan.notes];
   if (plan.error !== undefined) view.error = plan.error;
   if (plan.skipped !== undefined) view.skipped = plan.skipped;
-  if (plan.publish !== undefined) view.publish = JSON.parse(JSON.stringify(plan.publish));
+  if (plan.produce !== undefined)
+    view.produces = Object.fromEntries(
+      plan.produce.map((p) => [p.key.name, JSON.parse(JSON.stringify(p.value))]),
+    );
   if (plan.checks !== undefined) view.checks = plan.checks.map((c) => ({ ...c }));
   return view;
 }

@@ -1,0 +1,36 @@
+// Points where a command plugs behaviour into a run without the engine knowing
+// about LVS: the cluster lock (before any stage) and the rolling apply's drain
+// (around a host's changes).
+import type { Host, Inventory } from "../inventory/model.js";
+import type { Transport } from "../transport/types.js";
+import type { DataReader } from "./data.js";
+import type { EventBus } from "./events.js";
+import type { Change } from "./types.js";
+
+export interface HookContext {
+  readonly inventory: Inventory;
+  readonly events: EventBus;
+  /** The run's one connection to a host (opened on first use). */
+  readonly connect: (host: string) => Promise<Transport>;
+}
+
+export interface HostHookContext extends HookContext {
+  readonly host: Host;
+  /** Typed data of the current batch (e.g. every director's data plane). */
+  readonly data: DataReader;
+}
+
+export interface RunHooks {
+  /**
+   * Before the first stage, with every host the run may change: e.g. take the
+   * cluster lock. Throwing ends the run before any change. The returned
+   * function runs when the run ends (also after a failure or an interrupt).
+   */
+  readonly beforeRun?: (
+    ctx: HookContext & { readonly hosts: readonly Host[] },
+  ) => Promise<() => Promise<void>>;
+  /** Before each change on a host (apply mode only). Throwing fails the task. */
+  readonly beforeChange?: (ctx: HostHookContext & { readonly change: Change }) => Promise<void>;
+  /** After each host's stage (apply mode only): undo what beforeChange did. Throwing fails the host. */
+  readonly afterHostStage?: (ctx: HostHookContext) => Promise<void>;
+}
