@@ -66,6 +66,7 @@ function auditOutcome(): RunOutcome {
         changes: [
           {
             kind: "command",
+            cause: { kind: "mark-rule-missing" },
             summary: "add mark rule",
             command: { argv: ["true"] },
             drift: {
