@@ -17,6 +17,7 @@ PACKAGES=(
   time                            # GNU time: peak RSS in `npm run bench`
   systemd                         # systemd-analyze verify for the generated audit timer (test/audit)
   prometheus                      # promtool: checks and unit-tests alerting/ (test/alerting); ~19 MB, ~20 s
+  ansible-core                    # ansible-inventory cross-checks the Ansible importer (test/ansible); ~1.3 MB, ~13 s
 )
 
 missing=()

@@ -15,6 +15,7 @@ const commands = {
   schedule: () => import("./commands/schedule.js"),
   facts: () => import("./commands/facts.js"),
   validate: () => import("./commands/validate.js"),
+  inventoryImport: () => import("./commands/inventory-import.js"),
 };
 
 const SSH_CONFIG_HELP =
@@ -129,6 +130,23 @@ program
   .description("print the facts lvsplay gathers from each host (JSON)")
   .action(async (inventory: string, flags) => {
     setExitCode(await (await commands.facts()).factsCommand(inventory, flags));
+  });
+
+program
+  .command("inventory")
+  .description("inventory tools")
+  .command("import")
+  .argument(
+    "<ansible-inventory>",
+    "Ansible inventory: INI or YAML file, or a folder (group_vars/, host_vars/ beside it)",
+  )
+  .option(
+    "--map <roles>",
+    "lvsplay roles from Ansible groups: directors=GROUP,realservers=GROUP,clients=GROUP",
+  )
+  .description("print an lvsplay inventory made from an Ansible inventory, with comments on what was mapped")
+  .action(async (source: string, flags: { map?: string }) => {
+    setExitCode((await commands.inventoryImport()).inventoryImportCommand(source, flags));
   });
 
 registerLabCommands(program);
