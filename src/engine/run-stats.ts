@@ -54,6 +54,16 @@ export class RunStatsRecorder {
         e.commandsByStage[stage] = (e.commandsByStage[stage] ?? 0) + 1;
         return transport.run(command);
       },
+      ...(transport.hold
+        ? {
+            hold: (command: Command, ready: string) => {
+              const e = this.entry(host);
+              e.commands++;
+              e.commandsByStage["(lock)"] = (e.commandsByStage["(lock)"] ?? 0) + 1;
+              return transport.hold!(command, ready);
+            },
+          }
+        : {}),
       close: () => transport.close(),
     };
   }

@@ -1,13 +1,14 @@
 // One live SSH connection to one host. Commands share it through a bounded
 // number of channels; a dropped connection turns every pending and future run
 // into an UnreachableError instead of crashing the process.
+import { PassThrough } from "node:stream";
 import type { NodeSSH, SSHExecCommandOptions, SSHExecCommandResponse } from "node-ssh";
 import type { Channel, ClientChannel } from "ssh2";
 import type { BecomeSettings } from "../inventory/model.js";
 import { Semaphore } from "../util/semaphore.js";
 import { collectOutput, timedOutRemotely } from "./output.js";
 import { shellJoin } from "./quote.js";
-import { type Command, type CommandResult, type Transport, UnreachableError } from "./types.js";
+import { type Command, type CommandResult, type Held, type Transport, UnreachableError } from "./types.js";
 import { backstopSec, noteTimeout, type WrappedCommand, wrapCommand } from "./wrap-command.js";
 
 /** Retries (20, 40, 80, 160, 320 ms apart) when sshd refuses to open a channel. */
@@ -150,6 +151,46 @@ export class SshTransport implements Transport {
         await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
       }
     }
+  }
+
+  async hold(command: Command, ready: string): Promise<Held> {
+    if (this.failure) throw this.failure;
+    const wrapped = wrapCommand(
+      { ...command, timeoutSec: 0 },
+      { become: this.options.become, runsAsRoot: this.options.loginUser === "root" },
+    );
+    // stdin stays open until release(): the remote command waits on it.
+    const stdin = new PassThrough();
+    if (wrapped.stdin !== undefined) stdin.write(wrapped.stdin);
+    let output = "";
+    let seen!: () => void;
+    const isReady = new Promise<"ready">((resolve) => {
+      seen = () => resolve("ready");
+    });
+    await this.channels.acquire();
+    const execution = this.execCommand(shellJoin(wrapped.argv), {
+      stdin,
+      noTrim: true,
+      onStdout: (chunk) => {
+        output += chunk.toString("utf8");
+        if (output.split("\n").includes(ready)) seen();
+      },
+    }).finally(() => this.channels.release());
+    execution.catch(() => {});
+    const first = await Promise.race([isReady, execution, this.failed]);
+    if (this.failure) throw this.failure;
+    const running = first === "ready";
+    return {
+      output: running ? output.slice(0, output.indexOf(ready) + ready.length) : output,
+      running,
+      release: async () => {
+        stdin.end();
+        await Promise.race([
+          execution.catch(() => undefined),
+          new Promise((resolve) => setTimeout(resolve, 5000).unref()),
+        ]);
+      },
+    };
   }
 
   /** Open a TCP tunnel from this host to another one (for jump hosts). */

@@ -26,10 +26,26 @@ export class UnreachableError extends Error {
   override readonly name = "UnreachableError";
 }
 
+/** A command kept running (e.g. holding a lock) until released or the connection ends. */
+export interface Held {
+  /** Its output up to (and including) the line it was waited for, or all of it when it ended first. */
+  readonly output: string;
+  /** False when the command ended before printing that line (it holds nothing). */
+  readonly running: boolean;
+  /** Closes its stdin (it should then end) and waits, bounded, for it to end. */
+  release(): Promise<void>;
+}
+
 /** One open connection to one host, reused for every stage of a run. */
 export interface Transport {
   readonly hostName: string;
   run(command: Command): Promise<CommandResult>;
+  /**
+   * Starts a command that keeps running on this connection (no time limit)
+   * and resolves once its stdout has a line equal to `ready`. It dies with
+   * the connection: what it holds is never left behind by a lost controller.
+   */
+  hold?(command: Command, ready: string): Promise<Held>;
   close(): Promise<void>;
 }
 

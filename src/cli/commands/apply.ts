@@ -1,10 +1,12 @@
 // `lvsplay apply` (and `audit`, which is apply in check mode whose exit code reports drift).
 import { parseSerial } from "../../engine/batches.js";
 import { EventBus } from "../../engine/events.js";
+import { ownerLine, takeClusterLock } from "../../engine/lock.js";
 import { runPlaybook } from "../../engine/run.js";
 import { checkTags, splitTags, type TagFilter } from "../../engine/select.js";
 import { SshConnector } from "../../transport/ssh.js";
 import { type ExitCode, exitCodeFor } from "../exit-codes.js";
+import { trapInterrupts } from "../interrupt.js";
 import { resolveLimit } from "../limit.js";
 import { listHosts, listTasks } from "../listing.js";
 import { loadInputs, sshConfigChoice } from "../load-inputs.js";
@@ -65,6 +67,9 @@ export async function applyCommand(inventoryFile: string, flags: ApplyFlags): Pr
     defaultTimeoutSec: 300,
   });
   const check = flags.check ?? false;
+  // Check mode changes nothing: a signal simply ends it, and it takes no lock.
+  const interrupts = check ? undefined : trapInterrupts(events);
+  const owner = ownerLine(`lvsplay apply ${inventoryFile}`);
   const outcome = await runPlaybook({
     inventory,
     playbook,
@@ -79,7 +84,13 @@ export async function applyCommand(inventoryFile: string, flags: ApplyFlags): Pr
       ...(flags.limit ? { limit: flags.limit } : {}),
       ...filter,
     },
-  });
+    ...(interrupts
+      ? {
+          control: interrupts,
+          hooks: { beforeRun: (ctx) => takeClusterLock(ctx, owner, flags.forks) },
+        }
+      : {}),
+  }).finally(() => interrupts?.untrap());
   await connector.closeAll();
-  return exitCodeFor(outcome, { check });
+  return interrupts?.exitCode() ?? exitCodeFor(outcome, { check });
 }

@@ -1,0 +1,131 @@
+// The cluster lock: an apply holds `flock` on /run/lock/lvsplay.lock on every
+// host it may change, for the whole run. The holder is a shell of the run's own
+// SSH session waiting on its stdin, so the lock dies with the connection (a
+// killed controller, a dropped network) and never outlives the run. The owner
+// (who, from where, PID, since when) is recorded beside it; a second apply that
+// overlaps fails before any change, naming the holder. An owner file left by a
+// holder that is gone (its session was killed before it could clean up) means
+// the lock was taken over, and the run says so. audit and --check take no lock.
+import { hostname, userInfo } from "node:os";
+import { UserError } from "../errors.js";
+import type { Host } from "../inventory/model.js";
+import type { Transport } from "../transport/types.js";
+import { errorMessage } from "../util/error-message.js";
+import type { HookContext } from "./hooks.js";
+import { mapBounded } from "./limit.js";
+
+export const LOCK_FILE = "/run/lock/lvsplay.lock";
+export const OWNER_FILE = "/run/lock/lvsplay.owner";
+const READY = "LVSPLAY-LOCK-READY";
+
+// $1 lock file, $2 owner file, $3 owner line, $4 the holder script. flock(1)
+// opens the lock and runs the holder, which records the owner (saying whose
+// stale record it replaces), prints READY and waits on stdin; when stdin closes
+// (release, or the session is gone) it removes the owner record and the lock
+// goes with flock's process.
+const HOLD = [
+  `if [ -s "$1" ]; then printf 'LVSPLAY-LOCK-STALE %s\n' "$(cat "$1")"; fi`,
+  `printf '%s\n' "$2" > "$1" || exit 2`,
+  `echo ${READY}`,
+  "cat >/dev/null",
+  `rm -f "$1"`,
+].join("\n");
+const SCRIPT = [
+  `mkdir -p "$(dirname "$1")" || exit 2`,
+  `flock -n -E 75 "$1" sh -c "$4" lvsplay-hold "$2" "$3"`,
+  "rc=$?",
+  `if [ "$rc" -eq 75 ]; then echo LVSPLAY-LOCK-BUSY; cat "$2" 2>/dev/null; exit 3; fi`,
+  `exit "$rc"`,
+].join("\n");
+
+export class LockedError extends UserError {
+  override readonly name = "LockedError";
+  constructor(message: string) {
+    super("locked", message);
+  }
+}
+
+/** Who holds the lock, as recorded in the owner file. */
+export const ownerLine = (command: string, now = new Date()): string => {
+  let user = "unknown";
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (containers): keep "unknown".
+  }
+  return `${command} by ${user}@${hostname()} pid ${process.pid} since ${now.toISOString()}`;
+};
+
+interface Taken {
+  readonly host: string;
+  release(): Promise<void>;
+  readonly stale?: string;
+}
+
+/**
+ * Takes the lock on every host (in parallel, bounded by forks), or none: when
+ * any host is held by another run, releases what it took and throws LockedError
+ * naming the holder(s). Unreachable hosts are left to the run (reported there).
+ */
+export async function takeClusterLock(
+  ctx: HookContext & { readonly hosts: readonly Host[] },
+  owner: string,
+  forks: number,
+): Promise<() => Promise<void>> {
+  const taken: Taken[] = [];
+  const busy: string[] = [];
+  const takeOne = async (host: Host) => {
+    let transport: Transport;
+    try {
+      transport = await ctx.connect(host.name);
+    } catch {
+      return; // unreachable: the run reports it; nothing changes there
+    }
+    if (!transport.hold) throw new Error(`the transport to ${host.name} cannot hold a lock`);
+    const held = await transport.hold(
+      { argv: ["sh", "-c", SCRIPT, "lvsplay-lock", LOCK_FILE, OWNER_FILE, owner, HOLD], become: true },
+      READY,
+    );
+    if (!held.running) {
+      const lines = held.output.trim().split("\n");
+      busy.push(
+        lines[0] === "LVSPLAY-LOCK-BUSY"
+          ? `${host.name} is locked by ${lines[1] ?? "another run (owner unknown)"}`
+          : `${host.name}: cannot take the lock (${lines.join(" ").slice(0, 300) || "no output"})`,
+      );
+      return;
+    }
+    const stale = /^LVSPLAY-LOCK-STALE (.*)$/m.exec(held.output)?.[1];
+    taken.push({ host: host.name, release: () => held.release(), ...(stale ? { stale } : {}) });
+  };
+  // The first host alone, then the rest in parallel: two runs started together
+  // over the same hosts meet at the first one, so one of them gets every lock
+  // (taking all in parallel, each could get some and both would fail).
+  const [first, ...rest] = ctx.hosts;
+  if (first) await takeOne(first);
+  if (busy.length === 0) await mapBounded(rest, forks, takeOne);
+  const releaseAll = async () => {
+    await Promise.allSettled(taken.map((t) => t.release()));
+  };
+  if (busy.length > 0) {
+    await releaseAll();
+    throw new LockedError(`another apply is running: ${busy.join("; ")}`);
+  }
+  const stale = taken.filter((t) => t.stale);
+  await ctx.events.emit({
+    type: "lock",
+    hosts: taken.map((t) => t.host),
+    detail:
+      `held on ${taken.length} host(s) (${LOCK_FILE})` +
+      (stale.length > 0
+        ? `; taken over from a holder that is gone: ${stale.map((t) => `${t.host} (${t.stale})`).join("; ")}`
+        : ""),
+  });
+  return async () => {
+    try {
+      await releaseAll();
+    } catch (error) {
+      await ctx.events.emit({ type: "warning", message: `releasing the lock: ${errorMessage(error)}` });
+    }
+  };
+}
