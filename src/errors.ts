@@ -93,6 +93,17 @@ export function escapeControl(text: string, singleLine = false): string {
   return out;
 }
 
+/**
+ * A value from input, quoted for a message: JSON string syntax (control
+ * characters become escapes, so the message stays on its line) and cut after
+ * `max` characters, so a megabyte of input does not become a megabyte of error.
+ */
+export function quoteInput(value: string, max = 80): string {
+  const chars = [...value];
+  const cut = chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : value;
+  return JSON.stringify(cut);
+}
+
 export function describeError(error: unknown): DescribedError {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string" && code.startsWith("commander.")) {

@@ -89,6 +89,10 @@ function checkOptions(opts: ScheduleOptions): void {
     if ([...value].some((c) => c < " " || c === "\x7f"))
       throw new Error(`${name} must not contain control characters`);
   }
+  // Defence in depth: callers validate flags, but a newline here would add a cron line.
+  for (const arg of opts.extraArgs ?? [])
+    if ([...arg].some((c) => c < " " || c === "\x7f"))
+      throw new Error(`audit option ${JSON.stringify(arg)} must not contain control characters`);
   // systemd refuses such an ExecStart= ("Executable name contains special characters").
   if (/["'\\]/.test(lvsplayBin)) throw new Error("lvsplayBin must not contain quotes or backslashes");
   if (opts.user !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(opts.user)) {

@@ -21,7 +21,10 @@ export class ConfigError extends UserError {
   readonly problems: readonly Problem[];
 
   constructor(problems: readonly Problem[]) {
-    const sorted = sortProblems(problems);
+    // The same problem found twice (e.g. a number both too big and not an integer) is shown once.
+    const sorted = sortProblems(problems).filter(
+      (p, i, all) => i === 0 || formatProblem(p) !== formatProblem(all[i - 1]!),
+    );
     super("invalid-input", formatProblems(sorted));
     this.problems = sorted;
   }

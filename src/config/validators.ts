@@ -3,6 +3,7 @@
 // bad value is reported at its YAML position instead of failing on a host.
 import { isIPv4 } from "node:net";
 import { z } from "zod";
+import { type Charset, charsetMessage, INTERFACE, LOCAL_PATH, NAME } from "./charsets.js";
 
 const expected = (what: string) => ({ error: `expected ${what}` });
 
@@ -12,20 +13,22 @@ export const intRange = (min: number, max: number, what = `an integer ${min}-${m
   return z.number(e).int(e).min(min, e).max(max, e);
 };
 
-export const HOST_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/**
+ * A string in one of the character sets of charsets.ts: one issue saying what
+ * is allowed and which character is not (the value itself is appended by
+ * zod-problems, hidden for secrets).
+ */
+export const inCharset = (charset: Charset) =>
+  z.string(expected(charset.what)).superRefine((value, ctx) => {
+    const message = charsetMessage(charset, value);
+    if (message !== undefined) ctx.addIssue({ code: "custom", message, input: value });
+  });
 
-/** Inventory host, group and service names (letters, digits, ".", "_", "-"; no leading punctuation). */
-export const hostName = z
-  .string(expected("a name"))
-  .regex(
-    HOST_NAME_PATTERN,
-    expected('a name of letters, digits, ".", "_" or "-" not starting with punctuation'),
-  );
+/** Inventory host, group and service names. */
+export const hostName = inCharset(NAME);
 
-/** Linux interface name: 1-15 bytes, no "/", no whitespace, not "." or "..". */
-export const interfaceName = z
-  .string(expected("an interface name"))
-  .regex(/^(?!\.{1,2}$)[^/\s]{1,15}$/, expected('an interface name (1-15 characters, no "/" or whitespace)'));
+/** Linux interface name, restricted to what every renderer takes as one word. */
+export const interfaceName = inCharset(INTERFACE);
 
 export const ipv4 = z.ipv4(expected("an IPv4 address like 192.0.2.10"));
 
@@ -54,5 +57,5 @@ export const identifier = z
     expected("an identifier (letters, digits, _; not starting with a digit)"),
   );
 
-/** A file path; "~" and relative paths are resolved by the loader. */
-export const filePath = z.string(expected("a file path")).min(1, expected("a non-empty file path"));
+/** A file path on this machine; "~" and relative paths are resolved by the loader. */
+export const filePath = inCharset(LOCAL_PATH);

@@ -1,7 +1,25 @@
 // YAML parsing that keeps source positions, so schema and rule errors found on
 // the plain data can be traced back to `line:col` in the file.
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import {
+  Composer,
+  type CST,
+  type Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  Parser,
+} from "yaml";
 import type { Problem } from "./problem.js";
+import {
+  aliasProblem,
+  duplicateKeyProblems,
+  MAX_INPUT_BYTES,
+  type OffsetProblem,
+  scanCst,
+  sizeProblem,
+} from "./yaml-limits.js";
 
 /** A path into the parsed data, as zod reports it: map keys and sequence indexes. */
 export type KeyPath = readonly PropertyKey[];
@@ -25,29 +43,53 @@ export interface LinePos {
   readonly col: number;
 }
 
+/**
+ * Parses one YAML document. Hostile input (too big, too deep, duplicate keys,
+ * alias bombs) becomes positioned problems, in linear time (yaml-limits.ts).
+ */
 export const parseYaml = (text: string, file: string): ParsedYaml => {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  const at = (p: OffsetProblem): Problem => ({
+    file,
+    ...lineCounter.linePos(p.offset),
+    path: "",
+    message: p.message,
+  });
+  const bytes = Buffer.byteLength(text, "utf8");
+  const tokens: CST.Token[] =
+    bytes > MAX_INPUT_BYTES ? [] : [...new Parser(lineCounter.addNewLine).parse(text)];
+  const { tooDeep, hasAliases } = scanCst(tokens);
+  // `uniqueKeys: false`: yaml's own check is quadratic; duplicateKeyProblems is not.
+  const docs = tooDeep ? [] : [...new Composer({ uniqueKeys: false }).compose(tokens, true, text.length)];
+  const doc = docs[0] ?? new Composer().compose([], true, 0).next().value!;
   const source: YamlSource = { file, text, doc, lineCounter };
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((err): Problem => {
-      const offset = err.pos[0];
-      const { line, col } = lineCounter.linePos(offset);
-      return { file, line, col, path: "", message: yamlErrorMessage(err.code, err.message, text, offset) };
-    });
-    return { source, data: undefined, problems };
-  }
-  return { source, data: doc.toJS({ maxAliasCount: 1000 }), problems: [] };
+  const fail = (problems: Problem[]): ParsedYaml => ({ source, data: undefined, problems });
+  if (bytes > MAX_INPUT_BYTES)
+    return fail([{ file, line: 1, col: 1, path: "", message: sizeProblem(bytes) }]);
+  if (tooDeep) return fail([at(tooDeep)]);
+  const errors = [...doc.errors];
+  const extra = docs[1];
+  if (extra)
+    return fail([
+      at({ offset: extra.range[0], message: 'a second YAML document ("---"): put everything in one' }),
+    ]);
+  if (errors.length > 0)
+    return fail(
+      errors.map((err) => at({ offset: err.pos[0], message: yamlErrorMessage(err.code, err.message) })),
+    );
+  const duplicates = duplicateKeyProblems(doc);
+  if (duplicates.length > 0) return fail(duplicates.map(at));
+  const bomb = hasAliases ? aliasProblem(doc) : undefined;
+  if (bomb) return fail([at(bomb)]);
+  return { source, data: doc.toJS({ maxAliasCount: -1 }), problems: [] };
 };
 
-const yamlErrorMessage = (code: string, message: string, text: string, offset: number): string => {
-  if (code === "DUPLICATE_KEY") {
-    const key = /^[^:\n]*/.exec(text.slice(offset))?.[0].trim() ?? "";
-    return `duplicate key ${JSON.stringify(key)} (each key may appear only once in a mapping)`;
-  }
-  // prettyErrors appends " at line L, column C:" and a code frame; the position is already in front.
+const yamlErrorMessage = (code: string, message: string): string => {
+  // Positions are in front already; yaml may add " at line L, column C:" and a code frame.
   const firstLine = message.split("\n")[0] ?? message;
-  return `YAML syntax error: ${firstLine.replace(/ at line \d+, column \d+:?$/, "")}`;
+  const text = firstLine.replace(/ at line \d+, column \d+:?$/, "");
+  if (code === "RESOURCE_EXHAUSTION") return `YAML too complex to read: ${text}`;
+  return `YAML syntax error: ${text}`;
 };
 
 const posOf = (source: YamlSource, node: Node | null | undefined): LinePos | undefined => {

@@ -1,6 +1,7 @@
 // Turns zod issues into positioned problems that say what was expected and
 // what was found. Schemas may set their own "expected …" text (schema-level
 // `error`), which wins over the generic wording in describeIssue.
+import { isScalar } from "yaml";
 import type { z } from "zod";
 import { formatFound, formatPath, type Problem } from "./problem.js";
 import { allowedKeysAt } from "./schema-keys.js";
@@ -81,11 +82,23 @@ export const parseOptions = { reportInput: true, error: describeIssue } as const
 
 const pathOf = (iss: Issue): KeyPath => iss.path as KeyPath;
 
-/** Secrets are not echoed into terminals and CI logs: only their length is shown. */
-const foundAt = (path: KeyPath, input: unknown): string =>
-  /password|secret/i.test(String(path.at(-1) ?? "")) && typeof input === "string"
-    ? `a hidden value of ${input.length} characters`
-    : formatFound(input);
+/** Secret fields: "password", "secret", "x_password"; not "password_env" or "password_file" (names, paths). */
+const SECRET_KEY = /(^|_)(password|secret)$/i;
+
+/**
+ * The found value as shown: secrets only by length; a number YAML could not
+ * represent (1e400 → Infinity) as written in the file, not as JSON's "null".
+ */
+const foundAt = (source: YamlSource, path: KeyPath, input: unknown): string => {
+  if (SECRET_KEY.test(String(path.at(-1) ?? "")) && typeof input === "string")
+    return `a hidden value of ${input.length} characters`;
+  if (typeof input === "number" && !Number.isFinite(input)) {
+    const node = source.doc.getIn(path as unknown[], true);
+    const text = isScalar(node) && typeof node.source === "string" ? node.source : String(input);
+    return `${formatFound(text).replace(/^"|"$/g, "")} (not a finite number)`;
+  }
+  return formatFound(input);
+};
 
 /** Converts one zod issue into one or more problems (an unknown-keys issue yields one per key). */
 export const issueToProblems = (source: YamlSource, iss: Issue, schema: z.core.$ZodType): Problem[] => {
@@ -126,7 +139,9 @@ export const issueToProblems = (source: YamlSource, iss: Issue, schema: z.core.$
   if (iss.input === undefined && iss.code === "invalid_type") {
     return [problemAt(source, path, formatPath(path), `missing required key (${iss.message})`)];
   }
-  return [problemAt(source, path, formatPath(path), `${iss.message}, found ${foundAt(path, iss.input)}`)];
+  return [
+    problemAt(source, path, formatPath(path), `${iss.message}, found ${foundAt(source, path, iss.input)}`),
+  ];
 };
 
 /** All problems of a failed parse; `schema` is the root schema (for "did you mean" on unknown keys). */

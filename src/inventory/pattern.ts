@@ -7,7 +7,9 @@
 //   a:!b                exclusion; a pattern of only & / ! terms starts from all hosts
 // Union terms are applied first, then intersections, then exclusions (as in
 // Ansible), so the order of terms does not matter. Results keep inventory order.
-import { UserError } from "../errors.js";
+import { charsetMessage, HOST_PATTERN } from "../config/charsets.js";
+import { closeNames } from "../config/suggest.js";
+import { quoteInput, UserError } from "../errors.js";
 import type { Host, Inventory } from "./model.js";
 
 export class PatternError extends UserError {
@@ -17,7 +19,7 @@ export class PatternError extends UserError {
   }
 }
 
-const globToRegExp = (glob: string): RegExp => {
+const globToRegExp = (glob: string, pattern: string): RegExp => {
   let source = "";
   for (let i = 0; i < glob.length; i++) {
     const ch = glob[i]!;
@@ -25,7 +27,8 @@ const globToRegExp = (glob: string): RegExp => {
     else if (ch === "?") source += ".";
     else if (ch === "[") {
       const end = glob.indexOf("]", i + 1);
-      if (end < 0) throw new PatternError(`unclosed "[" in ${JSON.stringify(glob)}`);
+      if (end < 0)
+        throw new PatternError(`host pattern ${quoteInput(pattern)}: unclosed "[" in ${quoteInput(glob)}`);
       const body = glob
         .slice(i + 1, end)
         .replace(/^!/, "^")
@@ -34,7 +37,14 @@ const globToRegExp = (glob: string): RegExp => {
       i = end;
     } else source += ch.replace(/[.+^${}()|\\\]]/g, "\\$&");
   }
-  return new RegExp(`^${source}$`);
+  try {
+    return new RegExp(`^${source}$`);
+  } catch {
+    // e.g. a range out of order, "[z-a]"
+    throw new PatternError(
+      `host pattern ${quoteInput(pattern)}: invalid glob ${quoteInput(glob)} (a [...] range must go from low to high, like [a-z])`,
+    );
+  }
 };
 
 const isGlob = (term: string): boolean => /[*?[]/.test(term);
@@ -47,7 +57,7 @@ const resolveTerm = (inv: Inventory, term: string, pattern: string): Set<string>
     for (const member of inv.groups[group] ?? []) names.add(member);
   };
   if (isGlob(term)) {
-    const re = globToRegExp(term);
+    const re = globToRegExp(term, pattern);
     let matched = false;
     for (const host of inv.hosts.filter((h) => re.test(h.name))) {
       matched = true;
@@ -58,13 +68,18 @@ const resolveTerm = (inv: Inventory, term: string, pattern: string): Set<string>
       addGroup(group);
     }
     if (!matched)
-      throw new PatternError(`host pattern ${JSON.stringify(pattern)}: ${term} matches no host or group`);
+      throw new PatternError(`host pattern ${quoteInput(pattern)}: ${term} matches no host or group`);
     return names;
   }
   if (inv.hosts.some((h) => h.name === term)) names.add(term);
   else if (term in inv.groups) addGroup(term);
-  else
-    throw new PatternError(`host pattern ${JSON.stringify(pattern)}: ${term} is neither a host nor a group`);
+  else {
+    const close = closeNames(term, [...inv.hosts.map((h) => h.name), ...Object.keys(inv.groups)]);
+    const hint = close.length > 0 ? `; did you mean ${close.map((c) => `"${c}"`).join(" or ")}?` : "";
+    throw new PatternError(
+      `host pattern ${quoteInput(pattern)}: ${term} is neither a host nor a group${hint}`,
+    );
+  }
   return names;
 };
 
@@ -72,7 +87,9 @@ const resolveTerm = (inv: Inventory, term: string, pattern: string): Set<string>
 export const selectHosts = (inv: Inventory, pattern: string): Host[] => {
   const terms = pattern.split(/[:,]/).map((t) => t.trim());
   if (pattern.trim() === "" || terms.some((t) => t === "" || t === "&" || t === "!"))
-    throw new PatternError(`host pattern ${JSON.stringify(pattern)}: empty term`);
+    throw new PatternError(`host pattern ${quoteInput(pattern)}: empty term`);
+  const invalid = charsetMessage(HOST_PATTERN, pattern);
+  if (invalid) throw new PatternError(`host pattern ${quoteInput(pattern)}: ${invalid}`);
   const unions = terms.filter((t) => !t.startsWith("&") && !t.startsWith("!"));
   const intersections = terms.filter((t) => t.startsWith("&")).map((t) => t.slice(1));
   const exclusions = terms.filter((t) => t.startsWith("!")).map((t) => t.slice(1));

@@ -2,7 +2,9 @@
 // parts of the inventory (references between hosts, uniqueness, VRRP
 // coverage). Each problem carries the data path it is about; the loader turns
 // paths into file:line:col. Runs only on schema-valid data.
+import { editDistance } from "../config/suggest.js";
 import type { KeyPath } from "../config/yaml-source.js";
+import { ROLE_GROUPS } from "./normalise.js";
 import type { RawInventory, RawService } from "./schema.js";
 
 export interface RuleProblem {
@@ -69,8 +71,25 @@ const checkGroupNames = (inv: RawInventory, report: Report): void => {
       if (group === "all") report(["hosts", name, "groups", i], '"all" is reserved and cannot be a group');
       else if (group in inv.hosts)
         report(["hosts", name, "groups", i], `group ${group} has the same name as a host`);
+      else {
+        const role = misspeltRole(group, inv);
+        if (role)
+          report(
+            ["hosts", name, "groups", i],
+            `group ${group} is not a role and has no definition under groups:; did you mean "${role}"? (a host outside the role is silently left out of the pool; define the group to keep this name)`,
+          );
+      }
     });
   }
+};
+
+/**
+ * A group one edit away from a role ("realserver", "Directors") that is not
+ * defined under `groups:` is almost certainly a typo for the role.
+ */
+const misspeltRole = (group: string, inv: RawInventory): string | undefined => {
+  if ((ROLE_GROUPS as readonly string[]).includes(group) || group in (inv.groups ?? {})) return undefined;
+  return ROLE_GROUPS.find((role) => editDistance(group.toLowerCase(), role) <= 1);
 };
 
 const checkJumps = (inv: RawInventory, report: Report): void => {
@@ -131,7 +150,13 @@ const checkServices = (inv: RawInventory, directors: readonly string[], report: 
   const names = new Map<string, number>();
   const endpoints = new Map<string, { name: string; index: number }>();
   const marksByDirector = new Map<string, Map<number, string>>();
-  const hostByAddress = new Map(Object.entries(inv.hosts).map(([name, h]) => [h.address ?? name, name]));
+  // Addresses a VIP must not take: every host's SSH address and data-plane address.
+  const hostByAddress = new Map<string, string>();
+  for (const [name, h] of Object.entries(inv.hosts)) {
+    if (h.data_address !== undefined && !hostByAddress.has(h.data_address))
+      hostByAddress.set(h.data_address, `the data_address of host ${name}`);
+    hostByAddress.set(h.address ?? name, `the address of host ${name}`);
+  }
   services.forEach((service, i) => {
     const at = (...rest: PropertyKey[]): KeyPath => ["lvs", "services", i, ...rest];
     const firstIndex = names.get(service.name);
@@ -140,11 +165,7 @@ const checkServices = (inv: RawInventory, directors: readonly string[], report: 
     else names.set(service.name, i);
 
     const owner = hostByAddress.get(service.vip);
-    if (owner)
-      report(
-        at("vip"),
-        `VIP ${service.vip} is the address of host ${owner}; a VIP must be a separate address`,
-      );
+    if (owner) report(at("vip"), `VIP ${service.vip} is ${owner}; a VIP must be a separate address`);
 
     if ((service.ports === undefined) === (service.port === undefined))
       report(at(), "expected exactly one of port (a number) or ports (a list)");

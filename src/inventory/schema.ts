@@ -1,6 +1,8 @@
 /**
  * Inventory file format (YAML). Unknown keys are errors everywhere: a typo is
- * never silently ignored. Every field:
+ * never silently ignored. Strings that reach keepalived.conf, iptables rules,
+ * unit files or remote commands are checked against the character sets of
+ * config/charsets.ts (README, "Limits"). Every field:
  *
  * defaults:                  Connection defaults for every host; each one can be overridden per host.
  *   user: root               SSH login user (default root).
@@ -27,7 +29,7 @@
  * groups:                    Optional group definitions; groups are also created by membership.
  *   NAME: { vars: {...} }    Group variables (override inventory vars, overridden by host vars).
  * hosts:                     Required, at least one.
- *   NAME:                    Letters, digits, ".", "_", "-".
+ *   NAME:                    Letters, digits, ".", "_", "-", starting with a letter or digit, 1-64.
  *     address: 192.0.2.11    IPv4 address, DNS name or ssh_config Host alias (default: the host's
  *                            name). Names are resolved once per run; one resolving to several
  *                            IPv4 addresses is an error. SSH target and data-plane address.
@@ -35,7 +37,8 @@
  *     jump: bastion          Another host of this inventory to tunnel SSH through.
  *     groups: [directors]    Group membership. The roles "directors", "realservers" and
  *                            "clients" always exist and need no definition.
- *     interface: eth1        Data-plane interface (optional; otherwise discovered from routes).
+ *     interface: eth1        Data-plane interface (optional; otherwise discovered from routes);
+ *                            letters, digits, ".", "_", "-", 1-15 characters.
  *     data_address: 7.7.7.13 Data-plane IPv4 address when `address` is a management or
  *                            forwarded address (real-server lines use it; default: address).
  *     vars: {...}            Host variables (highest precedence).
@@ -51,11 +54,13 @@
  *                            100 + 50·(n-1-i) (smaller steps when more than 4 directors).
  *     advert_int: 1          Seconds between adverts, 1-255 (default 1).
  *     auth: { type: PASS, password: secret }   Optional; type PASS | AH (default PASS);
- *                            password 1-8 characters (keepalived uses only the first 8).
+ *                            password 1-8 characters (keepalived uses only the first 8):
+ *                            letters, digits, - _ . , : ; + = @ % ^ & * ( ) [ ] < > / ? | ~
+ *                            (never $ { } # ! quotes \ or whitespace: keepalived syntax).
  *     unicast: false         Unicast peers instead of multicast (default false).
  *     nopreempt: false       Do not take the VIP back after recovering (default false).
  *   services:                At least one.
- *     - name: web            Unique; letters, digits, ".", "_", "-".
+ *     - name: web            Unique; a name as for hosts (1-64: it is part of rule comments).
  *       vip: 192.0.2.100     IPv4 virtual address; must not be a host's address.
  *       protocol: tcp        tcp | udp (default tcp).
  *       ports: [80, 443]     Exactly one of ports (list) / port (single).
@@ -69,19 +74,25 @@
  *       weights: { rs3: 2 }  Optional real server weights 0-65535 (default 1).
  */
 import { z } from "zod";
-import { filePath, hostName, interfaceName, intRange, ipv4, port, sshAddress } from "../config/validators.js";
+import { ENV_NAME, HTTP_PATH, USER, VRRP_PASSWORD } from "../config/charsets.js";
+import {
+  filePath,
+  hostName,
+  inCharset,
+  interfaceName,
+  intRange,
+  ipv4,
+  port,
+  sshAddress,
+} from "../config/validators.js";
 
 const expected = (what: string) => ({ error: `expected ${what}` });
 
 const varsSchema = z.record(z.string(), z.unknown(), expected("a mapping of variables"));
 
-const envName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, expected("an environment variable name (letters, digits, _)"));
+const envName = inCharset(ENV_NAME);
 
-const userName = z
-  .string()
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, expected("a user name (letters, digits, ., _, -)"));
+const userName = inCharset(USER);
 
 const becomeSchema = z.strictObject({
   enabled: z.boolean().optional(),
@@ -120,9 +131,7 @@ const vrrpSchema = z.strictObject({
   auth: z
     .strictObject({
       type: z.enum(["PASS", "AH"]).default("PASS"),
-      password: z
-        .string(expected("a password string"))
-        .regex(/^[^\s#!"']{1,8}$/, expected("a password of 1-8 characters without spaces, quotes, # or !")),
+      password: inCharset(VRRP_PASSWORD),
     })
     .optional(),
   unicast: z.boolean().default(false),
@@ -140,10 +149,7 @@ const healthCheckSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("tcp"), ...healthCheckTimings }),
   z.strictObject({
     kind: z.literal("http"),
-    path: z
-      .string()
-      .regex(/^\/[^\s"'#!{}\\]*$/, expected('a URL path starting with "/" (no spaces, quotes, #, !)'))
-      .default("/"),
+    path: inCharset(HTTP_PATH).default("/"),
     status: intRange(100, 599, "an HTTP status code 100-599").default(200),
     ...healthCheckTimings,
   }),

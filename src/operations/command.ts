@@ -2,15 +2,17 @@
 // probe exits 0) or `creates` (skip when the path exists). Without a guard it
 // always reports a change, in check mode too — check mode has no blind spots.
 import { z } from "zod";
+import { ARGV_WORD, REMOTE_PATH } from "../config/charsets.js";
+import { inCharset } from "../config/validators.js";
 import { cause } from "../engine/cause.js";
 import { factRequest, type Operation, type Plan, unchanged } from "../engine/types.js";
 import { commandStatusFact } from "../facts/command-status.js";
 import { fileFact } from "../facts/file.js";
 
 const CommandArgs = z.strictObject({
-  argv: z.array(z.string()).min(1, "a non-empty argv list"),
-  unless: z.array(z.string()).min(1).optional(),
-  creates: z.string().regex(/^\//, "an absolute path").optional(),
+  argv: z.array(inCharset(ARGV_WORD)).min(1, "a non-empty argv list"),
+  unless: z.array(inCharset(ARGV_WORD)).min(1).optional(),
+  creates: inCharset(REMOTE_PATH).optional(),
   become: z.boolean().default(true),
   timeout: z.number().int().positive().default(120),
 });

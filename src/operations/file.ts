@@ -1,17 +1,19 @@
 // `file`: ensure a file has exactly this content and mode.
 import { z } from "zod";
+import { ARGV_WORD, REMOTE_PATH } from "../config/charsets.js";
+import { inCharset } from "../config/validators.js";
 import { cause } from "../engine/cause.js";
 import { factRequest, type Operation, unchanged } from "../engine/types.js";
 import { fileFact, sameMode } from "../facts/file.js";
 
 const FileArgs = z.strictObject({
-  path: z.string().regex(/^\/[^\0]*$/, "an absolute path"),
+  path: inCharset(REMOTE_PATH),
   content: z.string(),
   mode: z
     .string()
     .regex(/^0?[0-7]{3}$/, 'an octal mode string like "0644"')
     .default("0644"),
-  validate: z.array(z.string()).min(1).optional(),
+  validate: z.array(inCharset(ARGV_WORD)).min(1).optional(),
   backup: z.boolean().default(false),
 });
 export type FileArgs = z.infer<typeof FileArgs>;

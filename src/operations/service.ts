@@ -2,12 +2,14 @@
 // `reloaded`/`restarted` always act (they are meant for handlers); a reload of a
 // stopped service starts it instead.
 import { z } from "zod";
+import { SERVICE_UNIT } from "../config/charsets.js";
+import { inCharset } from "../config/validators.js";
 import { type ChangeCauseKind, cause } from "../engine/cause.js";
 import { type Change, factRequest, type Operation, type Plan } from "../engine/types.js";
 import { type ServiceFact, serviceFact } from "../facts/service.js";
 
 const ServiceArgs = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9@._-]+$/, "a service name"),
+  name: inCharset(SERVICE_UNIT),
   state: z.enum(["started", "stopped", "reloaded", "restarted"]),
   /** Also ensure the service starts (true) or does not start (false) at boot. */
   enabled: z.boolean().optional(),

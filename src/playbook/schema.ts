@@ -19,17 +19,14 @@
  *         register: macs       Publish the task's values under this name for later tasks.
  */
 import { z } from "zod";
-import { identifier } from "../config/validators.js";
+import { HOST_PATTERN, LABEL, TAG } from "../config/charsets.js";
+import { identifier, inCharset } from "../config/validators.js";
 
 const expected = (what: string) => ({ error: `expected ${what}` });
 
-const nameSchema = z
-  .string(expected("a name"))
-  .regex(/^[^\n\r]*\S[^\n\r]*$/, expected("a non-empty single-line name"));
+const nameSchema = inCharset(LABEL);
 
-const tagSchema = z
-  .string(expected("a tag"))
-  .regex(/^[A-Za-z0-9_.-]+$/, expected("a tag of letters, digits, ., _, -"));
+const tagSchema = inCharset(TAG);
 
 const opSchema = z.string(expected("an operation name")).min(1, expected("an operation name"));
 
@@ -50,7 +47,7 @@ const handlerSchema = z.strictObject({
 
 const stageSchema = z.strictObject({
   name: nameSchema,
-  hosts: z.string(expected("a host pattern")).min(1, expected("a host pattern")),
+  hosts: inCharset(HOST_PATTERN),
   tags: z.array(tagSchema).optional(),
   tasks: z.array(taskSchema).min(1, expected("at least one task")),
 });

@@ -108,6 +108,13 @@ describe("units", () => {
     expect(() => renderUnits({ ...base, user: "root\nUser=x" })).toThrow(/invalid user name/);
     expect(() => renderUnits({ ...base, lvsplayBin: "/opt/it's/lvsplay" })).toThrow(/quotes or backslashes/);
   });
+
+  it("refuses an audit option with a control character (a --limit could add a root cron line)", () => {
+    const limit = "ds1\n* * * * * root touch /tmp/PWNED #";
+    const opts = { ...base, promFile: "/var/lib/x.prom", extraArgs: ["--limit", limit] };
+    expect(() => renderUnits(opts)).toThrow(/must not contain control characters/);
+    expect(() => renderCron(opts)).toThrow(/must not contain control characters/);
+  });
 });
 
 describe("intervals", () => {

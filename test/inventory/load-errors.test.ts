@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { VRRP_PASSWORD } from "../../src/config/charsets.js";
 import { loadInventory, parseInventory } from "../../src/inventory/load.js";
 import { problemLines, yaml } from "../config/problem-lines.js";
 
 const FIXTURES = "test/fixtures/inventory";
+const IFACE =
+  'expected an interface name (letters, digits, ".", "_", "-", starting with a letter or digit, 1-15 characters)';
 const parse = (source: string) => problemLines(() => parseInventory(source, "inventory.yaml"));
 
 describe("inventory schema errors", () => {
@@ -50,20 +53,24 @@ describe("inventory schema errors", () => {
     ]);
   });
 
-  it("rejects interface names with a slash, whitespace or more than 15 characters", () => {
+  it("rejects interface names with a slash, whitespace, keepalived syntax or more than 15 characters", () => {
     const host = (iface: string) =>
       yaml("hosts:", "  ds1:", "    address: 7.7.7.11", `    interface: ${iface}`);
-    const expected = (found: string) =>
-      `inventory.yaml:4:16: hosts.ds1.interface: expected an interface name (1-15 characters, no "/" or whitespace), found ${found}`;
-    expect(parse(host("eth0/1"))).toEqual([expected('"eth0/1"')]);
-    expect(parse(host('"eth 0"'))).toEqual([expected('"eth 0"')]);
-    expect(parse(host("a234567890123456"))).toEqual([expected('"a234567890123456"')]);
+    const expected = (why: string, found: string) =>
+      `inventory.yaml:4:16: hosts.ds1.interface: %s: ${why}, found ${found}`.replace("%s", IFACE);
+    expect(parse(host("eth0/1"))).toEqual([expected('"/" is not allowed', '"eth0/1"')]);
+    expect(parse(host('"eth 0"'))).toEqual([expected('" " is not allowed', '"eth 0"')]);
+    expect(parse(host('"eth}"'))).toEqual([expected('"}" is not allowed', '"eth}"')]);
+    expect(parse(host('"-eth0"'))).toEqual([expected('it cannot start with "-"', '"-eth0"')]);
+    expect(parse(host("a234567890123456"))).toEqual([
+      expected("it is 16 characters long, the limit is 15", '"a234567890123456"'),
+    ]);
     expect(() => parseInventory(host("br-lan.100"), "inventory.yaml")).not.toThrow();
   });
 
   it("rejects host names that could be shell syntax, at the key", () => {
     expect(parse(yaml("hosts:", "  ds1;reboot: { address: 7.7.7.11 }"))).toEqual([
-      'inventory.yaml:2:3: hosts.ds1;reboot: invalid name: expected a name of letters, digits, ".", "_" or "-" not starting with punctuation, found "ds1;reboot"',
+      'inventory.yaml:2:3: hosts.ds1;reboot: invalid name: expected a name (letters, digits, ".", "_", "-", starting with a letter or digit, 1-64 characters): ";" is not allowed, found "ds1;reboot"',
     ]);
   });
 
@@ -95,7 +102,7 @@ describe("inventory schema errors", () => {
       [
         '2:3: defaults.usr: unknown key "usr"; did you mean "user"?',
         '7:11: hosts.ds1.port: expected an integer 1-65535, found "abc"',
-        '9:16: hosts.ds1.interface: expected an interface name (1-15 characters, no "/" or whitespace), found "eth1/bad"',
+        `9:16: hosts.ds1.interface: ${IFACE}: "/" is not allowed, found "eth1/bad"`,
         '11:14: hosts.ds2.address: expected an IPv4 address or a host name (letters, digits, ".", "_", "-"), found "lb 2"',
         '15:14: hosts.rs3.address: expected an IPv4 address like 192.0.2.10, found "7.7.7.300"',
         '16:12: hosts.rs3.agent: expected a boolean (true or false), found "yes"',
@@ -128,7 +135,7 @@ describe("inventory schema errors", () => {
       "  services: [{ name: web, vip: 7.7.7.100, port: 80 }]",
     );
     expect(parse(source)).toEqual([
-      "inventory.yaml:7:35: lvs.vrrp.auth.password: expected a password of 1-8 characters without spaces, quotes, # or !, found a hidden value of 15 characters",
+      `inventory.yaml:7:35: lvs.vrrp.auth.password: expected a VRRP password (${VRRP_PASSWORD.rule}): it is 15 characters long, the limit is 8, found a hidden value of 15 characters`,
     ]);
   });
 });

@@ -57,13 +57,32 @@ describe("host patterns", () => {
 
   it("rejects names and globs that match nothing, and empty terms", () => {
     expect(() => selectHosts(inv, "directrs")).toThrow(
-      new PatternError('host pattern "directrs": directrs is neither a host nor a group'),
+      new PatternError(
+        'host pattern "directrs": directrs is neither a host nor a group; did you mean "directors"?',
+      ),
     );
     expect(() => selectHosts(inv, "all:!nope")).toThrow(/nope is neither a host nor a group/);
     expect(() => selectHosts(inv, "zz*")).toThrow('host pattern "zz*": zz* matches no host or group');
     expect(() => selectHosts(inv, "a::b")).toThrow(/empty term/);
     expect(() => selectHosts(inv, "")).toThrow(/empty term/);
     expect(() => selectHosts(inv, "ds[1")).toThrow(/unclosed/);
+  });
+
+  it("answers a bad range or a character outside the set with one readable PatternError", () => {
+    expect(() => selectHosts(inv, "ds[z-a]")).toThrow(
+      new PatternError(
+        'host pattern "ds[z-a]": invalid glob "ds[z-a]" (a [...] range must go from low to high, like [a-z])',
+      ),
+    );
+    expect(() => selectHosts(inv, "ds1\n* * * * * root touch /tmp/PWNED #")).toThrow(
+      /^host pattern "ds1\\n\* \* .*: "\\x0a" is not allowed$/,
+    );
+    expect(() => selectHosts(inv, `${"x".repeat(2000)}`)).toThrow(
+      /it is 2000 characters long, the limit is 1024/,
+    );
+    expect(() => selectHosts(inv, "dss1")).toThrow(
+      /dss1 is neither a host nor a group; did you mean "ds1"\?/,
+    );
   });
 
   it("treats regex characters in names literally", () => {

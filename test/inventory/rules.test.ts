@@ -152,6 +152,44 @@ describe("inventory semantic rules", () => {
     ]);
   });
 
+  it("a VIP must not be another host's data_address either", () => {
+    const source = yaml(
+      "hosts:",
+      "  ds1: { address: 10.0.0.11, data_address: 7.7.7.11, groups: [directors, realservers] }",
+      "lvs:",
+      "  vrrp: { virtual_router_id: 51, order: [ds1] }",
+      "  services: [{ name: web, vip: 7.7.7.11, port: 80 }]",
+    );
+    expect(parse(source)).toEqual([
+      "inv.yaml:5:32: lvs.services[0].vip: VIP 7.7.7.11 is the data_address of host ds1; a VIP must be a separate address",
+    ]);
+  });
+
+  it("a group one edit away from a role, without a definition, is a typo with a suggestion", () => {
+    const source = yaml(
+      "groups:",
+      "  webs: {}",
+      "hosts:",
+      "  rs3: { address: 7.7.7.13, groups: [realserver] }",
+      "  rs4: { address: 7.7.7.14, groups: [Directors, client, webs, old-directors] }",
+    );
+    const hint =
+      "(a host outside the role is silently left out of the pool; define the group to keep this name)";
+    expect(parse(source)).toEqual([
+      `inv.yaml:4:38: hosts.rs3.groups[0]: group realserver is not a role and has no definition under groups:; did you mean "realservers"? ${hint}`,
+      `inv.yaml:5:38: hosts.rs4.groups[0]: group Directors is not a role and has no definition under groups:; did you mean "directors"? ${hint}`,
+      `inv.yaml:5:49: hosts.rs4.groups[1]: group client is not a role and has no definition under groups:; did you mean "clients"? ${hint}`,
+    ]);
+    // Defined, it is the user's own group.
+    const defined = yaml(
+      "groups:",
+      "  realserver: {}",
+      "hosts:",
+      "  rs3: { address: 7.7.7.13, groups: [realserver] }",
+    );
+    expect(() => parseInventory(defined, "inv.yaml")).not.toThrow();
+  });
+
   it("jump must name an existing host", () => {
     expect(parse(yaml("hosts:", "  ds1: { address: 7.7.7.11, jump: bastion }"))).toEqual([
       "inv.yaml:2:35: hosts.ds1.jump: jump host bastion is not a host of this inventory",

@@ -113,6 +113,51 @@ describe("keepalived.conf rendering (properties)", () => {
     expect(withUdp(8053)).toMatch(/^ {8}TCP_CHECK \{$/m);
   });
 
+  it("refuses (throws) any value outside its character set instead of rendering it", () => {
+    const base = inventory();
+    const withAuth = (password: string): Inventory => ({
+      ...base,
+      lvs: { ...base.lvs!, vrrp: { ...base.lvs!.vrrp, auth: { type: "PASS", password } } },
+    });
+    expect(render(withAuth("s3cret"), "ds1")).toMatch(/auth_pass s3cret$/m);
+    for (const password of ["$_RANDOM", "a}b", "a b", "a\u0000b", "x\\y", "a#b"])
+      expect(() => render(withAuth(password), "ds1"), password).toThrow(
+        /keepalived.conf: auth_pass: expected a VRRP password/,
+      );
+    const facts = allFacts(2).map((f) => (f.name === "ds1" ? { ...f, interface: "eth}" } : f));
+    const cfg = buildKeepalivedConfig(base, "ds1", facts, { web: 1 }, resolveRealServers(base, facts));
+    expect(() => renderKeepalivedConf(cfg)).toThrow(
+      /keepalived.conf: interface "eth}": .*"}" is not allowed/,
+    );
+    const good = buildKeepalivedConfig(
+      base,
+      "ds1",
+      allFacts(2),
+      { web: 1 },
+      resolveRealServers(base, allFacts(2)),
+    );
+    const named = { ...good, routerId: "ds1\nvrrp_script x {" };
+    expect(() => renderKeepalivedConf(named)).toThrow(/router_id/);
+    const pathCfg = {
+      ...good,
+      virtualServers: good.virtualServers.map((vs) => ({
+        ...vs,
+        realServers: vs.realServers.map((rs) => ({
+          ...rs,
+          check: {
+            kind: "http" as const,
+            path: "/$_PWD",
+            statusCode: 200,
+            connectTimeoutSec: 3,
+            delayLoopSec: 5,
+            retry: 2,
+          },
+        })),
+      })),
+    };
+    expect(() => renderKeepalivedConf(pathCfg)).toThrow(/url path "\/\$_PWD"/);
+  });
+
   it("fails loudly on missing facts or priorities", () => {
     const inv = inventory();
     expect(() => buildKeepalivedConfig(inv, "ds9", allFacts(2), {}, [])).toThrow(/no facts for director ds9/);

@@ -91,7 +91,7 @@ describe("validateTemplateRefs", () => {
       `${file}:4:19: handlers[0].args.name: unknown variable "svc" on host ds2`,
       `${file}:18:44: stages[1].tasks[0].args.argv[2]: unknown variable "nets.lan.cidr" on host ds2`,
       `${file}:18:83: stages[1].tasks[0].args.argv[3]: malformed template: use {{ name }} or {{ a.b }}`,
-      `${file}:20:12: stages[2].hosts: host pattern "directrs": directrs is neither a host nor a group`,
+      `${file}:20:12: stages[2].hosts: host pattern "directrs": directrs is neither a host nor a group; did you mean "directors"?`,
     ]);
   });
 

@@ -6,6 +6,7 @@ import path from "node:path";
 import { renderCron, renderUnits, SERVICE_UNIT, TIMER_UNIT } from "../../audit/schedule.js";
 import { DEFAULT_FORKS } from "../defaults.js";
 import { ExitCode as Codes, type ExitCode } from "../exit-codes.js";
+import { resolveLimit } from "../limit.js";
 import { loadInputs, sshConfigChoice } from "../load-inputs.js";
 import { AuditUsageError, checkPromFile } from "./audit.js";
 
@@ -27,7 +28,13 @@ export async function scheduleCommand(inventoryFile: string, flags: ScheduleFlag
       "--accept-new-host-keys is not for scheduled audits: record the keys once with a manual run",
     );
   if (flags.promFile !== undefined) checkPromFile(flags.promFile, { exists: false });
-  await loadInputs(inventoryFile, { playbook: flags.playbook, sshConfig: sshConfigChoice(flags.sshConfig) });
+  const { inventory } = await loadInputs(inventoryFile, {
+    playbook: flags.playbook,
+    sshConfig: sshConfigChoice(flags.sshConfig),
+  });
+  // The printed units run this --limit forever: it must select hosts now (and,
+  // checked against its character set there, cannot smuggle a line into cron).
+  resolveLimit(inventory, flags.limit);
   const launcher = process.argv[1];
   if (!launcher) throw new AuditUsageError("cannot tell where the lvsplay launcher is");
   const opts = {

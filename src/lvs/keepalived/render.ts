@@ -3,10 +3,27 @@
 // line are not parsed), and no port on `real_server` lines of a fwmark virtual
 // server (keepalived clears it with a warning): the port goes in connect_port.
 // Output is deterministic (no timestamps) so a re-render compares equal.
+// Every string is checked against its character set (config/charsets.ts) as it
+// is written: validation already refused anything else, this is defence in
+// depth — a `}`, `$`, `#` or newline would change what keepalived reads.
+import {
+  assertCharset,
+  type Charset,
+  HTTP_PATH,
+  INTERFACE,
+  IPV4,
+  isControlChar,
+  NAME,
+  VRRP_PASSWORD,
+} from "../../config/charsets.js";
 import type { HealthCheck } from "../../inventory/model.js";
 import type { KeepalivedConfig, RealServerConfig, VirtualServerConfig, VrrpInstanceConfig } from "./model.js";
 
 const INDENT = "    ";
+
+/** The value, if it is in its set; throws CharsetError otherwise (never renders it). */
+const safe = (charset: Charset, value: string, what: string): string =>
+  assertCharset(charset, value, `keepalived.conf: ${what}`);
 
 /** `header {`, body indented one level, `}`. */
 export function block(header: string, body: readonly string[]): string[] {
@@ -16,7 +33,7 @@ export function block(header: string, body: readonly string[]): string[] {
 export function renderHeader(cfg: KeepalivedConfig): string[] {
   const lines = [
     "# Managed by lvsplay: local changes are overwritten on the next apply.",
-    `# Director ${cfg.routerId}.`,
+    `# Director ${safe(NAME, cfg.routerId, "router_id")}.`,
   ];
   lines.push(
     "# Virtual servers use firewall marks (set by the LVSPLAY-MARK mangle chain, which",
@@ -33,28 +50,40 @@ export function renderHeader(cfg: KeepalivedConfig): string[] {
 }
 
 export function renderGlobalDefs(cfg: KeepalivedConfig): string[] {
-  return block("global_defs", [`router_id ${cfg.routerId}`]);
+  return block("global_defs", [`router_id ${safe(NAME, cfg.routerId, "router_id")}`]);
 }
 
 export function renderVrrpInstance(v: VrrpInstanceConfig): string[] {
   const body = [
     `state ${v.state}`,
-    `interface ${v.interface}`,
+    `interface ${safe(INTERFACE, v.interface, "interface")}`,
     `virtual_router_id ${v.virtualRouterId}`,
     `priority ${v.priority}`,
     `advert_int ${v.advertIntSec}`,
   ];
   if (v.nopreempt) body.push("nopreempt");
   if (v.auth)
-    body.push(...block("authentication", [`auth_type ${v.auth.type}`, `auth_pass ${v.auth.password}`]));
+    body.push(
+      ...block("authentication", [
+        `auth_type ${v.auth.type === "AH" ? "AH" : "PASS"}`,
+        `auth_pass ${safe(VRRP_PASSWORD, v.auth.password, "auth_pass")}`,
+      ]),
+    );
   if (v.unicast) {
-    body.push(`unicast_src_ip ${v.unicast.srcIp}`);
-    body.push(...block("unicast_peer", v.unicast.peers));
+    body.push(`unicast_src_ip ${safe(IPV4, v.unicast.srcIp, "unicast_src_ip")}`);
+    body.push(
+      ...block(
+        "unicast_peer",
+        v.unicast.peers.map((peer) => safe(IPV4, peer, "unicast_peer")),
+      ),
+    );
   }
   body.push(
     ...block(
       "virtual_ipaddress",
-      v.virtualIps.map((ip) => `${ip.address}/32 dev ${ip.dev}`),
+      v.virtualIps.map(
+        (ip) => `${safe(IPV4, ip.address, "virtual_ipaddress")}/32 dev ${safe(INTERFACE, ip.dev, "dev")}`,
+      ),
     ),
   );
   return block(`vrrp_instance ${v.name}`, body);
@@ -69,23 +98,31 @@ export function renderHealthCheck(check: HealthCheck, port: number, overUdp = fa
   ];
   if (check.kind === "tcp") return block(overUdp ? "UDP_CHECK" : "TCP_CHECK", common);
   return block("HTTP_GET", [
-    ...block("url", [`path ${check.path}`, `status_code ${check.statusCode}`]),
+    ...block("url", [`path ${safe(HTTP_PATH, check.path, "url path")}`, `status_code ${check.statusCode}`]),
     ...common,
   ]);
 }
 
 export function renderRealServer(rs: RealServerConfig): string[] {
-  return block(`real_server ${rs.address}`, [
+  return block(`real_server ${safe(IPV4, rs.address, "real_server")}`, [
     `weight ${rs.weight}`,
     ...renderHealthCheck(rs.check, rs.checkPort, rs.checkOverUdp),
   ]);
 }
 
 export function renderVirtualServer(vs: VirtualServerConfig): string[] {
-  const body = [`delay_loop ${vs.delayLoopSec}`, `lb_algo ${vs.scheduler}`, "lb_kind DR"];
+  const body = [
+    `delay_loop ${vs.delayLoopSec}`,
+    `lb_algo ${safe(NAME, vs.scheduler, "lb_algo")}`,
+    "lb_kind DR",
+  ];
   if (vs.persistenceTimeoutSec) body.push(`persistence_timeout ${vs.persistenceTimeoutSec}`);
   for (const rs of vs.realServers) body.push(...renderRealServer(rs));
-  return [`# service ${vs.service}: ${vs.summary}`, ...block(`virtual_server fwmark ${vs.fwmark}`, body)];
+  const comment = `# service ${safe(NAME, vs.service, "service name")}: ${vs.summary}`;
+  // The summary is built from checked values (VIP, protocol, ports) but is free text: one line only.
+  if ([...comment].some(isControlChar))
+    throw new Error(`keepalived.conf: control character in ${JSON.stringify(comment)}`);
+  return [comment, ...block(`virtual_server fwmark ${vs.fwmark}`, body)];
 }
 
 /** The whole keepalived.conf, ending with a newline. */

@@ -10,6 +10,7 @@
 //   comments      → always double-quoted
 //   matches       → in the order given on the command line
 // so desired and live rules compare as plain strings.
+import { assertCharset, IPV4, MAC, NAME } from "../../config/charsets.js";
 import type { Service } from "../../inventory/model.js";
 import { type DirectorFacts, normaliseMac } from "../directors.js";
 import { iptablesQuote } from "./tokens.js";
@@ -49,7 +50,10 @@ export function portMatch(svc: Pick<Service, "name" | "protocol" | "ports">): st
 /** The peer exclusion part of a rule (empty for a lone director). */
 export function peerExclusion(peers: readonly DirectorFacts[], opts: MarkRuleOptions): string {
   if (opts.peerSetName !== undefined) return `-m set ! --match-set ${opts.peerSetName} src`;
-  return peers.map((p) => `-m mac ! --mac-source ${normaliseMac(p.mac)}`).join(" ");
+  // Discovered MACs were checked by lvs.discover; checked again as they become rule text.
+  return peers
+    .map((p) => `-m mac ! --mac-source ${normaliseMac(assertCharset(MAC, p.mac, `MAC of ${p.name}`))}`)
+    .join(" ");
 }
 
 /**
@@ -70,10 +74,12 @@ export function desiredMarkRules(
     if (mark === undefined) throw new Error(`no fwmark for service ${svc.name} on ${director.name}`);
     const parts = [
       `-A ${MARK_CHAIN}`,
-      `-d ${svc.vip}/32`,
+      `-d ${assertCharset(IPV4, svc.vip, `VIP of service ${svc.name}`)}/32`,
       portMatch(svc),
       peerExclusion(others, opts),
-      `-m comment --comment ${iptablesQuote(COMMENT_PREFIX + svc.name)}`,
+      // NAME keeps the comment far below the 255 bytes iptables stores: the
+      // live rule must read back exactly as rendered, or every run re-applies.
+      `-m comment --comment ${iptablesQuote(COMMENT_PREFIX + assertCharset(NAME, svc.name, "service name"))}`,
       `-j MARK --set-xmark ${hexMark(mark)}/0xffffffff`,
     ];
     return parts.filter((p) => p !== "").join(" ");

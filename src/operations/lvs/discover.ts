@@ -2,6 +2,7 @@
 // the result is published so every director's later plan can exclude every
 // other director's MAC.
 import { z } from "zod";
+import { charsetMessage, INTERFACE, IPV4, MAC } from "../../config/charsets.js";
 import { factRequest, type Operation, type Plan } from "../../engine/types.js";
 import { iptablesFact } from "../../facts/iptables.js";
 import { type Interface, type NetworkFact, networkFact } from "../../facts/network.js";
@@ -59,6 +60,19 @@ export function pickInterface(
   };
 }
 
+/** Why a discovered value cannot be rendered (outside its character set), if it cannot. */
+export function discoveredProblem(iface: string, mac: string, address: string): string | undefined {
+  const checks = [
+    { label: "interface name", value: iface, message: charsetMessage(INTERFACE, iface) },
+    { label: "MAC address", value: mac, message: charsetMessage(MAC, mac) },
+    { label: "IPv4 address", value: address, message: charsetMessage(IPV4, address) },
+  ];
+  const bad = checks.find((c) => c.message !== undefined);
+  if (!bad) return undefined;
+  const shown = JSON.stringify(bad.value.length > 60 ? `${bad.value.slice(0, 59)}…` : bad.value);
+  return `discovered ${bad.label} ${shown} cannot be used: ${bad.message}; it would be written into keepalived.conf and rules: rename the interface`;
+}
+
 export const discoverOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.discover",
   description: "find each director's data-plane interface and MAC (shared with the other directors)",
@@ -79,6 +93,9 @@ export const discoverOperation: Operation<z.infer<typeof Args>> = {
     const kindNote = ["bond", "vlan", "macvlan"].includes(iface.kind)
       ? [`${iface.name} is a ${iface.kind}: excluding the MAC frames leave with (${iface.mac})`]
       : [];
+    // Discovered values are input too: they end up in keepalived.conf and mark rules.
+    const bad = discoveredProblem(iface.name, iface.mac, address);
+    if (bad) return { changes: [], error: bad };
     const mangle = parseMangle(facts.get(factRequest(iptablesFact)).mangle);
     const discovered: DiscoveredDirector = {
       name: host.name,

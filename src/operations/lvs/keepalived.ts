@@ -2,6 +2,8 @@
 // temp file → `keepalived -t -f` on the host → backup → atomic rename; the
 // reload handler is notified only when the content changed.
 import { z } from "zod";
+import { REMOTE_PATH } from "../../config/charsets.js";
+import { inCharset } from "../../config/validators.js";
 import { cause } from "../../engine/cause.js";
 import type { DataReader } from "../../engine/data.js";
 import { factRequest, type Operation, type Plan } from "../../engine/types.js";
@@ -16,7 +18,7 @@ import { DATA_PLANE, directorsOf, MARK_PLAN, selfOf } from "./data-keys.js";
 import { discoveredDirectors, isDirector, lvsOf, missingPeersError } from "./shared.js";
 
 const Args = z.strictObject({
-  path: z.string().regex(/^\//, "an absolute path").default("/etc/keepalived/keepalived.conf"),
+  path: inCharset(REMOTE_PATH).default("/etc/keepalived/keepalived.conf"),
 });
 type Args = z.infer<typeof Args>;
 

@@ -1,6 +1,8 @@
 // Stage 1 — install packages. Already installed → no change and no package
 // index refresh. Check mode lists what would be installed.
 import { z } from "zod";
+import { PACKAGE } from "../../config/charsets.js";
+import { inCharset } from "../../config/validators.js";
 import { cause } from "../../engine/cause.js";
 import { factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
 import { firewalldFact } from "../../facts/firewalld.js";
@@ -10,7 +12,7 @@ import type { Host, Inventory } from "../../inventory/model.js";
 import { isClient, isDirector, lvsOf, resolveBackend } from "./shared.js";
 
 const Args = z.strictObject({
-  extra: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, "a package name")).default([]),
+  extra: z.array(inCharset(PACKAGE)).default([]),
 });
 type Args = z.infer<typeof Args>;
 

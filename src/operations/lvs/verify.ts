@@ -1,6 +1,8 @@
 // Stage 6 — verify, per host (read-only). Each check is a named result; the
 // host's observations are published for the cluster-wide checks that follow.
 import { z } from "zod";
+import { REMOTE_PATH } from "../../config/charsets.js";
+import { inCharset } from "../../config/validators.js";
 import { type CheckResult, factRequest, type Operation, type Plan } from "../../engine/types.js";
 import { fileFact } from "../../facts/file.js";
 import { firewalldFact } from "../../facts/firewalld.js";
@@ -23,7 +25,9 @@ import { IPVS_SYSCTLS } from "./ipvs-sysctl.js";
 import { keepalivedNeeds, renderFor } from "./keepalived.js";
 import { discoveredDirectors, isDirector, isRealServer, lvsOf, resolveBackend, SAVE_FILE } from "./shared.js";
 
-const Args = z.strictObject({ keepalived_conf: z.string().default("/etc/keepalived/keepalived.conf") });
+const Args = z.strictObject({
+  keepalived_conf: inCharset(REMOTE_PATH).default("/etc/keepalived/keepalived.conf"),
+});
 type Args = z.infer<typeof Args>;
 
 export type { DirectorObservation } from "./data-keys.js";
