@@ -5,9 +5,14 @@
 // copied (the inventory names environment variables instead).
 import path from "node:path";
 import { Document, isMap, isScalar, visit } from "yaml";
-import { HOST_NAME_PATTERN } from "../config/validators.js";
+import { charsetViolation, NAME } from "../config/charsets.js";
+import { quoteInput } from "../errors.js";
 import { shellWords } from "./ini.js";
 import type { AnsibleHost, AnsibleInventory } from "./load.js";
+
+/** A name lvsplay accepts for hosts and groups (config/charsets.ts). */
+const isName = (name: string): boolean => charsetViolation(NAME, name) === "";
+
 import { VaultValue } from "./vars-file.js";
 
 export const ROLES = ["directors", "realservers", "clients"] as const;
@@ -212,8 +217,8 @@ export function toLvsplayInventory(inv: AnsibleInventory, options: ImportOptions
   const skipped: string[] = [];
   const hostNames = new Set(inv.hosts.map((h) => h.name));
   for (const host of inv.hosts) {
-    if (!HOST_NAME_PATTERN.test(host.name) || host.name === "all") {
-      skipped.push(`${host.name}: not a valid lvsplay host name (letters, digits, ".", "_", "-")`);
+    if (!isName(host.name) || host.name === "all") {
+      skipped.push(`${quoteInput(host.name)}: not a valid lvsplay host name (${NAME.rule})`);
       continue;
     }
     const m = mapHost(host, inv, options);
@@ -226,10 +231,10 @@ export function toLvsplayInventory(inv: AnsibleInventory, options: ImportOptions
       h.notMapped.push(`jump host ${h.connection.jump} (skipped itself: see the header)`);
       delete h.connection.jump;
     }
-    const bad = h.groups.filter((g) => !HOST_NAME_PATTERN.test(g) || hostNames.has(g));
+    const bad = h.groups.filter((g) => !isName(g) || hostNames.has(g));
     for (const g of bad)
       h.notMapped.push(
-        `group ${g} (${hostNames.has(g) ? "a host has the same name" : "not a valid lvsplay group name"})`,
+        `group ${quoteInput(g)} (${hostNames.has(g) ? "a host has the same name" : "not a valid lvsplay group name"})`,
       );
     h.groups.splice(0, h.groups.length, ...h.groups.filter((g) => !bad.includes(g)));
   }
