@@ -75,7 +75,7 @@ runOptions(program.command("apply").argument("<inventory>", "inventory YAML"))
   .option(
     "--serial <n|p%>",
     "rolling apply: N hosts (or P% of them) per batch, each applied and verified before the next " +
-      "(default: directors one at a time, a VIP holder handing its VIP over first, then the other hosts)",
+      "(default: all hosts in one batch)",
   )
   .action(async (inventory: string, flags) => {
     setExitCode(await (await commands.apply()).applyCommand(inventory, flags));
