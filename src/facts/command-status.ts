@@ -1,4 +1,6 @@
-// Exit status of a read-only probe command (used by `unless` guards and checks).
+// Exit status of a playbook's `unless` guard. The argv is the author's and may
+// change the host: it is read in apply mode only, never by check mode or an
+// audit (operations/command.ts).
 import type { Fact } from "../engine/types.js";
 
 export interface CommandStatus {
@@ -14,4 +16,7 @@ export const commandStatusFact: Fact<CommandStatus> = {
   // The argv is the playbook author's: a script of theirs with a syntax error
   // must fail this guard, not the whole fact batch.
   opaque: true,
+  // Read only by its task, when it runs: never read ahead by an earlier stage
+  // (it may depend on what that stage changes) nor taken from the run's cache.
+  volatile: true,
 };

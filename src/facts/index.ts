@@ -10,6 +10,7 @@ import { kernelFact } from "./kernel.js";
 import { networkFact } from "./network.js";
 import { osFact } from "./os.js";
 import { packagesFact } from "./packages.js";
+import { pathExistsFact } from "./path-exists.js";
 import { serviceFact } from "./service.js";
 import { symlinkFact } from "./symlink.js";
 import { sysctlFact } from "./sysctl.js";
@@ -27,6 +28,7 @@ export const ALL_FACTS: ReadonlyMap<string, Fact<unknown>> = new Map(
     networkFact,
     osFact,
     packagesFact,
+    pathExistsFact,
     serviceFact,
     symlinkFact,
     sysctlFact,
