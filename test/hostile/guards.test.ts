@@ -56,51 +56,64 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+// Several CLI runs over SSH per test: generous, the machine is shared (waits are for the processes to exit).
+const SLOW = { timeout: 300_000 };
+
 describe("guards in check mode and audits", () => {
-  it('audit and apply --check never run `unless: [sh, -c, "touch …PWNED; false"]`; apply does', async () => {
-    const pwned = join(work, "PWNED");
-    const ran = join(work, "ran");
-    const pb = join(work, "pb.yaml");
-    writeFileSync(pb, playbook(pwned, ran));
-    const inv = join(work, "inv.yaml");
+  it(
+    'audit and apply --check never run `unless: [sh, -c, "touch …PWNED; false"]`; apply does',
+    SLOW,
+    async () => {
+      const pwned = join(work, "PWNED");
+      const ran = join(work, "ran");
+      const pb = join(work, "pb.yaml");
+      writeFileSync(pb, playbook(pwned, ran));
+      const inv = join(work, "inv.yaml");
 
-    const audit = await lvsplay(["audit", inv, "--playbook", pb]);
-    expect(audit.code, audit.stderr).toBe(2);
-    expect(audit.stdout).toContain(`would run touch ${ran} unless \`sh -c touch ${pwned}; false\` succeeds`);
-    expect(existsSync(pwned), "audit ran the guard").toBe(false);
+      const audit = await lvsplay(["audit", inv, "--playbook", pb]);
+      expect(audit.code, audit.stderr).toBe(2);
+      expect(audit.stdout).toContain(
+        `would run touch ${ran} unless \`sh -c touch ${pwned}; false\` succeeds`,
+      );
+      expect(existsSync(pwned), "audit ran the guard").toBe(false);
 
-    const check = await lvsplay(["apply", inv, "--playbook", pb, "--check", "--plain"]);
-    expect(check.code, check.stderr).toBe(2);
-    expect(check.stdout).toContain("the guard was not run");
-    expect(existsSync(pwned), "apply --check ran the guard").toBe(false);
-    expect(existsSync(ran)).toBe(false);
+      const check = await lvsplay(["apply", inv, "--playbook", pb, "--check", "--plain"]);
+      expect(check.code, check.stderr).toBe(2);
+      expect(check.stdout).toContain("the guard was not run");
+      expect(existsSync(pwned), "apply --check ran the guard").toBe(false);
+      expect(existsSync(ran)).toBe(false);
 
-    // The control: apply runs the guard (it fails, so the command runs too).
-    const apply = await lvsplay(["apply", inv, "--playbook", pb, "--plain"]);
-    expect(apply.code, apply.stderr).toBe(0);
-    expect(existsSync(pwned), "apply did not run the guard: the test above proves nothing").toBe(true);
-    expect(existsSync(ran)).toBe(true);
-  });
+      // The control: apply runs the guard (it fails, so the command runs too).
+      const apply = await lvsplay(["apply", inv, "--playbook", pb, "--plain"]);
+      expect(apply.code, apply.stderr).toBe(0);
+      expect(existsSync(pwned), "apply did not run the guard: the test above proves nothing").toBe(true);
+      expect(existsSync(ran)).toBe(true);
+    },
+  );
 
-  it("a creates guard is a stat in every mode: a FIFO there is answered at once, nothing is opened", async () => {
-    const fifo = join(work, "fifo");
-    await new Promise<void>((done, fail) =>
-      spawn("mkfifo", [fifo]).on("close", (code) => (code === 0 ? done() : fail(new Error("mkfifo")))),
-    );
-    const pb = join(work, "creates.yaml");
-    writeFileSync(
-      pb,
-      `stages:\n  - name: once\n    hosts: all\n    tasks:\n      - op: command\n        args: { argv: [touch, "${join(work, "never")}"], creates: "${fifo}" }\n`,
-    );
-    const inv = join(work, "inv.yaml");
-    for (const args of [
-      ["audit", inv],
-      ["apply", inv, "--check"],
-      ["apply", inv],
-    ]) {
-      const r = await lvsplay([...args, "--playbook", pb]);
-      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
-    }
-    expect(existsSync(join(work, "never"))).toBe(false);
-  });
+  it(
+    "a creates guard is a stat in every mode: a FIFO there is answered at once, nothing is opened",
+    SLOW,
+    async () => {
+      const fifo = join(work, "fifo");
+      await new Promise<void>((done, fail) =>
+        spawn("mkfifo", [fifo]).on("close", (code) => (code === 0 ? done() : fail(new Error("mkfifo")))),
+      );
+      const pb = join(work, "creates.yaml");
+      writeFileSync(
+        pb,
+        `stages:\n  - name: once\n    hosts: all\n    tasks:\n      - op: command\n        args: { argv: [touch, "${join(work, "never")}"], creates: "${fifo}" }\n`,
+      );
+      const inv = join(work, "inv.yaml");
+      for (const args of [
+        ["audit", inv],
+        ["apply", inv, "--check"],
+        ["apply", inv],
+      ]) {
+        const r = await lvsplay([...args, "--playbook", pb]);
+        expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
+      }
+      expect(existsSync(join(work, "never"))).toBe(false);
+    },
+  );
 });
