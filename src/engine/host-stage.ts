@@ -81,6 +81,16 @@ function statusOf(plan: Plan): TaskStatus {
 export async function runHostStage(input: HostStageInput): Promise<HostStageOutcome> {
   const results: TaskResult[] = [];
   const notified = new Set<string>();
+  // Changes of this stage on this host in order (planned ones in check mode), and
+  // for each notified handler where in that list its last notification came.
+  const stageChanges: Change[] = [];
+  const notifiedAt = new Map<string, number>();
+  const notify = (handlers: readonly string[]) => {
+    for (const h of handlers) {
+      notified.add(h);
+      notifiedAt.set(h, stageChanges.length);
+    }
+  };
   let failed = false;
   let pending = input.pendingChanges ?? 0;
 
@@ -114,9 +124,14 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
         // A failed fact read fails this task (not the whole stage): results and handlers survive.
         if (facts instanceof Error) throw facts;
         const reader = facts;
+        const since = p.step.handlerName === undefined ? undefined : notifiedAt.get(p.step.handlerName);
         plan =
           "op" in p
-            ? p.op.plan({ ...planContext(p, input), facts: reader })
+            ? p.op.plan({
+                ...planContext(p, input),
+                facts: reader,
+                ...(since === undefined ? {} : { sinceNotified: stageChanges.slice(since) }),
+              })
             : { changes: [], error: p.error };
         status = statusOf(plan);
         failedChecksOnly = status === "failed" && plan.error === undefined;
@@ -165,7 +180,8 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
         error = errorMessage(err);
         // Part of the plan was applied: its handlers must still run.
         if (applied > 0) {
-          for (const h of p.step.notify) notified.add(h);
+          stageChanges.push(...plan.changes.slice(0, applied));
+          notify(p.step.notify);
           error += ` (${applied} of ${plan.changes.length} change(s) were applied before the failure)`;
         }
       }
@@ -182,7 +198,8 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
       }
       if (status === "changed") {
         pending++;
-        for (const h of p.step.notify) notified.add(h);
+        stageChanges.push(...plan.changes);
+        notify(p.step.notify);
       }
       const result: TaskResult = {
         host: input.host.name,
@@ -222,7 +239,14 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
     // changed config is never left un-reloaded); each runs once, in definition order.
     const handlerSteps: Step[] = input.handlers
       .filter((h) => notified.has(h.name))
-      .map((h) => ({ name: `handler: ${h.name}`, op: h.op, args: h.args, notify: [], handler: true }));
+      .map((h) => ({
+        name: `handler: ${h.name}`,
+        op: h.op,
+        args: h.args,
+        notify: [],
+        handler: true,
+        handlerName: h.name,
+      }));
     if (handlerSteps.length > 0) {
       const lostInHandlers = await runSteps(handlerSteps);
       if (lostInHandlers) return { results, failed: true, unreachable: lostInHandlers };

@@ -30,6 +30,8 @@ export interface Step {
   readonly register?: string;
   readonly notify: readonly string[];
   readonly handler: boolean;
+  /** A handler's name as tasks notify it. */
+  readonly handlerName?: string;
 }
 
 export const taskSteps = (tasks: readonly Task[]): Step[] =>

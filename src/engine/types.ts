@@ -113,6 +113,13 @@ export interface PlanContext<A> {
   /** Hosts this task runs on in this run (not those only read for their data). */
   readonly selected: readonly string[];
   readonly check: boolean;
+  /**
+   * Handlers only: the changes made on this host in this stage (planned ones in
+   * check mode) after the last change that notified the handler, in order. The
+   * handler's work may already be done by one of them: a service started or
+   * restarted after its configuration changed need not be restarted again.
+   */
+  readonly sinceNotified?: readonly Change[];
 }
 
 /** An operation: declares the facts it needs and plans from them. Must not touch hosts. */

@@ -77,12 +77,23 @@ function enableArgv(fact: ServiceFact, name: string, enable: boolean): string[] 
   return undefined;
 }
 
+/** What (re)started the service among these changes ("started", "restarted"), if anything did. */
+function restartedSince(name: string, changes: readonly Change[] | undefined): string | undefined {
+  let found: string | undefined;
+  for (const c of changes ?? []) {
+    if (c.kind !== "command" || c.cause.subject !== name) continue;
+    if (c.cause.kind === "service-stopped") found = "started";
+    else if (c.cause.kind === "service-restart") found = "restarted";
+  }
+  return found;
+}
+
 export const serviceOperation: Operation<ServiceArgs> = {
   name: "service",
   description: "ensure a service is started/stopped, or reload/restart it (handlers)",
   parseArgs: (raw) => ServiceArgs.parse(raw),
   facts: ({ args }) => [factRequest(serviceFact, args.name)],
-  plan: ({ args, facts }): Plan => {
+  plan: ({ args, facts, sinceNotified }): Plan => {
     const fact = facts.get(factRequest(serviceFact, args.name));
     const changes: Change[] = [];
     const notes: string[] = [];
@@ -103,6 +114,14 @@ export const serviceOperation: Operation<ServiceArgs> = {
       });
     }
     let verb = verbFor(args.state, fact.running);
+    // A handler whose work a later task of the stage already did: the service
+    // was (re)started after the change that notified it, so it runs the new
+    // configuration. One start on a first apply instead of start, restart, restart.
+    const doneBy = (verb === "restart" || verb === "reload") && restartedSince(args.name, sinceNotified);
+    if (doneBy) {
+      notes.push(`${args.name}: ${doneBy} after the change that notified this handler: not ${verb}ed again`);
+      return { changes, notes };
+    }
     // A sysv daemon sent SIGHUP before it installed its handlers dies of it:
     // keepalived did, when the reload handler followed the restart handler.
     // Started moments ago, it is restarted instead (which covers a reload).

@@ -63,6 +63,15 @@ describe("1. fresh lab → apply", () => {
     );
     expect(recapTotals(run.json.recap).failed).toBe(0);
     expect(run.code).toBe(ExitCode.ok);
+    // keepalived started exactly once per director: the restart/reload handlers
+    // notified by its options and config find it started after those changes.
+    for (const d of directors) {
+      const serviceActions = run.json.results
+        .filter((r) => r.host === d)
+        .flatMap((r) => r.changes.map((c) => c.summary))
+        .filter((summary) => /^(start|restart|reload) keepalived\b/.test(summary));
+      expect([d, serviceActions]).toEqual([d, ["start keepalived (sysv)"]]);
+    }
   });
 });
 
