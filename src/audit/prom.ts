@@ -16,9 +16,11 @@ import path from "node:path";
 import { type AuditReport, DRIFT_SEVERITIES, type HostAudit } from "./report.js";
 
 type Labels = Readonly<Record<string, string>>;
-interface Family {
+export interface Family {
   readonly name: string;
   readonly help: string;
+  /** Default gauge. */
+  readonly type?: "gauge" | "counter";
   readonly samples: readonly { readonly labels: Labels; readonly value: number }[];
 }
 
@@ -36,10 +38,10 @@ function formatValue(value: number): string {
   return String(value);
 }
 
-function renderFamily(family: Family): string {
+export function renderFamily(family: Family): string {
   const lines = [
     `# HELP ${family.name} ${family.help.replaceAll("\\", "\\\\").replaceAll("\n", "\\n")}`,
-    `# TYPE ${family.name} gauge`,
+    `# TYPE ${family.name} ${family.type ?? "gauge"}`,
   ];
   for (const { labels, value } of family.samples) {
     const pairs = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`);

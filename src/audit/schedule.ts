@@ -77,7 +77,7 @@ function systemdPath(value: string): string {
   return value.replaceAll("%", "%%");
 }
 
-function checkOptions(opts: ScheduleOptions): void {
+export function checkOptions(opts: ScheduleOptions): void {
   const { lvsplayBin, inventory, promFile, playbook, workingDirectory } = opts;
   const paths = Object.entries({ lvsplayBin, inventory, promFile, playbook, workingDirectory });
   for (const [name, value] of paths) {

@@ -1,7 +1,7 @@
 // The `lvsplay` command line. Every command returns an exit code; the process
 // exits in exactly one place (below), with codes from exit-codes.ts.
 import { Command, InvalidArgumentError } from "commander";
-import { describeError } from "../errors.js";
+import { describeError, UsageError } from "../errors.js";
 import { registerLabCommands } from "../lab/cli.js";
 import { DEFAULT_FORKS } from "./defaults.js";
 import { exitCode, setExitCode } from "./exit-status.js";
@@ -13,10 +13,16 @@ const commands = {
   apply: () => import("./commands/apply.js"),
   audit: () => import("./commands/audit.js"),
   schedule: () => import("./commands/schedule.js"),
+  watch: () => import("./commands/watch.js"),
   facts: () => import("./commands/facts.js"),
   validate: () => import("./commands/validate.js"),
   inventoryImport: () => import("./commands/inventory-import.js"),
 };
+
+/** A flag combination that makes no sense: refused before anything is loaded. */
+class AuditFlagError extends UsageError {
+  override readonly name = "AuditFlagError";
+}
 
 const SSH_CONFIG_HELP =
   'ssh_config to read, like ssh -F ("none": no file; default: the inventory\'s ssh_config:, else ~/.ssh/config and /etc/ssh/ssh_config)';
@@ -96,15 +102,36 @@ program
   .option("--accept-new-host-keys", "trust and record keys of hosts missing from known_hosts")
   .option("-F, --ssh-config <file>", SSH_CONFIG_HELP)
   .option(
-    "--print-systemd-units",
-    "print a systemd service + timer (and a cron line) running this audit; contact nothing",
+    "--watch",
+    "audit continuously (every --interval) over kept-open connections, one round trip per host per cycle; " +
+      "results on /metrics (--listen) and in --prom-file; runs until SIGTERM/SIGINT",
   )
-  .option("--interval <span>", "with --print-systemd-units: how often (systemd time span)", "15min")
+  .option("--listen <[host]:port>", "with --watch: serve Prometheus metrics on /metrics here, e.g. :9808")
+  .option(
+    "--print-systemd-units",
+    "print a systemd service + timer (and a cron line) running this audit, or with --watch the watch service; contact nothing",
+  )
+  .option(
+    "--interval <span>",
+    "how often (systemd time span): the timer of --print-systemd-units (default 15min), or --watch's cycle (default 5s)",
+  )
   .action(async (inventory: string, flags) => {
+    if (flags.listen !== undefined && !flags.watch) throw new AuditFlagError("--listen needs --watch");
+    if (flags.watch && !flags.printSystemdUnits && (flags.json || flags.progress))
+      throw new AuditFlagError(
+        "--watch reports on /metrics and in --prom-file, not with --json or --progress",
+      );
+    const interval: string = flags.interval ?? (flags.watch ? "5s" : "15min");
     if (flags.printSystemdUnits) {
-      setExitCode(await (await commands.schedule()).scheduleCommand(inventory, flags));
+      setExitCode(await (await commands.schedule()).scheduleCommand(inventory, { ...flags, interval }));
       return;
     }
+    if (flags.watch) {
+      setExitCode(await (await commands.watch()).watchCommand(inventory, { ...flags, interval }));
+      return;
+    }
+    if (flags.interval !== undefined)
+      throw new AuditFlagError("--interval needs --watch or --print-systemd-units");
     // picocolors decides once, when it loads (below, with the audit's modules).
     if (flags.plain) process.env["NO_COLOR"] = "1";
     setExitCode(await (await commands.audit()).auditCommand(inventory, flags));

@@ -29,6 +29,8 @@ export interface HostStageInput {
   readonly registry: OperationRegistry;
   readonly transport: Transport;
   readonly check: boolean;
+  /** Behaviour probes run (default true). */
+  readonly probes?: boolean;
   /** Typed values produced in this run (written here when a task produced some). */
   readonly data: RunData;
   /** `register:` values (written here). */

@@ -21,6 +21,8 @@ export interface PrepareInput {
   /** Hosts each task runs on in this run (by task), for PlanContext.selected. */
   readonly selected: (step: Step) => readonly string[];
   readonly check: boolean;
+  /** Behaviour probes run (PlanContext.probes; default true). */
+  readonly probes?: boolean;
 }
 
 export interface Step {
@@ -69,6 +71,7 @@ export function planContext(p: { step: Step; op: Operation<unknown>; args: unkno
     data: dataReader(input.data),
     selected: input.selected(p.step),
     check: input.check,
+    probes: input.probes ?? true,
   };
 }
 

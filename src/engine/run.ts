@@ -35,6 +35,8 @@ export interface RunOptions extends TagFilter {
   readonly maxFailPercent: number;
   /** Rolling apply (ignored in check mode, where nothing changes). */
   readonly serial?: SerialSpec;
+  /** Behaviour probes (client requests) run; default true, false in `audit --watch`. */
+  readonly probes?: boolean;
 }
 
 export interface RunInput {
@@ -154,6 +156,7 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
           data,
           selected: () => targets,
           factCache: factCache.forHost(host.name),
+          probes: options.probes ?? true,
           onApplying: () => factCache.invalidate(),
         };
         const readAhead = (): FactRequest[] => {

@@ -114,6 +114,12 @@ export interface PlanContext<A> {
   readonly selected: readonly string[];
   readonly check: boolean;
   /**
+   * Whether behaviour probes (requests through a service from a client) run.
+   * False in `audit --watch`, which re-reads only what drift detection needs;
+   * absent means true.
+   */
+  readonly probes?: boolean;
+  /**
    * Handlers only: the changes made on this host in this stage (planned ones in
    * check mode) after the last change that notified the handler, in order. The
    * handler's work may already be done by one of them: a service started or

@@ -4,16 +4,13 @@
 // and exits 0 clean / 2 drift / 3 a host failed or was unreachable.
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { buildAuditReport } from "../../audit/build-report.js";
+import { type AuditOnce, auditOnce } from "../../audit/audit-once.js";
 import { writePromFile } from "../../audit/prom.js";
-import { readOnlyConnector } from "../../audit/read-only.js";
 import { renderAuditText } from "../../audit/render-text.js";
-import { EventBus } from "../../engine/events.js";
-import { runPlaybook } from "../../engine/run.js";
 import { UsageError } from "../../errors.js";
 import { plainRenderer } from "../../render/plain.js";
 import { SshConnector } from "../../transport/ssh.js";
-import { type ExitCode, exitCodeFor } from "../exit-codes.js";
+import type { ExitCode } from "../exit-codes.js";
 import { resolveLimit } from "../limit.js";
 import { loadInputs, sshConfigChoice } from "../load-inputs.js";
 import { VERSION } from "../version.js";
@@ -52,52 +49,38 @@ export function checkPromFile(file: string, opts: { exists: boolean } = { exists
 }
 
 export async function auditCommand(inventoryFile: string, flags: AuditFlags): Promise<ExitCode> {
-  const started = Date.now();
   if (flags.promFile !== undefined) checkPromFile(flags.promFile);
   const { inventory, playbook, registry } = await loadInputs(inventoryFile, {
     playbook: flags.playbook,
     sshConfig: sshConfigChoice(flags.sshConfig),
   });
   const hosts = resolveLimit(inventory, flags.limit);
-
-  const events = new EventBus();
-  const unreachable: Record<string, string> = {};
-  events.subscribe((e) => {
-    if (e.type === "host-unreachable") unreachable[e.host] = e.error;
-  });
-  // Task-by-task progress only on request: a scheduled audit's output is its report.
-  if (flags.progress)
-    events.subscribe(plainRenderer({ diff: false, write: (text) => process.stderr.write(`${text}\n`) }));
   const ssh = new SshConnector(inventory, {
     acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
     defaultTimeoutSec: 300,
   });
-  const outcome = await runPlaybook({
-    inventory,
-    playbook,
-    registry,
-    connector: readOnlyConnector(ssh),
-    events,
-    options: {
-      check: true,
-      forks: flags.forks,
-      maxFailPercent: 100,
+  let audit: AuditOnce;
+  try {
+    audit = await auditOnce({
+      inventory,
+      playbook,
+      registry,
+      connector: ssh,
+      hosts: hosts.map((h) => h.name),
       ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
-    },
-  });
-  await ssh.closeAll();
-  const exitCode = exitCodeFor(outcome, { check: true }) as 0 | 2 | 3;
-  const report = buildAuditReport({
-    outcome,
-    hosts: hosts.map((h) => h.name),
-    unreachable,
-    exitCode,
-    inventory: path.resolve(inventoryFile),
-    playbook: playbook.name,
-    toolVersion: VERSION,
-    durationMs: Date.now() - started,
-    finishedAt: new Date(),
-  });
+      forks: flags.forks,
+      inventoryFile: path.resolve(inventoryFile),
+      toolVersion: VERSION,
+      // Task-by-task progress only on request: a scheduled audit's output is its report.
+      ...(flags.progress
+        ? { onEvent: plainRenderer({ diff: false, write: (text) => process.stderr.write(`${text}\n`) }) }
+        : {}),
+    });
+  } finally {
+    await ssh.closeAll();
+  }
+  const { report } = audit;
+  const exitCode = report.exitCode;
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(`${renderAuditText(report, { diff: flags.diff ?? true })}\n`);
   if (flags.promFile !== undefined) {

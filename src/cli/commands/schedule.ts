@@ -4,6 +4,7 @@
 // contacts no host.
 import path from "node:path";
 import { renderCron, renderUnits, SERVICE_UNIT, TIMER_UNIT } from "../../audit/schedule.js";
+import { renderWatchUnit, WATCH_SERVICE_UNIT } from "../../audit/watch-unit.js";
 import { DEFAULT_FORKS } from "../defaults.js";
 import { ExitCode as Codes, type ExitCode } from "../exit-codes.js";
 import { resolveLimit } from "../limit.js";
@@ -19,6 +20,9 @@ export interface ScheduleFlags {
   readonly limit?: string;
   readonly forks?: number;
   readonly acceptNewHostKeys?: boolean;
+  /** The watch service instead of the timer. */
+  readonly watch?: boolean;
+  readonly listen?: string;
 }
 
 export async function scheduleCommand(inventoryFile: string, flags: ScheduleFlags): Promise<ExitCode> {
@@ -48,6 +52,16 @@ export async function scheduleCommand(inventoryFile: string, flags: ScheduleFlag
       ...(flags.forks !== undefined && flags.forks !== DEFAULT_FORKS ? ["--forks", String(flags.forks)] : []),
     ],
   };
+  if (flags.watch) {
+    let unit: string;
+    try {
+      unit = renderWatchUnit({ ...opts, ...(flags.listen !== undefined ? { listen: flags.listen } : {}) });
+    } catch (error) {
+      throw new AuditUsageError((error as Error).message);
+    }
+    process.stdout.write(`### /etc/systemd/system/${WATCH_SERVICE_UNIT}\n${unit}`);
+    return Codes.ok;
+  }
   let units: { service: string; timer: string };
   try {
     units = renderUnits(opts);

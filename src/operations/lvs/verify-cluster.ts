@@ -105,8 +105,8 @@ export const verifyClusterOperation: Operation<Args> = {
   name: "lvs.verify_cluster",
   description: "cluster checks: VIP held once, loop-freedom analysis, client requests to every VIP answered",
   parseArgs: (raw) => Args.parse(raw ?? {}),
-  facts: ({ host, inventory, args }) =>
-    isClient(host)
+  facts: ({ host, inventory, args, probes }) =>
+    isClient(host) && probes !== false
       ? urlsOf(inventory).map((u) => factRequest(httpProbeFact, u.url, String(args.requests)))
       : [],
   // Directors check the cluster from every director's observations; clients
@@ -130,7 +130,14 @@ export const verifyClusterOperation: Operation<Args> = {
     // (directors only read for their observations do not run tasks).
     const first = directors.find((d) => selected.includes(d.name) && data.get(OBSERVATION, d.name));
     if (isDirector(host) && first?.name === host.name) checks.push(...clusterChecks(ctx));
-    if (isClient(host)) {
+    if (isClient(host) && ctx.probes === false) {
+      for (const { service } of urlsOf(inventory))
+        checks.push({
+          name: `requests to ${service}`,
+          status: "skip",
+          detail: "not probed: audit --watch reads only what drift detection needs",
+        });
+    } else if (isClient(host)) {
       const names = resolveRealServers(inventory, directors).map((r) => r.name);
       for (const { service, url } of urlsOf(inventory)) {
         const answers = facts.get(factRequest(httpProbeFact, url, String(args.requests))).answers;
