@@ -72,7 +72,8 @@ describe("1. fresh lab → apply", () => {
         .filter((summary) => /^(start|restart|reload) keepalived\b/.test(summary));
       expect([d, serviceActions]).toEqual([d, ["start keepalived (sysv)"]]);
     }
-  });
+    // A first apply on a busy machine (packages, firewalld, VRRP) takes longer than the default 30 s.
+  }, 180_000);
 });
 
 describe("2. second apply", () => {
