@@ -79,9 +79,15 @@ runOptions(program.command("apply").argument("<inventory>", "inventory YAML"))
   .description("converge hosts to the playbook (use --check for a dry run)")
   .option("-C, --check", "dry run: plan and report, change nothing (exit 2 when changes are pending)")
   .option(
-    "--serial <n|p%>",
-    "rolling apply: N hosts (or P% of them) per batch, each applied and verified before the next " +
-      "(default: all hosts in one batch)",
+    "--serial <n|p%|auto>",
+    "rolling apply: N hosts (or P% of them) per batch, each applied and verified before the next, " +
+      "a director holding a VIP handed over to a peer before a disruptive change; auto: directors one at " +
+      "a time when one holds a VIP, else all at once (default: all hosts in one batch, no hand-over)",
+  )
+  .option(
+    "--no-drain",
+    "with --serial: change a director that holds a VIP in place instead of handing the VIP to a peer " +
+      "first (also when no peer could take it: the service is interrupted during the change)",
   )
   .action(async (inventory: string, flags) => {
     setExitCode(await (await commands.apply()).applyCommand(inventory, flags));

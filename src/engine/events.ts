@@ -65,6 +65,8 @@ export type EngineEvent =
       readonly failed: readonly string[];
       readonly durationMs: number;
     }
+  /** How the run was put in batches when --serial did not say (the command's default). */
+  | { readonly type: "batching"; readonly detail: string }
   /** Producers left out by --limit/--tags/--serial, run read-only on these hosts for their data. */
   | {
       readonly type: "data-read";
@@ -74,11 +76,17 @@ export type EngineEvent =
       readonly what: readonly string[];
     }
   | { readonly type: "data-read-failed"; readonly host: string; readonly error: string }
-  /** The VIP handed over before a disruptive change on its holder, and back (see lvs/drain). */
+  /**
+   * The VIP handed over before a disruptive change on its holder, and back
+   * (operations/lvs/drain.ts); not-needed: the host held no VIP; in-place: the
+   * only director, nobody to hand over to.
+   */
   | {
       readonly type: "drain";
       readonly host: string;
-      readonly phase: "drained" | "restored" | "not-needed";
+      readonly phase: "drained" | "restored" | "not-needed" | "in-place";
+      /** Where each VIP was after this phase: VIP → directors holding it (empty for not-needed). */
+      readonly vips: Readonly<Record<string, readonly string[]>>;
       readonly detail: string;
       readonly durationMs: number;
     }

@@ -3,6 +3,7 @@
 // (around a host's changes).
 import type { Host, Inventory } from "../inventory/model.js";
 import type { Transport } from "../transport/types.js";
+import type { SerialSpec } from "./batches.js";
 import type { DataReader } from "./data.js";
 import type { EventBus } from "./events.js";
 import type { Change } from "./types.js";
@@ -20,6 +21,12 @@ export interface HostHookContext extends HookContext {
   readonly data: DataReader;
 }
 
+/** What beforeChange says about a change: undefined → apply it. */
+export interface ChangeVerdict {
+  /** The hook carries the change out itself (later): not applied now; the note says by what and when. */
+  readonly deferred: string;
+}
+
 export interface RunHooks {
   /**
    * Before the first stage, with every host the run may change: e.g. take the
@@ -29,8 +36,18 @@ export interface RunHooks {
   readonly beforeRun?: (
     ctx: HookContext & { readonly hosts: readonly Host[] },
   ) => Promise<() => Promise<void>>;
+  /**
+   * The batches when the run was given none (--serial), decided after beforeRun
+   * with the run's connections (e.g. directors one at a time on a serving
+   * cluster). Apply mode only: check mode is never batched.
+   */
+  readonly defaultSerial?: (
+    ctx: HookContext & { readonly hosts: readonly Host[] },
+  ) => Promise<SerialSpec | undefined>;
   /** Before each change on a host (apply mode only). Throwing fails the task. */
-  readonly beforeChange?: (ctx: HostHookContext & { readonly change: Change }) => Promise<void>;
+  readonly beforeChange?: (
+    ctx: HostHookContext & { readonly change: Change },
+  ) => Promise<ChangeVerdict | undefined>;
   /** After each host's stage (apply mode only): undo what beforeChange did. Throwing fails the host. */
   readonly afterHostStage?: (ctx: HostHookContext) => Promise<void>;
 }

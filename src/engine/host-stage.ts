@@ -10,6 +10,7 @@ import type { RunData } from "./data.js";
 import type { EventBus, TaskResult } from "./events.js";
 import type { FactCacheView } from "./fact-cache.js";
 import { gatherFacts } from "./gather.js";
+import type { ChangeVerdict } from "./hooks.js";
 import { type Prepared, planContext, prepare, type Step, taskSteps } from "./prepare.js";
 import { type Registered, registeredValue } from "./register.js";
 import type { Change, FactReader, FactRequest, Plan, TaskStatus } from "./types.js";
@@ -39,8 +40,12 @@ export interface HostStageInput {
   readonly selected: (step: Step) => readonly string[];
   readonly events: EventBus;
   readonly control?: RunControl;
-  /** Called before each change is applied (the rolling apply drains a VIP holder here); throwing fails the task. */
-  readonly beforeChange?: (change: Change) => Promise<void>;
+  /**
+   * Called before each change is applied (the rolling apply drains a VIP holder
+   * here); throwing fails the task; a deferred verdict means the hook carries
+   * the change out itself (the task still counts it as changed, with a note).
+   */
+  readonly beforeChange?: (change: Change) => Promise<ChangeVerdict | undefined>;
   /** Changes already pending in this run, on any host (check mode: cluster checks depend on them). */
   readonly pendingChanges?: number;
   /** Facts already read in this run (reused while nothing changed). */
@@ -121,6 +126,7 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
       let status: TaskStatus;
       let error: string | undefined;
       let applied = 0;
+      const deferred: string[] = [];
       let failedChecksOnly = false;
       try {
         // A failed fact read fails this task (not the whole stage): results and handlers survive.
@@ -163,8 +169,13 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
         }
         if (status === "changed" && !input.check) {
           for (const change of plan.changes) {
-            await input.beforeChange?.(change);
+            const verdict = await input.beforeChange?.(change);
             input.onApplying?.();
+            if (verdict) {
+              deferred.push(`${change.summary}: ${verdict.deferred}`);
+              applied++;
+              continue;
+            }
             try {
               await applyChange(input.transport, change);
             } finally {
@@ -212,6 +223,7 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
         changes: plan.changes,
         notes: [
           ...(plan.notes ?? (plan.skipped ? [plan.skipped] : [])),
+          ...deferred,
           ...(p.step.handler && failed
             ? ["notified before a task failed: run anyway, so a change is not left un-applied"]
             : []),

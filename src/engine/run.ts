@@ -72,24 +72,26 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
   const stats = new RunStatsRecorder();
   const stageHosts = playbook.stages.map((s) => new Set(selectHosts(inventory, s.hosts).map((h) => h.name)));
   const selectedTasks = playbook.stages.map((s) => s.tasks.filter((t) => taskSelected(s, t, options)));
-  const batches = options.check ? [inRun] : makeBatches(inRun, options.serial);
+  let batches = options.check ? [inRun] : makeBatches(inRun, options.serial);
 
   // Every batch's own tasks and data reads, known before the run: a host's first
   // round trip reads ahead what it will need in the whole run.
-  const plans = batches.map((batch) => {
-    const names = new Set(batch.map((h) => h.name));
-    return planDataReads({
-      inventory,
-      playbook,
-      registry: input.registry,
-      stageHosts,
-      selected: (pos, host) =>
-        names.has(host) &&
-        !down.has(host) &&
-        (stageHosts[pos.stage]?.has(host) ?? false) &&
-        selectedTasks[pos.stage]!.includes(playbook.stages[pos.stage]!.tasks[pos.task]!),
+  const planReads = (all: readonly Host[][]) =>
+    all.map((batch) => {
+      const names = new Set(batch.map((h) => h.name));
+      return planDataReads({
+        inventory,
+        playbook,
+        registry: input.registry,
+        stageHosts,
+        selected: (pos, host) =>
+          names.has(host) &&
+          !down.has(host) &&
+          (stageHosts[pos.stage]?.has(host) ?? false) &&
+          selectedTasks[pos.stage]!.includes(playbook.stages[pos.stage]!.tasks[pos.task]!),
+      });
     });
-  });
+  let plans = planReads(batches);
   const workOf = (host: Host): { stage: number; tasks: Task[] }[] =>
     batches.flatMap((batch, b) =>
       playbook.stages.map((_, s) => ({
@@ -123,6 +125,13 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
   try {
     if (hooks?.beforeRun && !options.check)
       release = await hooks.beforeRun({ inventory, events, connect, hosts: inRun });
+    if (hooks?.defaultSerial && !options.check && !options.serial) {
+      const serial = await hooks.defaultSerial({ inventory, events, connect, hosts: inRun });
+      if (serial) {
+        batches = makeBatches(inRun, serial);
+        plans = planReads(batches);
+      }
+    }
 
     for (const [b, batch] of batches.entries()) {
       if (control?.stopping) break;
@@ -264,6 +273,9 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
             await hooks.afterHostStage(hookCtx);
           } catch (error) {
             await failWith("restore after drain", error);
+          } finally {
+            // The hook may have changed the host (keepalived started again): cached facts are stale.
+            factCache.invalidate();
           }
         }
         if (status === "failed" || status === "unreachable") down.add(host.name);

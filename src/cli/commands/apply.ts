@@ -4,6 +4,8 @@ import { EventBus } from "../../engine/events.js";
 import { ownerLine, takeClusterLock } from "../../engine/lock.js";
 import { runPlaybook } from "../../engine/run.js";
 import { checkTags, splitTags, type TagFilter } from "../../engine/select.js";
+import { drainHooks } from "../../operations/lvs/drain.js";
+import { DIRECTORS_ONE_AT_A_TIME, rollingDefault } from "../../operations/lvs/rolling-default.js";
 import { SshConnector } from "../../transport/ssh.js";
 import { type ExitCode, exitCodeFor } from "../exit-codes.js";
 import { trapInterrupts } from "../interrupt.js";
@@ -24,6 +26,8 @@ export interface ApplyFlags {
   readonly listHosts?: boolean;
   readonly listTasks?: boolean;
   readonly serial?: string;
+  /** commander's --no-drain: false → change VIP holders in place. */
+  readonly drain?: boolean;
   readonly forks: number;
   readonly json?: boolean;
   readonly plain?: boolean;
@@ -42,7 +46,11 @@ export async function applyCommand(inventoryFile: string, flags: ApplyFlags): Pr
     ...(flags.skipTags !== undefined ? { skipTags: splitTags(flags.skipTags) ?? [] } : {}),
   };
   checkTags(playbook, filter);
-  const serial = flags.serial !== undefined ? parseSerial(flags.serial) : undefined;
+  // --serial auto: directors one at a time when one holds a VIP, else all at once (decided when the run starts).
+  const auto = flags.serial === "auto";
+  const serial = flags.serial !== undefined && !auto ? parseSerial(flags.serial) : undefined;
+  // A rolling apply drains VIP holders (unless --no-drain); without --serial hosts change in place.
+  const rolling = flags.serial !== undefined && inventory.lvs !== undefined;
   if (flags.listHosts || flags.listTasks) {
     const listing = {
       inventory,
@@ -51,6 +59,7 @@ export async function applyCommand(inventoryFile: string, flags: ApplyFlags): Pr
       hosts,
       filter,
       serial: flags.check ? undefined : serial,
+      ...(!flags.check && auto && inventory.lvs ? { servingSerial: DIRECTORS_ONE_AT_A_TIME } : {}),
     };
     const lines = [
       ...(flags.listHosts ? listHosts(listing) : []),
@@ -87,7 +96,11 @@ export async function applyCommand(inventoryFile: string, flags: ApplyFlags): Pr
     ...(interrupts
       ? {
           control: interrupts,
-          hooks: { beforeRun: (ctx) => takeClusterLock(ctx, owner, flags.forks) },
+          hooks: {
+            beforeRun: (ctx) => takeClusterLock(ctx, owner, flags.forks),
+            ...(auto && inventory.lvs ? { defaultSerial: rollingDefault(inventory, flags.forks) } : {}),
+            ...(rolling && flags.drain !== false ? drainHooks(inventory, { control: interrupts }) : {}),
+          },
         }
       : {}),
   }).finally(() => interrupts?.untrap());

@@ -1,0 +1,79 @@
+// What the rolling apply's drain decides from data alone (no host contact):
+// which changes interrupt the traffic of a director that holds a VIP, which
+// changes the drain itself carries out, and which peers can take a VIP over.
+import type { ChangeCauseKind } from "../../engine/cause.js";
+import type { Change } from "../../engine/types.js";
+
+/** Changes that, on a VIP holder, drop or stall the VIP's traffic: keepalived reloads/restarts, mark-rule rewrites. */
+const DISRUPTING: ReadonlySet<ChangeCauseKind> = new Set([
+  "keepalived-config",
+  "keepalived-options",
+  "mark-rule-missing",
+  "mark-rule-stale-mac",
+  "mark-rule-differs",
+]);
+const KEEPALIVED = "keepalived";
+
+export function disruptsTraffic(change: Change): boolean {
+  if (DISRUPTING.has(change.cause.kind)) return true;
+  return (
+    (change.cause.kind === "service-reload" || change.cause.kind === "service-restart") &&
+    change.cause.subject === KEEPALIVED
+  );
+}
+
+/**
+ * While a director is drained its keepalived is stopped, and the drain starts it
+ * again (with whatever configuration the stage wrote) when the host's stage
+ * ends. A start, reload or restart of keepalived planned meanwhile is therefore
+ * carried out by the drain: starting it earlier would take the VIP back before
+ * the stage's other changes (and a reload of a stopped unit fails on systemd).
+ */
+export function carriedOutByDrain(change: Change): boolean {
+  return (
+    change.kind === "command" &&
+    change.cause.subject === KEEPALIVED &&
+    (change.cause.kind === "service-stopped" ||
+      change.cause.kind === "service-reload" ||
+      change.cause.kind === "service-restart")
+  );
+}
+
+/** A peer director as the drain sees it just before handing a VIP over. */
+export interface PeerState {
+  readonly name: string;
+  /** Why it cannot take a VIP (unreachable, keepalived not running, drained itself); undefined: it can. */
+  readonly unfit?: string;
+}
+
+export type HandOver =
+  /** Hand the VIPs over: these peers can take them. */
+  | { readonly kind: "drain"; readonly peers: readonly string[] }
+  /** The only director: there is nobody to hand over to (said, and applied in place). */
+  | { readonly kind: "only-director" }
+  /** Peers exist but none can take over: refuse rather than cause an outage. */
+  | { readonly kind: "refuse"; readonly reason: string };
+
+export function planHandOver(host: string, vips: readonly string[], peers: readonly PeerState[]): HandOver {
+  if (peers.length === 0) return { kind: "only-director" };
+  const fit = peers.filter((p) => p.unfit === undefined).map((p) => p.name);
+  if (fit.length > 0) return { kind: "drain", peers: fit };
+  return {
+    kind: "refuse",
+    reason:
+      `${host} holds ${vips.join(", ")} and no peer director can take ${vips.length > 1 ? "them" : "it"} over ` +
+      `(${peers.map((p) => `${p.name}: ${p.unfit}`).join("; ")}): refusing a change that would interrupt the service ` +
+      "(repair a peer first, or apply with --no-drain to change it in place)",
+  };
+}
+
+/** Holders per VIP, from each director's held VIPs. */
+export function holdersOf(vips: readonly string[], held: ReadonlyMap<string, readonly string[]>) {
+  return new Map(vips.map((v) => [v, [...held.entries()].filter(([, h]) => h.includes(v)).map(([d]) => d)]));
+}
+
+/** "10.0.0.100 on bravo; 10.0.0.101 on nobody" */
+export const describeHolders = (holders: ReadonlyMap<string, readonly string[]>): string =>
+  [...holders.entries()]
+    .map(([vip, hs]) => `${vip} on ${hs.length === 0 ? "no director" : hs.join(", ")}`)
+    .join("; ");

@@ -1,0 +1,217 @@
+// Issue 11 part 3: the rolling apply keeps the VIP served. Three co-located
+// directors (north, south, west on dp0; the slot's own subnet) and a client
+// (watcher). A change that rewrites every director's mark rules and
+// keepalived.conf (a new service port) is rolled one director at a time
+// (--serial auto on a serving cluster); the VIP holder hands the VIP to a peer before
+// its change and takes it back after, while watcher polls the VIP throughout.
+// This lab's kernel has no IPVS (vrrp_only): what a client sees here is which
+// director answers on the VIP (every lab host serves HTTP), so the honest claim
+// is "the VIP was held and answered all along, except for bounded failover
+// windows" — the zero-failed-requests proof through IPVS is the QEMU tier's.
+import { readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { ExitCode } from "../../src/cli/exit-codes.js";
+import { timing, useE2eLab } from "./support/e2e-lab.js";
+import { KEEPALIVED_CONF, processRunning, vipHolders, waitFor } from "./support/host-state.js";
+import { applyJson, changedTasks, describeProblems } from "./support/lvsplay-cli.js";
+import { startLvsplay } from "./support/lvsplay-live.js";
+
+const lab = useE2eLab("day2-drain", {
+  nodes: [
+    { name: "north", groups: ["directors", "realservers"], iface: "dp0" },
+    { name: "south", groups: ["directors", "realservers"], iface: "dp0" },
+    { name: "west", groups: ["directors", "realservers"], iface: "dp0" },
+    { name: "watcher", groups: ["clients"], iface: "dp0" },
+  ],
+});
+
+/** The lab's inventory with the first service's ports changed (a change to every director's marks and keepalived.conf). */
+function inventoryWithPorts(ports: number[], name: string): string {
+  const inv = parse(readFileSync(lab.inventoryFile, "utf8")) as { lvs: { services: { ports: number[] }[] } };
+  inv.lvs.services[0]!.ports = ports;
+  const file = lab.inventoryFile.replace(/inventory\.yaml$/, `${name}.yaml`);
+  writeFileSync(file, stringify(inv));
+  return file;
+}
+
+const settled = () =>
+  waitFor("exactly one director to hold the VIP", async () => (await vipHolders(lab)).length === 1, 30_000);
+
+interface DrainEvent {
+  host: string;
+  phase: string;
+  vips: Record<string, string[]>;
+  detail: string;
+  durationMs: number;
+}
+
+/** A client polling the VIP from watcher until stopped: one request every 50 ms, one line per request. */
+function pollVip() {
+  const stop = "/tmp/lvsplay-poll-stop";
+  const url = `http://${lab.facts.vip}:${lab.facts.port}/`;
+  const script = `rm -f ${stop}; while [ ! -e ${stop} ]; do
+    c=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "$1"); echo "$(date +%s%3N) $c"; sleep 0.05; done`;
+  const running = lab.exec("watcher", ["sh", "-c", script, "poll", url], 600_000);
+  return async () => {
+    await lab.read("watcher", ["touch", stop]);
+    const lines = (await running).stdout.trim().split("\n");
+    const polls = lines.map((l) => {
+      const [ms, code] = l.split(" ");
+      return { ms: Number(ms), ok: code === "200" };
+    });
+    // Longest stretch without an answer: from the last answer before failures to the first after.
+    let gapMs = 0;
+    let lastOk: number | undefined;
+    for (const p of polls) {
+      if (!p.ok) continue;
+      if (lastOk !== undefined) gapMs = Math.max(gapMs, p.ms - lastOk);
+      lastOk = p.ms;
+    }
+    return { polls: polls.length, failed: polls.filter((p) => !p.ok).length, gapMs };
+  };
+}
+
+describe("rolling apply on three directors (north, south, west on dp0)", () => {
+  it("a first apply with --serial auto runs all hosts at once (no VIP held yet) and converges", async () => {
+    const first = await applyJson(lab.inventoryFile, ["--serial", "auto"]);
+    timing("first apply (3 directors, bare)", first.durationMs);
+    expect(describeProblems(first.json)).not.toMatch(/: (failed|unreachable)/);
+    expect(first.code, first.stderr.slice(-3000)).toBe(ExitCode.ok);
+    const json = first.json as unknown as { batches?: string[][]; batching?: string; drains?: DrainEvent[] };
+    expect(json.batches).toBeUndefined();
+    expect(json.batching).toMatch(/all hosts at once \(no director holds a VIP/);
+    expect((json.drains ?? []).every((d) => d.phase === "not-needed")).toBe(true);
+    await settled();
+  }, 180_000);
+
+  it("a change to every director rolls one at a time; the holder hands the VIP over and takes it back; the VIP answers throughout", async () => {
+    const [holder] = await vipHolders(lab);
+    expect(holder).toBeDefined();
+    const changed = inventoryWithPorts([lab.facts.port, lab.facts.port + 8000], "two-ports");
+    const stopPolling = pollVip();
+    // Let the client get a few answers before the roll starts.
+    await waitFor("the client to poll", async () => true, 1000);
+    const run = await applyJson(changed, ["--serial", "auto"]);
+    const poll = await stopPolling();
+    timing("rolling apply (3 directors, marks + keepalived.conf changed)", run.durationMs);
+    console.log(
+      `[e2e] client polls during the roll: ${poll.polls}, failed: ${poll.failed}, longest gap: ${poll.gapMs} ms`,
+    );
+    expect(describeProblems(run.json)).not.toMatch(/: (failed|unreachable)/);
+    expect(run.code, run.stderr.slice(-4000)).toBe(ExitCode.ok);
+    const json = run.json as unknown as { batches?: string[][]; batching?: string; drains?: DrainEvent[] };
+    expect(json.batching).toMatch(/directors one at a time/);
+    expect(json.batches).toEqual([["north"], ["south"], ["west"], ["watcher"]]);
+    expect(changedTasks(run.json)).toEqual(
+      expect.arrayContaining(["north lvs.marks", "south lvs.keepalived", "west lvs.marks"]),
+    );
+
+    // The holder was drained before each disruptive stage, and restored after it.
+    const drains = json.drains ?? [];
+    const mine = drains.filter((d) => d.host === holder);
+    const drained = mine.filter((d) => d.phase === "drained");
+    const restored = mine.filter((d) => d.phase === "restored");
+    expect(drained.length, JSON.stringify(drains, null, 1)).toBeGreaterThanOrEqual(1);
+    expect(restored).toHaveLength(drained.length);
+    for (const d of drained) {
+      // While drained, a peer held the VIP and a client got answers through it.
+      const holders = d.vips[lab.facts.vip] ?? [];
+      expect(holders.length).toBeGreaterThan(0);
+      expect(holders).not.toContain(holder);
+      expect(d.detail).toMatch(/answered through the VIP from watcher/);
+      console.log(`[e2e] ${d.host} drained: ${d.detail}`);
+    }
+    for (const r of restored) {
+      expect(r.vips[lab.facts.vip]).toHaveLength(1);
+      console.log(`[e2e] ${r.host} restored: ${r.detail}`);
+    }
+    // Directors that held no VIP were changed in place, and said so.
+    for (const other of ["north", "south", "west"].filter((d) => d !== holder))
+      expect(drains.some((d) => d.host === other && d.phase === "not-needed")).toBe(true);
+    // Output shows each batch and where the VIP went.
+    expect(run.stderr).toMatch(/BATCH 1\/4: north/);
+    expect(run.stderr).toMatch(new RegExp(`vip drained: \\[${holder}\\] handed over in`));
+    expect(run.stderr).toMatch(
+      new RegExp(`vip restored: \\[${holder}\\] keepalived running on ${holder} again`),
+    );
+
+    expect(await vipHolders(lab)).toHaveLength(1);
+    // The client got answers all along but for failover windows shorter than VRRP's master-down interval.
+    expect(poll.polls).toBeGreaterThan(10);
+    expect(poll.gapMs).toBeLessThan(5000);
+
+    const again = await applyJson(changed, ["--serial", "auto"]);
+    expect(changedTasks(again.json)).toEqual([]);
+    expect(again.code).toBe(ExitCode.ok);
+  }, 300_000);
+
+  it("apply --check never drains: nothing is stopped, exit 2 with the change pending", async () => {
+    await settled();
+    const [holder] = await vipHolders(lab);
+    const back = lab.inventoryFile;
+    const check = await applyJson(back, ["--check"]);
+    expect(check.code, check.stderr.slice(-3000)).toBe(ExitCode.drift);
+    const json = check.json as unknown as { drains?: DrainEvent[]; batches?: string[][] };
+    expect(json.drains).toBeUndefined();
+    expect(json.batches).toBeUndefined();
+    expect(await vipHolders(lab)).toEqual([holder]);
+  }, 180_000);
+
+  it("refuses to drain when no peer can take the VIP: the holder fails unchanged, the VIP stays served", async () => {
+    await settled();
+    const [holder] = await vipHolders(lab);
+    // The top-priority director holds it (preempt), and is the first batch.
+    expect(holder).toBe(lab.facts.order[0]);
+    const peers = ["north", "south", "west"].filter((d) => d !== holder);
+    for (const p of peers) await lab.read(p, ["service", "keepalived", "stop"]);
+    for (const p of peers)
+      await waitFor(`keepalived to stop on ${p}`, async () => !(await processRunning(lab, p, "keepalived")));
+    const conf = await lab.read(holder!, ["cat", KEEPALIVED_CONF]);
+    const run = await applyJson(lab.inventoryFile, ["--serial", "auto"]);
+    expect(run.code, run.stderr.slice(-3000)).toBe(ExitCode.hostsFailed);
+    const failed = run.json.results.filter((r) => r.status === "failed");
+    expect(failed.map((r) => r.host)).toEqual([holder]);
+    expect(failed[0]?.error).toMatch(
+      /no peer director can take it over .*keepalived is not running.*--no-drain/,
+    );
+    expect(await lab.read(holder!, ["cat", KEEPALIVED_CONF])).toBe(conf);
+    expect(await vipHolders(lab)).toEqual([holder]);
+    expect(await processRunning(lab, holder!, "keepalived")).toBe(true);
+    // The roll stopped at the failed batch: the peers were not started behind the operator's back.
+    for (const p of peers) expect(await processRunning(lab, p, "keepalived")).toBe(false);
+    // --no-drain changes the holder in place; the peers are started by their own batches.
+    const inPlace = await applyJson(lab.inventoryFile, ["--serial", "auto", "--no-drain"]);
+    expect(describeProblems(inPlace.json)).not.toMatch(/: (failed|unreachable)/);
+    expect(inPlace.code, inPlace.stderr.slice(-3000)).toBe(ExitCode.ok);
+    await settled();
+  }, 300_000);
+
+  it("Ctrl-C while a director is drained still restores it; a second Ctrl-C (exit at once) leaves the restore to the host", async () => {
+    await settled();
+    for (const [n, signals] of [
+      [1, ["SIGINT"]],
+      [2, ["SIGINT", "SIGINT"]],
+    ] as const) {
+      const [holder] = await vipHolders(lab);
+      const changed = inventoryWithPorts([lab.facts.port, lab.facts.port + 8000 + n], `interrupt-${n}`);
+      const live = startLvsplay(["apply", changed, "--plain", "--serial", "auto"]);
+      await live.waitForLine(new RegExp(`^vip drained: \\[${holder}\\]`));
+      for (const s of signals) live.signal(s);
+      const end = await live.done;
+      expect(end.code, end.stdout.slice(-3000)).toBe(ExitCode.interrupted);
+      if (signals.length === 1) expect(end.stdout).toMatch(new RegExp(`vip restored: \\[${holder}\\]`));
+      // Either way keepalived runs again on the drained director and the VIP is held exactly once.
+      const ms = await waitFor(
+        `keepalived running on ${holder} again and the VIP held once`,
+        async () =>
+          (await processRunning(lab, holder!, "keepalived")) && (await vipHolders(lab)).length === 1,
+        30_000,
+      );
+      timing(`after ${signals.length} SIGINT(s) mid-drain: keepalived back on ${holder}`, ms);
+      const next = await applyJson(changed, ["--serial", "auto"]);
+      expect(describeProblems(next.json)).not.toMatch(/: (failed|unreachable)/);
+      expect(next.code, next.stderr.slice(-3000)).toBe(ExitCode.ok);
+    }
+  }, 400_000);
+});
