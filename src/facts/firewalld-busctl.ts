@@ -21,10 +21,23 @@ export const BUSCTL_PROBE = [
   "  rr=$(b call $S $P $S.direct getAllRules) &&",
   "  pd=$(b call $S $P/config $S.config.direct getSettings) &&",
   "  dz=$(b call $S $P $S getDefaultZone) &&",
-  "  az=$(b call $S $P $S.zone getActiveZones) || return 1",
+  "  az=$(b call $S $P $S.zone getActiveZones) &&",
+  "  ver=$(b get-property $S $P $S version) &&",
+  "  ty=$(b get-property $S $P $S IPSetTypes) || return 1",
+  // FirewallBackend exists since firewalld 0.6 (before it, iptables was the only back-end).
+  '  be=$(b get-property $S $P/config $S.config FirewallBackend) || be=\'{"type":"s","data":"iptables"}\'',
+  '  q=$(b call $S $P $S.ipset queryIPSet s "$1") || return 1',
+  '  case $q in *true*) rs=$(b call $S $P $S.ipset getIPSetSettings s "$1") || return 1',
+  "    printf 'isr\\t%s\\n' \"$rs\" ;; esac",
+  "  pn=$(b call $S $P/config $S.config getIPSetNames) || return 1",
+  '  case $pn in *"\\"$1\\""*) pp=$(b call $S $P/config $S.config getIPSetByName s "$1") || return 1',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+  "    q=${pp#*'\"data\":[\"'}; q=${q%%'\"'*}",
+  '    ps=$(b call $S "$q" $S.config.ipset getSettings) || return 1',
+  "    printf 'isp\\t%s\\n' \"$ps\" ;; esac",
   // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
   "  d=${dz#*'\"data\":[\"'}; d=${d%%'\"'*}",
-  '  printf \'state=running\\nformat=busctl\\nrc\\t%s\\nrr\\t%s\\npd\\t%s\\ndefault\\t%s\\naz\\t%s\\n\' "$rc" "$rr" "$pd" "$d" "$az"',
+  '  printf \'state=running\\nformat=busctl\\nrc\\t%s\\nrr\\t%s\\npd\\t%s\\ndefault\\t%s\\naz\\t%s\\nver\\t%s\\nty\\t%s\\nbe\\t%s\\n\' "$rc" "$rr" "$pd" "$d" "$az" "$ver" "$ty" "$be"',
   '  seen=" "',
   '  for n in "\\"$d\\":" $(printf \'%s\\n\' "$az" | grep -o \'"[A-Za-z0-9_.-]*":{"[a-z]*":\'); do',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
@@ -53,6 +66,12 @@ function answer<T>(json: string | undefined, what: string): T {
   return (Array.isArray(parsed.data) ? parsed.data[0] : parsed.data) as T;
 }
 
+/** The value of a busctl get-property answer (not wrapped in a list of return values). */
+function property(json: string | undefined, what: string): unknown {
+  if (json === undefined) throw new Error(`busctl answer for ${what} missing`);
+  return (JSON.parse(json) as { data: unknown }).data;
+}
+
 /** Protocols, then "port/proto", as the Python probe lists what a zone allows. */
 function allowed(settings: ZoneSettings | undefined): { protocols: string[]; ports: string[] } {
   const protocols = (settings?.["protocols"]?.data as string[] | undefined) ?? [];
@@ -61,6 +80,12 @@ function allowed(settings: ZoneSettings | undefined): { protocols: string[]; por
   );
   return { protocols, ports };
 }
+
+/** (version, short, description, type, options, entries), as getIPSetSettings / getSettings answer. */
+type IpsetSettings = [string, string, string, string, Record<string, string>, string[]];
+
+const richOf = (settings: ZoneSettings | undefined): string[] =>
+  (settings?.["rules_str"]?.data as string[] | undefined) ?? [];
 
 const chainLine = (c: Chain) => c.join(" ");
 const ruleLine = ([ipv, table, chain, prio, args]: Rule) =>
@@ -96,6 +121,18 @@ export function busctlToProbeText(stdout: string): string {
         [...p.protocols, ...p.ports].join(" "),
       ].join("\t");
     });
+  const rich = [defaultZone, ...bound.map((line) => line.split("\t")[0] ?? "")]
+    .filter((z, i, all) => z !== "" && all.indexOf(z) === i)
+    .flatMap((z) => [
+      ...richOf(zones.get(z)?.runtime).map((r) => `${z}\truntime\t${r}`),
+      ...richOf(zones.get(z)?.permanent).map((r) => `${z}\tpermanent\t${r}`),
+    ]);
+  const ipset = (["isr", "isp"] as const).flatMap((k) => {
+    const raw = fields.get(k);
+    if (raw === undefined) return [];
+    const [, , , type, , entries] = answer<IpsetSettings>(raw, "ipset settings");
+    return [`${k === "isr" ? "runtime" : "permanent"}\t${type}\t${entries.join(" ")}`];
+  });
   return [
     "state=running",
     "--rc--",
@@ -114,6 +151,15 @@ export function busctlToProbeText(stdout: string): string {
     permanent.ports.join(" "),
     "--zones--",
     ...bound,
+    "--meta--",
+    `version=${String(property(fields.get("ver"), "version"))}`,
+    `backend=${String(property(fields.get("be"), "firewall back-end"))}`,
+    `ipsettypes=${[property(fields.get("ty"), "ipset types")].flat().map(String).join(" ")}`,
+    `default=${defaultZone}`,
+    "--rich--",
+    ...rich,
+    "--ipset--",
+    ...ipset,
     "",
   ].join("\n");
 }

@@ -8,6 +8,7 @@ import { iptablesFact } from "./iptables.js";
 import { ipvsFact } from "./ipvs.js";
 import { kernelFact } from "./kernel.js";
 import { networkFact } from "./network.js";
+import { nftablesFact } from "./nftables.js";
 import { osFact } from "./os.js";
 import { packagesFact } from "./packages.js";
 import { pathExistsFact } from "./path-exists.js";
@@ -26,6 +27,7 @@ export const ALL_FACTS: ReadonlyMap<string, Fact<unknown>> = new Map(
     ipvsFact,
     kernelFact,
     networkFact,
+    nftablesFact,
     osFact,
     packagesFact,
     pathExistsFact,

@@ -1,4 +1,5 @@
-// Kernel capabilities the LVS setup depends on: IPVS and the iptables `mac` match.
+// Kernel capabilities the LVS setup depends on: IPVS, the iptables `mac` match
+// and kernel ipsets of MACs (hash:mac).
 import type { Fact } from "../engine/types.js";
 
 export interface KernelFact {
@@ -6,11 +7,14 @@ export interface KernelFact {
   readonly ipvs: "present" | "loadable" | "absent";
   /** The kernel accepts `-m mac` (probed with a read-only `iptables -C`); unknown without iptables. */
   readonly macMatch: boolean | "unknown";
+  /** The kernel has ipset type hash:mac (module loaded, loadable or built in): kernel ipsets of peer MACs work. */
+  readonly ipsetHashMac: boolean;
 }
 
 // `iptables -C` on a rule that does not exist exits 1 ("Bad rule") when the
 // match is usable and 2 (or complains about the match) when it is not.
 const PROBE = [
+  "if [ -d /sys/module/ip_set_hash_mac ] || modprobe -n -q ip_set_hash_mac 2>/dev/null; then echo hashmac=yes; else echo hashmac=no; fi",
   "if [ -e /proc/net/ip_vs ]; then echo ipvs=present; elif modprobe -n -q ip_vs 2>/dev/null; then echo ipvs=loadable; else echo ipvs=absent; fi",
   "if ! command -v iptables >/dev/null 2>&1; then echo mac=unknown; exit 0; fi",
   "out=$(iptables -w -t mangle -C PREROUTING -m mac --mac-source 02:00:00:00:00:00 -j RETURN 2>&1); rc=$?",
@@ -23,6 +27,7 @@ export function parseKernel(stdout: string): KernelFact {
   return {
     ipvs: ipvs === "present" || ipvs === "loadable" ? ipvs : "absent",
     macMatch: get("mac") === "unknown" ? "unknown" : get("mac") === "yes",
+    ipsetHashMac: get("hashmac") === "yes",
   };
 }
 

@@ -126,7 +126,7 @@ export interface VrrpSettings {
   readonly nopreempt: boolean;
 }
 
-export type PersistenceBackend = "auto" | "iptables" | "firewalld";
+export type PersistenceBackend = "auto" | "iptables" | "firewalld" | "nftables";
 
 export interface LvsModel {
   readonly services: readonly Service[];

@@ -43,7 +43,9 @@
  *                            forwarded address (real-server lines use it; default: address).
  *     vars: {...}            Host variables (highest precedence).
  * lvs:                       Optional: the load-balanced services and their VRRP pair.
- *   persistence: auto        How rules are persisted: auto | iptables | firewalld (default auto).
+ *   persistence: auto        Where mark rules live and persist: auto | iptables | firewalld | nftables
+ *                            (default auto: firewalld when it runs, nftables when nftables.service
+ *                            is enabled and no iptables loader is, else the iptables save file).
  *   vrrp_only: false         LAB CONCESSION: keepalived runs VRRP only, for kernels without IPVS.
  *   allow_looping_layout: false   Explicit, loud override: a director may also be a real server
  *                            of the same VIP:port without the loop protection.
@@ -188,7 +190,7 @@ const serviceSchema = z.strictObject({
 });
 
 const lvsSchema = z.strictObject({
-  persistence: z.enum(["auto", "iptables", "firewalld"]).default("auto"),
+  persistence: z.enum(["auto", "iptables", "firewalld", "nftables"]).default("auto"),
   vrrp_only: z.boolean().default(false),
   allow_looping_layout: z.boolean().default(false),
   vrrp: vrrpSchema,

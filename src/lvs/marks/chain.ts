@@ -13,6 +13,7 @@
 import { assertCharset, IPV4, MAC, NAME } from "../../config/charsets.js";
 import type { Service } from "../../inventory/model.js";
 import { type DirectorFacts, normaliseMac } from "../directors.js";
+import type { MarkRuleSpec } from "./spec.js";
 import { iptablesQuote } from "./tokens.js";
 
 export const MARK_CHAIN = "LVSPLAY-MARK";
@@ -35,10 +36,14 @@ export interface MarkRuleOptions {
 export const hexMark = (mark: number): string => `0x${mark.toString(16)}`;
 
 /** The port part of a rule: `-p tcp -m tcp --dport 80` or `-p tcp -m multiport --dports 80,443`. */
-export function portMatch(svc: Pick<Service, "name" | "protocol" | "ports">): string {
+export function portMatch(
+  svc: Pick<Service, "name" | "protocol" | "ports">,
+  opts: { readonly describeOnly?: boolean } = {},
+): string {
   const { protocol, ports } = svc;
   if (ports.length === 0) throw new Error(`service ${svc.name} has no ports`);
-  if (ports.length > MULTIPORT_MAX) {
+  // describeOnly: the line only describes another firewall's rule (nftables, rich rules), which has no such limit.
+  if (ports.length > MULTIPORT_MAX && opts.describeOnly !== true) {
     throw new Error(
       `service ${svc.name}: ${ports.length} ports, iptables multiport takes at most ${MULTIPORT_MAX}`,
     );
@@ -54,6 +59,23 @@ export function peerExclusion(peers: readonly DirectorFacts[], opts: MarkRuleOpt
   return peers
     .map((p) => `-m mac ! --mac-source ${normaliseMac(assertCharset(MAC, p.mac, `MAC of ${p.name}`))}`)
     .join(" ");
+}
+
+/**
+ * A mark rule of another firewall (nftables, firewalld rich rules) as the
+ * iptables line that means the same, peers excluded through `setName`: the one
+ * form the loop analysis and the drift notes read.
+ */
+export function describedSetRule(spec: MarkRuleSpec, setName: string): string {
+  const svc = { name: spec.service, protocol: spec.protocol, ports: spec.ports };
+  return [
+    `-A ${MARK_CHAIN}`,
+    `-d ${spec.vip}/32`,
+    portMatch(svc, { describeOnly: true }),
+    `-m set ! --match-set ${setName} src`,
+    `-m comment --comment ${iptablesQuote(COMMENT_PREFIX + spec.service)}`,
+    `-j MARK --set-xmark ${hexMark(spec.mark)}/0xffffffff`,
+  ].join(" ");
 }
 
 /**

@@ -18,6 +18,9 @@ export function excludedMacs(rules: readonly string[]): string[] {
   return macs;
 }
 
+const withMembers = (text: string, members: readonly string[] | undefined): string =>
+  members === undefined ? text : `${text}\npeer set: ${members.length > 0 ? members.join(", ") : "(empty)"}`;
+
 export interface MarkDriftInput {
   readonly host: string;
   /** Rules as they run now (chain rules or firewalld direct rules of our chain). */
@@ -26,6 +29,9 @@ export interface MarkDriftInput {
   /** False when the rules exist but PREROUTING does not jump to them (exactly once). */
   readonly hooked: boolean;
   readonly directors: readonly DirectorFacts[];
+  /** Members of the peer set the rules exclude through (nftables, firewalld ipset), live and desired. */
+  readonly currentMembers?: readonly string[];
+  readonly desiredMembers?: readonly string[];
 }
 
 /** The kinds of mark-rule drift (also the causes of the changes that repair them). */
@@ -49,8 +55,12 @@ export function describeMarkDrift(input: MarkDriftInput): MarkDriftNote {
       actual,
     };
   }
-  const now = excludedMacs(current);
-  const wanted = excludedMacs(desired);
+  const now = [
+    ...new Set([...excludedMacs(current), ...(input.currentMembers ?? []).map((m) => m.toLowerCase())]),
+  ];
+  const wanted = [
+    ...new Set([...excludedMacs(desired), ...(input.desiredMembers ?? []).map((m) => m.toLowerCase())]),
+  ];
   const stale = now.filter((m) => !wanted.includes(m));
   if (stale.length > 0) {
     const fresh = wanted.filter((m) => !now.includes(m));
@@ -61,19 +71,20 @@ export function describeMarkDrift(input: MarkDriftInput): MarkDriftNote {
         : `a peer now has ${mac}`;
     });
     const since = owners.length > 0 ? `, but ${owners.join(" and ")}` : ", which no peer director has";
+    const what = input.currentMembers === undefined ? "mark rule excludes" : "peer set holds";
     return {
       kind: "mark-rule-stale-mac",
       severity: "critical",
-      summary: `${host}: mark rule excludes ${stale.join(", ")}${since} — ${loop}`,
-      expected,
-      actual,
+      summary: `${host}: ${what} ${stale.join(", ")}${since} — ${loop}`,
+      expected: withMembers(expected, input.desiredMembers),
+      actual: actual === null ? null : withMembers(actual, input.currentMembers),
     };
   }
   return {
     kind: "mark-rule-differs",
     severity: "high",
     summary: `${host}: mark rules differ from the inventory (VIP, port or mark) — the service's packets may not reach IPVS`,
-    expected,
-    actual,
+    expected: withMembers(expected, input.desiredMembers),
+    actual: withMembers(actual ?? "", input.currentMembers),
   };
 }

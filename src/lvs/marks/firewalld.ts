@@ -99,3 +99,27 @@ export function firewalldDirectXml(desired: FirewalldDirect): string {
   lines.push("</direct>");
   return `${lines.join("\n")}\n`;
 }
+
+/**
+ * firewall-cmd argv lists removing our direct rules and chain (moving a host
+ * to rich rules): the jump first, so nothing jumps to a chain being emptied,
+ * then our chain's rules, then the chain. Others' direct rules stay.
+ */
+export function firewalldDirectRemoval(
+  live: { readonly rules: readonly DirectRule[]; readonly chains: readonly DirectRule[] },
+  opts: { readonly permanent: boolean },
+): string[][] {
+  const base = [FIREWALL_CMD, ...(opts.permanent ? ["--permanent"] : []), "--direct"];
+  const ours = live.rules.filter(isOurs);
+  const jumps = ours.filter((r) => r[2] === "PREROUTING");
+  const inChain = ours.filter((r) => r[2] !== "PREROUTING");
+  const commands = [...jumps, ...inChain].map((r) => [...base, "--remove-rule", ...r]);
+  for (const c of live.chains)
+    if (c[0] === "ipv4" && c[1] === "mangle" && c[2] === MARK_CHAIN)
+      commands.push([...base, "--remove-chain", ...c]);
+  return commands;
+}
+
+/** Direct rules that are not lvsplay's (their presence makes firewalld's nftables back-end create kernel ipsets too). */
+export const foreignDirectRules = (rules: readonly DirectRule[]): DirectRule[] =>
+  rules.filter((r) => !isOurs(r));

@@ -26,8 +26,17 @@ export const DATA_PLANE = new DataKey<DataPlane>("lvs.data_plane", "data plane",
 const markPlanSchema = z.strictObject({
   /** Service name → fwmark on this director. */
   marks: z.record(z.string(), z.number().int()),
-  /** The desired rules of the mark chain (iptables-save syntax). */
+  /**
+   * The desired mark rules in iptables-save syntax: the chain's own rules on
+   * the iptables back-ends, the equivalent lines (peers excluded through
+   * peerSet) where nftables or firewalld rich rules run them.
+   */
   rules: z.array(z.string()).readonly(),
+  /** The set of peer MACs the rules exclude through (nftables, firewalld ipset); null: per-MAC matches. */
+  peerSet: z
+    .strictObject({ name: z.string(), members: z.array(z.string()).readonly() })
+    .nullable()
+    .default(null),
 });
 export type MarkPlan = z.infer<typeof markPlanSchema>;
 
@@ -61,6 +70,8 @@ const observationSchema = z.strictObject({
   /** How long keepalived had run when the VIPs were observed (null: not running, or not known). */
   keepalivedUptimeSec: z.number().nullable().default(null),
   chainRules: z.array(z.string()).readonly(),
+  /** Peer sets the live rules exclude through (set name → MACs), for the loop analysis. */
+  peerSets: z.record(z.string(), z.array(z.string()).readonly()).default({}),
   ipvs: z.strictObject({ available: z.boolean(), services: z.array(ipvsServiceSchema).readonly() }),
 });
 export type DirectorObservation = z.infer<typeof observationSchema>;

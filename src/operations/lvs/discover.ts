@@ -6,6 +6,7 @@ import { charsetMessage, INTERFACE, IPV4, MAC } from "../../config/charsets.js";
 import { factRequest, type Operation, type Plan } from "../../engine/types.js";
 import { iptablesFact } from "../../facts/iptables.js";
 import { type Interface, type NetworkFact, networkFact } from "../../facts/network.js";
+import { nftablesFact } from "../../facts/nftables.js";
 import type { Host, Inventory } from "../../inventory/model.js";
 import { inCidr, parseMangle } from "../../lvs/index.js";
 import { DATA_PLANE } from "./data-keys.js";
@@ -77,7 +78,8 @@ export const discoverOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.discover",
   description: "find each director's data-plane interface and MAC (shared with the other directors)",
   parseArgs: (raw) => Args.parse(raw ?? {}),
-  facts: ({ host }) => (isDirector(host) ? [factRequest(networkFact), factRequest(iptablesFact)] : []),
+  facts: ({ host }) =>
+    isDirector(host) ? [factRequest(networkFact), factRequest(iptablesFact), factRequest(nftablesFact)] : [],
   produces: ({ host }) => (isDirector(host) ? [DATA_PLANE] : []),
   plan: ({ host, inventory, facts }): Plan => {
     if (!isDirector(host)) return { changes: [], skipped: "not a director" };
@@ -96,13 +98,16 @@ export const discoverOperation: Operation<z.infer<typeof Args>> = {
     // Discovered values are input too: they end up in keepalived.conf and mark rules.
     const bad = discoveredProblem(iface.name, iface.mac, address);
     if (bad) return { changes: [], error: bad };
+    // Marks others set, seen through iptables-save and through nft (native nftables tables).
     const mangle = parseMangle(facts.get(factRequest(iptablesFact)).mangle);
+    const nft = facts.get(factRequest(nftablesFact)).ruleset;
+    const foreign = new Set([...mangle.foreignMarks, ...nft.foreignMarks]);
     const discovered: DiscoveredDirector = {
       name: host.name,
       interface: iface.name,
       mac: iface.mac,
       address,
-      foreignMarks: [...mangle.foreignMarks].sort((a, b) => a - b),
+      foreignMarks: [...foreign].sort((a, b) => a - b),
     };
     return {
       changes: [],

@@ -6,10 +6,11 @@ import { inCharset } from "../../config/validators.js";
 import { cause } from "../../engine/cause.js";
 import { factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
 import { firewalldFact } from "../../facts/firewalld.js";
+import { nftablesFact } from "../../facts/nftables.js";
 import { type OsFact, osFact } from "../../facts/os.js";
 import { packagesFact } from "../../facts/packages.js";
 import type { Host, Inventory } from "../../inventory/model.js";
-import { isClient, isDirector, lvsOf, resolveBackend } from "./shared.js";
+import { backendFamily, isClient, isDirector, lvsOf } from "./shared.js";
 
 const Args = z.strictObject({
   extra: z.array(inCharset(PACKAGE)).default([]),
@@ -26,6 +27,7 @@ export const PACKAGE_CANDIDATES = [
   "netfilter-persistent",
   "iptables-services",
   "firewalld",
+  "nftables",
   "curl",
 ];
 
@@ -41,6 +43,7 @@ export function wantedPackages(
   if (isDirector(host)) {
     want.push("ipvsadm", "keepalived", "iptables", "ipset");
     if (backend === "firewalld") want.push("firewalld");
+    else if (backend === "nftables") want.push("nftables");
     else if (os.family === "rhel") want.push("iptables-services");
     else want.push("iptables-persistent", "netfilter-persistent");
   }
@@ -80,11 +83,19 @@ export const packagesOperation: Operation<Args> = {
   name: "lvs.packages",
   description: "ensure ipvsadm, keepalived, iptables, ipset and the persistence package are installed",
   parseArgs: (raw) => Args.parse(raw ?? {}),
-  facts: ({ args }) => [factRequest(osFact), factRequest(firewalldFact), installedRequest(args)],
+  facts: ({ args }) => [
+    factRequest(osFact),
+    factRequest(firewalldFact),
+    factRequest(nftablesFact),
+    installedRequest(args),
+  ],
   plan: ({ host, inventory, args, facts }): Plan => {
     const os = facts.get(factRequest(osFact));
     const backend = inventory.lvs
-      ? resolveBackend(lvsOf(inventory), os, facts.get(factRequest(firewalldFact)))
+      ? backendFamily(lvsOf(inventory), {
+          firewalld: facts.get(factRequest(firewalldFact)),
+          nftables: facts.get(factRequest(nftablesFact)),
+        })
       : "none";
     const installed = facts.get(installedRequest(args));
     const want = wantedPackages(host, inventory, os, backend, args.extra);

@@ -1,37 +1,55 @@
-// Stage 4 — persist the mark rules so a reboot does not re-open the loop:
-// our chain merged into the iptables save file (other saved rules kept
-// byte-for-byte), or permanent firewalld direct rules.
+// Stage 4 — persist the mark rules so a reboot does not re-open the loop: our
+// chain merged into the iptables save file (other saved rules kept
+// byte-for-byte), our nftables table included from the nftables.service
+// config, or firewalld's permanent configuration (ipset + rich rules, or
+// direct rules).
 import { z } from "zod";
 import { cause } from "../../engine/cause.js";
 import { type Change, factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
 import { fileFact, sameMode } from "../../facts/file.js";
-import { firewalldFact } from "../../facts/firewalld.js";
-import { osFact } from "../../facts/os.js";
 import {
   firewalldCommands,
   firewalldDirectRules,
+  markRuleSpecs,
   mergeIntoSavedRules,
+  NFT_PERSIST_PATHS,
   parseFirewalldDirectList,
 } from "../../lvs/index.js";
-import { MARK_PLAN, selfOf } from "./data-keys.js";
-import { isDirector, lvsOf, resolveBackend, SAVE_FILE } from "./shared.js";
+import { DATA_PLANE, MARK_PLAN, selfOf } from "./data-keys.js";
+import { firewalldRichPersistChanges, nftablesPersistChanges } from "./persist-backends.js";
+import {
+  backendFactRequests,
+  backendFacts,
+  firewalldZoneOf,
+  isDirector,
+  lvsOf,
+  resolveBackend,
+  SAVE_FILE,
+} from "./shared.js";
 
 const Args = z.strictObject({});
 
+const nftPaths = (family: string) => (family === "rhel" ? NFT_PERSIST_PATHS.rhel : NFT_PERSIST_PATHS.debian);
+
 export const persistOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.persist",
-  description: "persist the mark rules (iptables save file or firewalld permanent direct rules)",
+  description:
+    "persist the mark rules (iptables save file, nftables include, or firewalld permanent ipset + rich rules)",
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host }) =>
     isDirector(host)
       ? [
-          factRequest(osFact),
-          factRequest(firewalldFact),
+          ...backendFactRequests(),
           factRequest(fileFact, SAVE_FILE["rules.v4"]),
           factRequest(fileFact, SAVE_FILE.sysconfig),
+          ...Object.values(NFT_PERSIST_PATHS).flatMap((p) => [
+            factRequest(fileFact, p.ours),
+            factRequest(fileFact, p.conf),
+          ]),
         ]
       : [],
-  consumes: ({ host }) => (isDirector(host) ? [selfOf(MARK_PLAN, host.name)] : []),
+  consumes: ({ host }) =>
+    isDirector(host) ? [selfOf(MARK_PLAN, host.name), selfOf(DATA_PLANE, host.name)] : [],
   plan: ({ host, inventory, facts, data }): Plan => {
     if (!isDirector(host)) return { changes: [], skipped: "not a director" };
     const lvs = lvsOf(inventory);
@@ -41,10 +59,33 @@ export const persistOperation: Operation<z.infer<typeof Args>> = {
         changes: [],
         error: "no mark rules were planned for this host (the marks stage did not succeed)",
       };
-    const fw = facts.get(factRequest(firewalldFact));
-    const backend = resolveBackend(lvs, facts.get(factRequest(osFact)), fw);
+    const bf = backendFacts(facts);
+    const backend = resolveBackend(lvs, bf);
+    const peers = marks.peerSet?.members ?? [];
+    const specs = markRuleSpecs(lvs.services, marks.marks);
+
+    if (backend === "nftables") {
+      const paths = nftPaths(bf.os.family);
+      const files = {
+        ours: facts.get(factRequest(fileFact, paths.ours)),
+        conf: facts.get(factRequest(fileFact, paths.conf)),
+      };
+      const { changes, notes } = nftablesPersistChanges(paths, specs, peers, files, bf.nftables);
+      return changes.length > 0
+        ? { changes, notes }
+        : unchanged(`${paths.ours} holds the mark rules, included from ${paths.conf}`, ...notes);
+    }
 
     if (backend === "firewalld") {
+      const zone = firewalldZoneOf(bf.firewalld, data.get(DATA_PLANE, host.name)?.interface);
+      const { changes, notes } = firewalldRichPersistChanges(bf.firewalld, zone, specs, peers);
+      return changes.length > 0
+        ? { changes, notes }
+        : unchanged(...(notes.length > 0 ? notes : ["firewalld permanent ipset and rich rules match"]));
+    }
+
+    if (backend === "firewalld-direct") {
+      const fw = bf.firewalld;
       const live = {
         rules: parseFirewalldDirectList(fw.permanentRules.join("\n")),
         chains: parseFirewalldDirectList(fw.permanentChains.join("\n")),

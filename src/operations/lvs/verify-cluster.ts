@@ -86,7 +86,7 @@ function clusterChecks(ctx: Parameters<Operation<Args>["plan"]>[0]): CheckResult
         obs.ipvs.available && !lvs.vrrpOnly
           ? obs.ipvs.services.map(toLoopService)
           : fwmarkServices(marks?.marks ?? {}, realServers);
-      return [loopDirector(d, obs.chainRules, services)];
+      return [loopDirector(d, obs.chainRules, services, obs.peerSets)];
     }),
     names: realServerNamesByAddress(realServers),
   };

@@ -5,25 +5,28 @@ import { REMOTE_PATH } from "../../config/charsets.js";
 import { inCharset } from "../../config/validators.js";
 import { type CheckResult, factRequest, type Operation, type Plan } from "../../engine/types.js";
 import { fileFact } from "../../facts/file.js";
-import { firewalldFact } from "../../facts/firewalld.js";
 import { iptablesFact } from "../../facts/iptables.js";
 import { ipvsFact } from "../../facts/ipvs.js";
 import { networkFact } from "../../facts/network.js";
-import { osFact } from "../../facts/os.js";
 import { serviceFact } from "../../facts/service.js";
 import { sysctlFact } from "../../facts/sysctl.js";
 import { vrrpSettleFact } from "../../facts/vrrp-settle.js";
-import {
-  firewalldDirectRules,
-  parseFirewalldDirectList,
-  parseMangle,
-  resolveRealServers,
-} from "../../lvs/index.js";
+import { markRuleSpecs, NFT_PERSIST_PATHS, parseMangle, resolveRealServers } from "../../lvs/index.js";
 import { DATA_PLANE, type DirectorObservation, MARK_PLAN, OBSERVATION } from "./data-keys.js";
 import { DR_SYSCTLS } from "./dr-sysctl.js";
 import { IPVS_SYSCTLS } from "./ipvs-sysctl.js";
 import { keepalivedNeeds, renderFor } from "./keepalived.js";
-import { discoveredDirectors, isDirector, isRealServer, lvsOf, resolveBackend, SAVE_FILE } from "./shared.js";
+import {
+  backendFactRequests,
+  backendFacts,
+  discoveredDirectors,
+  isDirector,
+  isRealServer,
+  lvsOf,
+  resolveBackend,
+  SAVE_FILE,
+} from "./shared.js";
+import { type MarkVerification, verifyMarks } from "./verify-marks.js";
 
 const Args = z.strictObject({
   keepalived_conf: inCharset(REMOTE_PATH).default("/etc/keepalived/keepalived.conf"),
@@ -51,10 +54,13 @@ const directorFacts = (args: Args, inventory: Parameters<typeof lvsOf>[0], iface
         factRequest(vrrpSettleFact, vip, settleSeconds(inventory), iface),
       )),
   factRequest(iptablesFact),
-  factRequest(osFact),
-  factRequest(firewalldFact),
+  ...backendFactRequests(),
   factRequest(fileFact, SAVE_FILE["rules.v4"]),
   factRequest(fileFact, SAVE_FILE.sysconfig),
+  ...Object.values(NFT_PERSIST_PATHS).flatMap((p) => [
+    factRequest(fileFact, p.ours),
+    factRequest(fileFact, p.conf),
+  ]),
   factRequest(fileFact, args.keepalived_conf),
   factRequest(serviceFact, "keepalived"),
   factRequest(ipvsFact),
@@ -102,55 +108,33 @@ export const verifyOperation: Operation<Args> = {
     if (!isDirector(host)) return { changes: [], checks };
 
     const marks = data.get(MARK_PLAN, host.name);
-    const mangle = parseMangle(facts.get(factRequest(iptablesFact)).mangle);
+    let live: Pick<MarkVerification, "chainRules" | "peerSets"> = {
+      chainRules: parseMangle(facts.get(factRequest(iptablesFact)).mangle).chainRules,
+      peerSets: {},
+    };
     if (!marks)
       checks.push(fail("mark rules", "no desired rules (the marks stage did not run for this host)"));
     else {
-      const fw = facts.get(factRequest(firewalldFact));
-      const backend = resolveBackend(lvs, facts.get(factRequest(osFact)), fw);
-      // firewalld's iptables backend jumps from PREROUTING_direct instead of PREROUTING.
-      const jumps = mangle.jumpCount + (backend === "firewalld" ? mangle.directJumpCount : 0);
-      const ok = jumps === 1 && mangle.chainRules.join("\n") === marks.rules.join("\n");
-      checks.push(
-        ok
-          ? pass("mark rules", `${marks.rules.length} rule(s) excluding the current peer MACs`)
-          : fail("mark rules", `live chain differs from desired (jumps: ${jumps})`),
+      const bf = backendFacts(facts);
+      const backend = resolveBackend(lvs, bf);
+      const nftPaths = bf.os.family === "rhel" ? NFT_PERSIST_PATHS.rhel : NFT_PERSIST_PATHS.debian;
+      const savePath = backend === "rules.v4" || backend === "sysconfig" ? SAVE_FILE[backend] : undefined;
+      const verified = verifyMarks(
+        backend,
+        bf,
+        marks,
+        markRuleSpecs(lvs.services, marks.marks),
+        facts.get(factRequest(iptablesFact)).mangle,
+        {
+          saved: savePath === undefined ? undefined : facts.get(factRequest(fileFact, savePath)),
+          nftOurs: facts.get(factRequest(fileFact, nftPaths.ours)),
+          nftConf: facts.get(factRequest(fileFact, nftPaths.conf)),
+        },
+        nftPaths,
+        savePath,
       );
-      if (backend === "firewalld") {
-        const ours = (lines: readonly string[]) =>
-          parseFirewalldDirectList(lines.join("\n"))
-            .map((r) => r.join(" "))
-            .filter((r) => r.includes("LVSPLAY-MARK"))
-            .sort();
-        const want = firewalldDirectRules(marks.rules)
-          .rules.map((r) => r.join(" "))
-          .sort();
-        const same = JSON.stringify(ours(fw.permanentRules)) === JSON.stringify(ours(fw.runtimeRules));
-        const complete = JSON.stringify(ours(fw.permanentRules)) === JSON.stringify(want);
-        checks.push(
-          same && complete
-            ? pass("persisted = runtime", "firewalld permanent direct rules equal runtime")
-            : fail(
-                "persisted = runtime",
-                same
-                  ? "firewalld permanent rules differ from desired"
-                  : "firewalld permanent and runtime direct rules differ",
-              ),
-        );
-      } else {
-        const saved = facts.get(factRequest(fileFact, SAVE_FILE[backend]));
-        const persisted = parseMangle(saved.content ?? "");
-        const same =
-          persisted.jumpCount === 1 && persisted.chainRules.join("\n") === mangle.chainRules.join("\n");
-        checks.push(
-          same
-            ? pass("persisted = runtime", `${SAVE_FILE[backend]} matches the live chain`)
-            : fail(
-                "persisted = runtime",
-                `${SAVE_FILE[backend]} ${saved.exists ? "differs from" : "is missing; live has"} the live chain`,
-              ),
-        );
-      }
+      checks.push(...verified.checks);
+      live = verified;
     }
 
     const svc = facts.get(factRequest(serviceFact, "keepalived"));
@@ -236,7 +220,8 @@ export const verifyOperation: Operation<Args> = {
     const observation: DirectorObservation = {
       vipsHeld: held,
       keepalivedUptimeSec: uptimes.length > 0 ? Math.min(...uptimes) : null,
-      chainRules: mangle.chainRules,
+      chainRules: [...live.chainRules],
+      peerSets: live.peerSets,
       ipvs,
     };
     return { changes: [], checks, produce: [OBSERVATION.value(observation)] };

@@ -1,0 +1,56 @@
+// What every back-end's mark planning starts from: this director, its peers,
+// the specs of its rules, the peers' MACs and how to build a change.
+import { type ChangeCause, cause } from "../../engine/cause.js";
+import type { Change } from "../../engine/types.js";
+import type { MarkRuleSpec } from "../../lvs/index.js";
+import type { MarkDriftNote } from "../../lvs/marks/drift.js";
+import type { DiscoveredDirector } from "./shared.js";
+
+export interface MarkContext {
+  readonly host: string;
+  readonly directors: readonly DiscoveredDirector[];
+  readonly specs: readonly MarkRuleSpec[];
+  /** Peer directors' MACs, ordered by director name. */
+  readonly peers: readonly string[];
+}
+
+/** What a back-end planned: the changes, notes, and the rules it stands for (MarkPlan). */
+export interface BackendMarkPlan {
+  readonly changes: Change[];
+  readonly notes: string[];
+  /** Desired rules in iptables-save syntax (MarkPlan.rules). */
+  readonly rules: readonly string[];
+  readonly peerSet: { readonly name: string; readonly members: readonly string[] } | null;
+  readonly error?: string;
+}
+
+/** A command change repairing mark drift (its cause is the drift's kind). */
+export function driftCommand(
+  drift: MarkDriftNote,
+  summary: string,
+  argv: readonly string[],
+  extra: { readonly stdin?: string; readonly before?: string; readonly after?: string } = {},
+): Change {
+  const c: ChangeCause = cause(drift.kind);
+  return {
+    kind: "command",
+    cause: c,
+    summary,
+    command: {
+      argv: [...argv],
+      become: true,
+      timeoutSec: 60,
+      ...(extra.stdin !== undefined ? { stdin: extra.stdin } : {}),
+    },
+    ...(extra.before !== undefined ? { before: extra.before } : {}),
+    ...(extra.after !== undefined ? { after: extra.after } : {}),
+    drift,
+  };
+}
+
+/** `firewall-cmd [--permanent] ARGS…` as a short summary. */
+export const firewallCmdSummary = (argv: readonly string[]): string => {
+  const permanent = argv.includes("--permanent");
+  const rest = argv.slice(1).filter((a) => a !== "--permanent");
+  return `firewalld ${permanent ? "permanent" : "runtime"}: ${rest.join(" ")}`;
+};
