@@ -5,8 +5,11 @@
 #   - namespace lab: `lvsplay lab up` and `lvsplay lab restart NODE` run it
 #     inside the host (after mounting its filesystem, before sshd and `exec`).
 # Steps, in boot order:
-#   1. netfilter-persistent: `ipset restore` /etc/iptables/ipsets, then
-#      `iptables-restore` /etc/iptables/rules.v4 (when non-empty)
+#   0. nftables.service when enabled (`systemctl is-enabled`, which reads unit
+#      files without systemd running): `nft -f /etc/nftables.conf`
+#   1. netfilter-persistent when enabled (or when systemctl is missing):
+#      `ipset restore` /etc/iptables/ipsets, then `iptables-restore`
+#      /etc/iptables/rules.v4 (when non-empty)
 #   2. sysctl --system, limited to net.* keys: those belong to the host's own
 #      network namespace; kernel.*/vm.* keys would change the whole machine
 #   3. firewalld when LVSPLAY_FIREWALLD=true: a private system dbus, then firewalld
@@ -22,11 +25,19 @@ fail() {
   rc=1
 }
 
-if [ -s /etc/iptables/ipsets ]; then
-  ipset restore -exist </etc/iptables/ipsets || fail "ipset restore /etc/iptables/ipsets failed"
+enabled() { ! command -v systemctl >/dev/null 2>&1 || systemctl is-enabled --quiet "$1" 2>/dev/null; }
+
+if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled --quiet nftables.service 2>/dev/null && [ -s /etc/nftables.conf ]; then
+  nft -f /etc/nftables.conf || fail "nft -f /etc/nftables.conf failed"
 fi
-if [ -s /etc/iptables/rules.v4 ]; then
-  iptables-restore </etc/iptables/rules.v4 || fail "iptables-restore /etc/iptables/rules.v4 failed"
+
+if enabled netfilter-persistent.service; then
+  if [ -s /etc/iptables/ipsets ]; then
+    ipset restore -exist </etc/iptables/ipsets || fail "ipset restore /etc/iptables/ipsets failed"
+  fi
+  if [ -s /etc/iptables/rules.v4 ]; then
+    iptables-restore </etc/iptables/rules.v4 || fail "iptables-restore /etc/iptables/rules.v4 failed"
+  fi
 fi
 
 for f in /usr/lib/sysctl.d/*.conf /run/sysctl.d/*.conf /etc/sysctl.d/*.conf /etc/sysctl.conf; do

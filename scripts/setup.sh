@@ -9,7 +9,8 @@ PACKAGES=(
   iproute2 iptables ipset ipvsadm # namespaces, veth, bridge; mark rules; IPVS admin
   keepalived                      # VRRP + IPVS health checks
   iptables-persistent netfilter-persistent  # rules.v4 persistence back-end
-  firewalld dbus                  # firewalld persistence back-end (one lab host)
+  firewalld dbus                  # firewalld persistence back-end (lab hosts with firewalld)
+  nftables                        # nftables back-end (native nftables lab hosts); nft -c in the unit tests
   busybox-static                  # the lab hosts' tiny HTTP servers; the VM initramfs
   curl procps psmisc kmod util-linux sudo
   qemu-system-x86 cpio            # the real-IPVS tier (Debian's kernel under QEMU)

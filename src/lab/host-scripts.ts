@@ -72,3 +72,18 @@ export const HOST_MOUNTS = ["/etc", "/usr", "/var", "/run", "/sys", "/root", "/t
 /** sshd in the foreground, detached from our pipes; the host's PID 1 adopts it. */
 export const START_SSHD_SCRIPT =
   "setsid /usr/sbin/sshd -D -e -f /etc/ssh/lvsplay-lab-sshd_config </dev/null >>/var/log/lvsplay-lab-sshd.log 2>&1 &";
+
+/**
+ * Makes a node a native nftables host, once (its /etc is kept across restarts):
+ * netfilter-persistent disabled, nftables.service enabled (node-boot then runs
+ * `nft -f /etc/nftables.conf`, the distribution's stock file with its
+ * `flush ruleset`), no iptables save files.
+ */
+export const NFTABLES_HOST_SCRIPT = `set -eu
+if [ ! -e /etc/.lvsplay-lab-nftables ]; then
+  systemctl disable netfilter-persistent.service >/dev/null 2>&1 || true
+  rm -f /etc/iptables/rules.v4 /etc/iptables/rules.v6 /etc/iptables/ipsets
+  systemctl enable nftables.service >/dev/null 2>&1
+  touch /etc/.lvsplay-lab-nftables
+fi
+`;

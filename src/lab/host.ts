@@ -5,7 +5,13 @@
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { HOST_MOUNTS, INIT_SCRIPT, SETUP_SCRIPT, START_SSHD_SCRIPT } from "./host-scripts.js";
+import {
+  HOST_MOUNTS,
+  INIT_SCRIPT,
+  NFTABLES_HOST_SCRIPT,
+  SETUP_SCRIPT,
+  START_SSHD_SCRIPT,
+} from "./host-scripts.js";
 import { deleteLink, deleteNetns, netnsPath, waitForSsh } from "./net.js";
 import { childrenOf, isAlive, record, stopProcess, waitFor } from "./process.js";
 import { must, type RunOptions, type RunResult, run, SYSTEM_PATH } from "./run.js";
@@ -107,6 +113,10 @@ export async function startHost(host: LabHost, ctx: HostContext): Promise<{ host
   });
   rec.mounts = HOST_MOUNTS;
   ctx.save();
+  if (host.firewall === "nftables")
+    await mustInHost(init, host.name, "nftables host setup", ["/bin/sh", "-c", NFTABLES_HOST_SCRIPT], {
+      env,
+    });
   await bootHost(host, init);
   for (const command of host.exec)
     await mustInHost(init, host.name, `exec "${command}"`, ["/bin/sh", "-c", command], { env });

@@ -26,6 +26,9 @@ export interface LabHost {
   readonly labels: Readonly<Record<string, string>>;
   /** Inventory groups (label lvsplay.groups). */
   readonly groups: readonly string[];
+  /** The host's firewall: iptables (netfilter-persistent loads rules.v4), firewalld, or native nftables. */
+  readonly firewall: LabFirewall;
+  /** firewall === "firewalld". */
   readonly firewalld: boolean;
   /** Data-plane interface inside the host. */
   readonly interface: string;
@@ -37,6 +40,9 @@ export interface LabHost {
   readonly bridge: string;
   readonly bridgePort: string;
 }
+
+export const LAB_FIREWALLS = ["iptables", "firewalld", "nftables"] as const;
+export type LabFirewall = (typeof LAB_FIREWALLS)[number];
 
 export interface LabService {
   readonly vip: string;
@@ -196,6 +202,7 @@ function realiseLinks(
     const node = linuxNodes.get(host.node) ?? {};
     const labels = labelsOf(node);
     const image = node["image"] ?? defaults["image"];
+    const firewall = firewallOf(file, host.node, labels);
     hosts.set(host.node, {
       name: host.node,
       ...(typeof image === "string" ? { image } : {}),
@@ -206,7 +213,8 @@ function realiseLinks(
         .split(",")
         .map((g) => g.trim())
         .filter((g) => g.length > 0),
-      firewalld: labels["lvsplay.firewalld"] === "true",
+      firewall,
+      firewalld: firewall === "firewalld",
       interface: host.iface,
       mac: host.mac,
       address: host.ipv4!.split("/")[0]!,
@@ -219,6 +227,18 @@ function realiseLinks(
     if (!hosts.has(name)) throw new TopologyError(`${file}: node ${name} has no data-plane link`);
   // Keep the file's node order: inventories and VRRP order follow it.
   return [...linuxNodes.keys()].map((n) => hosts.get(n)!);
+}
+
+/** Label lvsplay.firewall (iptables | firewalld | nftables); lvsplay.firewalld: "true" is the older spelling. */
+function firewallOf(file: string, node: string, labels: Record<string, string>): LabFirewall {
+  const chosen =
+    labels["lvsplay.firewall"] ?? (labels["lvsplay.firewalld"] === "true" ? "firewalld" : "iptables");
+  const known = LAB_FIREWALLS.find((f) => f === chosen);
+  if (known === undefined)
+    throw new TopologyError(
+      `${file}: node ${node}: lvsplay.firewall must be one of ${LAB_FIREWALLS.join(", ")}`,
+    );
+  return known;
 }
 
 function envOf(defaults: Obj, node: Obj): Record<string, string> {

@@ -147,10 +147,12 @@ describe("audit: one test per drift kind", () => {
       (item, text) => {
         expect(item.severity).toBe("critical");
         expect(item.summary).toBe(
-          `${ds2}: mark rule excludes ${old}, but ${ds1}'s data interface ${iface} now has ${fresh} — ping-pong loop between the directors possible until \`lvsplay apply\``,
+          `${ds2}: peer set holds ${old}, but ${ds1}'s data interface ${iface} now has ${fresh} — ping-pong loop between the directors possible until \`lvsplay apply\``,
         );
-        // The permanent (persisted) direct rules are part of the same fix, not a second finding.
-        expect(item.fix).toMatch(/firewalld runtime: .*firewalld permanent: /);
+        // Only the ipset's members change (runtime, then permanent): one finding, one fix.
+        expect(item.fix).toMatch(
+          /^firewalld runtime: --ipset=lvs_mark_list --add-entry=\S+; firewalld runtime: --ipset=lvs_mark_list --remove-entry=\S+; firewalld permanent: --ipset=lvs_mark_list --add-entry=\S+; firewalld permanent: --ipset=lvs_mark_list --remove-entry=\S+$/,
+        );
         expect(text).toContain(`but ${ds1}'s data interface ${iface} now has ${fresh}`);
       },
     );

@@ -15,10 +15,11 @@ import {
 import { timing, useE2eLab } from "./support/e2e-lab.js";
 import {
   CHAIN,
-  firewalldDirectRules,
   KEEPALIVED_CONF,
   liveChain,
+  peerSetEntries,
   processRunning,
+  richRules,
   savedChain,
   vipHolders,
   waitFor,
@@ -163,18 +164,18 @@ describe("4. reboot of a director", () => {
     await expectNoOpApply("after ds1 reboot");
   });
 
-  it("ds2 (firewalld): direct rules come back from the permanent config", async () => {
-    const permanentBefore = await firewalldDirectRules(lab, "ds2", true);
-    const liveBefore = await liveChain(lab, "ds2");
+  it("ds2 (firewalld): the ipset and rich rules come back from the permanent config", async () => {
+    const permanentBefore = await richRules(lab, "ds2", true);
+    const entriesBefore = await peerSetEntries(lab, "ds2", true);
     const restart = await labRestart("ds2", { stateDir: lab.stateDir });
     timing("restart ds2", restart.durationMs);
     await waitFor(
-      "firewalld on ds2 to load its direct rules",
-      async () => (await liveChain(lab, "ds2")).rules.length > 0,
+      "firewalld on ds2 to load its rich rules",
+      async () => (await richRules(lab, "ds2", false)).length > 0,
       20_000,
     );
-    expect(await liveChain(lab, "ds2")).toEqual(liveBefore);
-    expect(await firewalldDirectRules(lab, "ds2", false)).toEqual(permanentBefore);
+    expect(await richRules(lab, "ds2", false)).toEqual(permanentBefore);
+    expect(await peerSetEntries(lab, "ds2", false)).toEqual(entriesBefore);
     await expectMarkRule(lab, "ds2");
     await expectRealServer(lab, "ds2");
     await waitFor("keepalived on ds2", () => processRunning(lab, "ds2", "keepalived"), 5_000);

@@ -15,6 +15,8 @@ export interface LabNodeSpec {
   /** Data-plane interface inside the node (default eth1). */
   readonly iface?: string;
   readonly firewalld?: boolean;
+  /** The node's firewall (default iptables; firewalld: true means "firewalld"). */
+  readonly firewall?: "iptables" | "firewalld" | "nftables";
   /** Serve the node's name over HTTP on the service ports (default: true). */
   readonly web?: boolean;
   /** More containerlab `exec` commands, run after the web server's. */
@@ -65,11 +67,12 @@ export function topologyYaml(spec: LabSpec): string {
   const links: unknown[] = [];
   spec.nodes.forEach((n, i) => {
     const web = n.web ?? true;
+    const firewall = n.firewall ?? (n.firewalld ? "firewalld" : "iptables");
     const exec = web
       ? [
           "sh -c 'mkdir -p /var/www/html && hostname > /var/www/html/index.html'",
           ...ports.map((p) => `busybox httpd -p ${p} -h /var/www/html`),
-          ...(n.firewalld
+          ...(firewall === "firewalld"
             ? ports.flatMap((p) => [
                 `firewall-cmd --quiet --permanent --zone=public --add-port=${p}/tcp`,
                 `firewall-cmd --quiet --zone=public --add-port=${p}/tcp`,
@@ -82,7 +85,8 @@ export function topologyYaml(spec: LabSpec): string {
       kind: "linux",
       labels: {
         "lvsplay.groups": n.groups.join(","),
-        ...(n.firewalld ? { "lvsplay.firewalld": "true" } : {}),
+        ...(firewall === "firewalld" ? { "lvsplay.firewalld": "true" } : {}),
+        ...(firewall === "nftables" ? { "lvsplay.firewall": "nftables" } : {}),
       },
       ...(exec.length > 0 ? { exec } : {}),
     };

@@ -1,7 +1,11 @@
 // On hosts where firewalld runs, its zones drop VRRP (IP protocol 112) and
 // unlisted ports: directors would both become MASTER and real servers would
-// drop the forwarded requests. Open exactly what LVS needs, runtime and
-// permanent, in the zone the data-plane interface is bound to (else the default zone).
+// drop the forwarded requests. Directors need the service ports open too, even
+// when they serve nothing themselves: firewalld's input filter (priority 10 on
+// its nftables back-end, 0 on iptables) runs before IPVS's LOCAL_IN hook
+// (priority 98/99), so a closed port rejects every client packet before IPVS
+// could schedule it. Open exactly what LVS needs, runtime and permanent, in the
+// zone the data-plane interface is bound to (else the default zone).
 import { z } from "zod";
 import { cause } from "../../engine/cause.js";
 import { type Change, factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
@@ -13,7 +17,8 @@ const Args = z.strictObject({});
 
 export const firewalldOpenOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.firewalld_open",
-  description: "where firewalld runs: allow VRRP on directors and the service ports on real servers",
+  description:
+    "where firewalld runs: allow VRRP on directors and the service ports on directors and real servers",
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host }) => (isDirector(host) || isRealServer(host) ? [factRequest(firewalldFact)] : []),
   // Directors open VRRP in the zone of their data-plane interface.
@@ -25,11 +30,8 @@ export const firewalldOpenOperation: Operation<z.infer<typeof Args>> = {
     if (!fw.running) return { changes: [], skipped: "firewalld is not running" };
     const want: { flag: string; value: string }[] = [];
     if (isDirector(host)) want.push({ flag: "--add-protocol", value: "vrrp" });
-    if (isRealServer(host)) {
-      for (const svc of lvsOf(inventory).services) {
-        for (const port of svc.ports) want.push({ flag: "--add-port", value: `${port}/${svc.protocol}` });
-      }
-    }
+    for (const svc of lvsOf(inventory).services)
+      for (const port of svc.ports) want.push({ flag: "--add-port", value: `${port}/${svc.protocol}` });
     // Open where the data plane arrives: the zone its interface is bound to, else the default zone.
     const iface = data.get(DATA_PLANE, host.name)?.interface ?? host.interface;
     const zone = fw.zones.find((z) => iface !== undefined && z.interfaces.includes(iface));

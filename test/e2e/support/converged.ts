@@ -9,7 +9,13 @@ import {
   KEEPALIVED_CONF,
   linkMac,
   liveChain,
+  NFT_OURS,
+  nftChain,
+  nftPeerSet,
+  PEER_SET,
+  peerSetEntries,
   processRunning,
+  richRules,
   savedChain,
   sysctlValues,
 } from "./host-state.js";
@@ -26,6 +32,30 @@ export async function expectMarkRule(lab: E2eLab, director: string): Promise<num
   expect(peers, "this lab has exactly two directors").toHaveLength(1);
   const peer = peers[0] as string;
   const peerMac = await linkMac(lab, peer, interfaces[peer] ?? "eth1");
+  const firewall = lab.facts.firewalls[director];
+  if (firewall === "firewalld") {
+    const rules = await richRules(lab, director, false);
+    expect(rules, `${director}: rich rules`).toHaveLength(1);
+    const m = new RegExp(
+      `^rule family="ipv4" source NOT ipset="${PEER_SET}" destination address="${regexEscape(vip)}" port port="${port}" protocol="tcp" mark set=(0x[0-9a-f]+)$`,
+    ).exec(rules[0] ?? "");
+    expect(m, `${director}: ${rules[0]}`).not.toBeNull();
+    expect(await peerSetEntries(lab, director, false), `${director}: ipset ${PEER_SET}`).toEqual([peerMac]);
+    expect((await liveChain(lab, director)).rules, `${director}: no iptables chain`).toEqual([]);
+    expect(await firewalldDirectRules(lab, director, false), `${director}: no direct rules`).toEqual([]);
+    return Number.parseInt(m?.[1] ?? "0", 16);
+  }
+  if (firewall === "nftables") {
+    const rules = await nftChain(lab, director);
+    expect(rules, `${director}: table inet lvsplay`).toHaveLength(1);
+    const m = new RegExp(
+      `^ip daddr ${regexEscape(vip)} tcp dport ${port} ether saddr != @peer_macs meta mark set (0x[0-9a-f]+) comment "lvsplay:\\S+" # handle \\d+$`,
+    ).exec(rules[0] ?? "");
+    expect(m, `${director}: ${rules[0]}`).not.toBeNull();
+    expect(await nftPeerSet(lab, director), `${director}: set peer_macs`).toEqual([peerMac]);
+    expect((await liveChain(lab, director)).rules, `${director}: no iptables chain`).toEqual([]);
+    return Number.parseInt(m?.[1] ?? "0", 16);
+  }
   const live = await liveChain(lab, director);
   expect(live.jumps, `${director}: PREROUTING jumps to the chain`).toBe(1);
   expect(live.rules, `${director}: rules of the chain`).toHaveLength(1);
@@ -65,14 +95,36 @@ export async function expectKeepalivedConf(lab: E2eLab, director: string, mark: 
 
 /** What survives a reboot equals what runs: rules.v4 on iptables nodes, permanent direct rules on firewalld nodes. */
 export async function expectPersistedEqualsRuntime(lab: E2eLab, director: string): Promise<void> {
-  if (lab.facts.firewalldNodes.includes(director)) {
-    const permanent = await firewalldDirectRules(lab, director, true);
-    const runtime = await firewalldDirectRules(lab, director, false);
+  const firewall = lab.facts.firewalls[director];
+  if (firewall === "firewalld") {
+    const permanent = await richRules(lab, director, true);
     expect(
-      permanent.some((r) => r.includes("LVSPLAY-MARK")),
-      `${director}: permanent direct rules`,
+      permanent.some((r) => r.includes(PEER_SET)),
+      `${director}: permanent rich rules`,
     ).toBe(true);
-    expect(runtime, `${director}: firewalld runtime = permanent`).toEqual(permanent);
+    expect(await richRules(lab, director, false), `${director}: runtime = permanent rich rules`).toEqual(
+      permanent,
+    );
+    expect(await peerSetEntries(lab, director, true), `${director}: permanent = runtime ipset`).toEqual(
+      await peerSetEntries(lab, director, false),
+    );
+    expect(await firewalldDirectRules(lab, director, true), `${director}: no permanent direct rules`).toEqual(
+      [],
+    );
+  } else if (firewall === "nftables") {
+    const conf = await lab.read(director, ["cat", "/etc/nftables.conf"]);
+    const lines = conf.split("\n");
+    const include = lines.indexOf(`include "${NFT_OURS}"`);
+    expect(include, `${director}: /etc/nftables.conf includes ${NFT_OURS}`).toBeGreaterThan(
+      lines.indexOf("flush ruleset"),
+    );
+    const saved = (await lab.read(director, ["cat", NFT_OURS])).split("\n").map((l) => l.trim());
+    const live = (await nftChain(lab, director)).map((l) =>
+      l.replace(/ # handle \d+$/, "").replace(/0x0*([0-9a-f])/, "0x$1"),
+    );
+    for (const rule of live) expect(saved, `${director}: ${NFT_OURS} holds the live rule`).toContain(rule);
+    const members = (await nftPeerSet(lab, director)) ?? [];
+    expect(saved.join("\n")).toContain(`elements = { ${members.join(", ")} }`);
   } else {
     const live = await liveChain(lab, director);
     const saved = await savedChain(lab, director);

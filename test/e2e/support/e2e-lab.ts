@@ -32,6 +32,8 @@ export interface LabFacts {
   readonly interfaces: Readonly<Record<string, string>>;
   /** Nodes that run firewalld (ds2 in this lab). */
   readonly firewalldNodes: readonly string[];
+  /** Each node's firewall (iptables, firewalld, nftables). */
+  readonly firewalls: Readonly<Record<string, "iptables" | "firewalld" | "nftables">>;
   /** lvs.vrrp.order: order[0] is the preferred master. */
   readonly order: readonly string[];
   readonly vrrpOnly: boolean;
@@ -77,6 +79,7 @@ function labFacts(inventoryFile: string, topology: LabTopology): LabFacts {
     port,
     interfaces: Object.fromEntries(topology.hosts.map((h) => [h.name, h.interface])),
     firewalldNodes: topology.hosts.filter((h) => h.firewalld).map((h) => h.name),
+    firewalls: Object.fromEntries(topology.hosts.map((h) => [h.name, h.firewall])),
     order: inv.lvs.vrrp.order,
     vrrpOnly: inv.lvs.vrrp_only === true,
   };

@@ -119,3 +119,47 @@ export function waitForMaster(lab: E2eLab, master: string, timeoutMs = 15_000): 
     timeoutMs,
   );
 }
+
+export const PEER_SET = "lvs_mark_list";
+export const NFT_OURS = "/etc/nftables.d/lvsplay.nft";
+
+/** firewalld rich rules of the default zone (runtime or permanent), as firewall-cmd prints them. */
+export async function richRules(lab: E2eLab, node: string, permanent: boolean): Promise<string[]> {
+  const argv = ["firewall-cmd", ...(permanent ? ["--permanent"] : []), "--list-rich-rules"];
+  return (await lab.read(node, argv))
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .sort();
+}
+
+/** Members of firewalld's ipset lvs_mark_list (runtime or permanent); null when it does not exist. */
+export async function peerSetEntries(
+  lab: E2eLab,
+  node: string,
+  permanent: boolean,
+): Promise<string[] | null> {
+  const p = permanent ? ["--permanent"] : [];
+  const r = await lab.exec(node, ["firewall-cmd", ...p, `--ipset=${PEER_SET}`, "--get-entries"]);
+  if (r.code !== 0) return null;
+  return r.stdout.split(/\s+/).filter(Boolean).sort();
+}
+
+/** Our nftables chain's rule lines (`nft list chain`, handles shown: identical means untouched). */
+export async function nftChain(lab: E2eLab, node: string): Promise<string[]> {
+  const r = await lab.exec(node, ["nft", "-a", "list", "chain", "inet", "lvsplay", "prerouting"]);
+  if (r.code !== 0) return [];
+  return r.stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("ip daddr"));
+}
+
+/** Elements of set inet lvsplay peer_macs (from nft's JSON); null when the set does not exist. */
+export async function nftPeerSet(lab: E2eLab, node: string): Promise<string[] | null> {
+  const r = await lab.exec(node, ["nft", "-j", "list", "set", "inet", "lvsplay", "peer_macs"]);
+  if (r.code !== 0) return null;
+  const doc = JSON.parse(r.stdout) as { nftables: { set?: { elem?: string | string[] } }[] };
+  const elem = doc.nftables.find((i) => i.set)?.set?.elem ?? [];
+  return (Array.isArray(elem) ? elem : [elem]).map((m) => m.toLowerCase()).sort();
+}

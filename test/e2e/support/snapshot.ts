@@ -14,6 +14,9 @@ const MANAGED_FILES = [
   "/etc/firewalld/direct.xml",
   "/etc/firewalld/zones/public.xml",
   "/etc/iptables/ipsets",
+  "/etc/nftables.conf",
+  "/etc/nftables.d/lvsplay.nft",
+  "/etc/firewalld/ipsets/lvs_mark_list.xml",
 ];
 const MANAGED_DIRS = [
   "/etc/iptables",
@@ -24,6 +27,8 @@ const MANAGED_DIRS = [
   "/etc/firewalld",
   "/etc/firewalld/zones",
   "/etc/rc2.d",
+  "/etc/nftables.d",
+  "/etc/firewalld/ipsets",
 ];
 
 /** Name of the read → its output (stdout, stderr and exit code: a missing file is state too). */
@@ -40,6 +45,11 @@ const normaliseSave = (text: string) =>
 async function hostSnapshot(lab: E2eLab, node: string): Promise<HostSnapshot> {
   const reads: [string, string[], ((s: string) => string)?][] = [
     ["iptables-save", ["iptables-save"], normaliseSave],
+    [
+      "nft ruleset",
+      ["nft", "-a", "list", "ruleset"],
+      (t) => t.replace(/counter packets \d+ bytes \d+/g, "counter"),
+    ],
     ["lo addresses", ["ip", "-4", "-o", "addr", "show", "dev", "lo"]],
     ["data-plane addresses", ["ip", "-4", "-o", "addr", "show", "dev", lab.facts.interfaces[node] ?? "eth1"]],
     ["sysctls", ["sysctl", ...Object.keys(DR_SYSCTLS)]],
@@ -55,6 +65,9 @@ async function hostSnapshot(lab: E2eLab, node: string): Promise<HostSnapshot> {
       ["firewalld runtime direct", ["firewall-cmd", "--direct", "--get-all-rules"]],
       ["firewalld permanent zone", ["firewall-cmd", "--permanent", "--list-all"]],
       ["firewalld runtime zone", ["firewall-cmd", "--list-all"]],
+      ["firewalld runtime ipsets", ["firewall-cmd", "--get-ipsets"]],
+      ["firewalld runtime peer set", ["firewall-cmd", "--info-ipset=lvs_mark_list"]],
+      ["firewalld permanent peer set", ["firewall-cmd", "--permanent", "--info-ipset=lvs_mark_list"]],
     );
   const snap: HostSnapshot = {};
   for (const [name, argv, normalise] of reads) {
