@@ -7,6 +7,7 @@
 // a set-membership change only (rules byte-identical), and check mode before
 // it changes no byte; reboots bring the rules back; audit drift kinds.
 // Every state assertion reads the hosts directly (nsenter).
+import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import type { AuditReport, DriftItem } from "../../src/audit/report.js";
 import { ExitCode } from "../../src/cli/exit-codes.js";
@@ -61,6 +62,7 @@ async function audit(): Promise<{ code: number | null; items: DriftItem[] }> {
 
 /** Flush ARP caches after a MAC change (machine side and every node), as a real NIC swap would. */
 async function forgetNeighbours(): Promise<void> {
+  execFileSync("ip", ["neigh", "flush", "dev", lab.bridge]);
   for (const node of Object.keys(lab.facts.interfaces))
     await lab.read(node, ["ip", "neigh", "flush", "dev", lab.facts.interfaces[node] ?? "eth1"]);
 }

@@ -10,6 +10,7 @@
 // A NIC swap changes only the set (`flush set` + `add element`, one
 // transaction): the rules stay byte-identical. The same text is the persisted
 // file, included from nftables.conf after its `flush ruleset`.
+import { assertCharset, IPV4, MAC, NAME } from "../../config/charsets.js";
 import { hexMark } from "./chain.js";
 import { type MarkRuleSpec, sameMembers } from "./spec.js";
 
@@ -26,13 +27,16 @@ const portExpr = (ports: readonly number[]): string =>
 
 /** One rule line of our chain (no indentation). Service names are [A-Za-z0-9._-]: safe in nft's quotes. */
 export const nftRuleLine = (spec: MarkRuleSpec): string =>
-  `ip daddr ${spec.vip} ${spec.protocol} dport ${portExpr(spec.ports)} ether saddr != @${NFT_SET} ` +
-  `meta mark set ${hexMark(spec.mark)} comment "lvsplay:${spec.service}"`;
+  `ip daddr ${assertCharset(IPV4, spec.vip, `VIP of service ${spec.service}`)} ${spec.protocol} dport ${portExpr(spec.ports)} ` +
+  `ether saddr != @${NFT_SET} meta mark set ${hexMark(spec.mark)} comment "lvsplay:${assertCharset(NAME, spec.service, "service name")}"`;
+
+const macList = (peers: readonly string[]): string =>
+  peers.map((m) => assertCharset(MAC, m, "peer MAC")).join(", ");
 
 /** `table inet lvsplay { … }`. An empty set has no elements line (nft rejects `{ }`). */
 export function renderNftTable(specs: readonly MarkRuleSpec[], peers: readonly string[]): string {
   const lines = [`table ${FULL} {`, `\tset ${NFT_SET} {`, "\t\ttype ether_addr"];
-  if (peers.length > 0) lines.push(`\t\telements = { ${peers.join(", ")} }`);
+  if (peers.length > 0) lines.push(`\t\telements = { ${macList(peers)} }`);
   lines.push("\t}", "", `\tchain ${NFT_CHAIN} {`);
   lines.push(`\t\ttype filter hook prerouting priority mangle; policy accept;`);
   for (const spec of specs) lines.push(`\t\t${nftRuleLine(spec)}`);
@@ -53,7 +57,7 @@ export function renderNftReplace(specs: readonly MarkRuleSpec[], peers: readonly
 /** `nft -f` input that only replaces the set's members (one transaction). */
 export function renderNftSetUpdate(peers: readonly string[]): string {
   const lines = [`flush set ${FULL} ${NFT_SET}`];
-  if (peers.length > 0) lines.push(`add element ${FULL} ${NFT_SET} { ${peers.join(", ")} }`);
+  if (peers.length > 0) lines.push(`add element ${FULL} ${NFT_SET} { ${macList(peers)} }`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -9,6 +9,7 @@
 // the rule lands in mangle_PRE_<zone>_allow as `ether saddr != @lvs_mark_list
 // … meta mark set 0x1`, at prerouting priority -140: before IPVS.
 // Rules are ours when they exclude our ipset and set a mark: nobody else's are touched.
+import { assertCharset, IPV4, MAC, NAME } from "../../config/charsets.js";
 import { hexMark } from "./chain.js";
 import { FIREWALLD_PEER_SET, type MarkRuleSpec } from "./spec.js";
 
@@ -18,7 +19,7 @@ export const FIREWALLD_SET_TYPE = "hash:mac";
 export const richRulesOf = (spec: MarkRuleSpec): string[] =>
   spec.ports.map(
     (port) =>
-      `rule family="ipv4" source NOT ipset="${FIREWALLD_PEER_SET}" destination address="${spec.vip}" ` +
+      `rule family="ipv4" source NOT ipset="${FIREWALLD_PEER_SET}" destination address="${assertCharset(IPV4, spec.vip, `VIP of service ${spec.service}`)}" ` +
       `port port="${port}" protocol="${spec.protocol}" mark set=${hexMark(spec.mark)}`,
   );
 
@@ -67,6 +68,8 @@ export function firewalldRichCommands(
 ): string[][] {
   const base = ["firewall-cmd", ...(opts.permanent ? ["--permanent"] : [])];
   const setArg = `--ipset=${FIREWALLD_PEER_SET}`;
+  for (const m of desired.members) assertCharset(MAC, m, "peer MAC");
+  assertCharset(NAME, desired.zone, "firewalld zone");
   const commands: string[][] = [];
   const entries = new Set((live.set?.entries ?? []).map((e) => e.toLowerCase()));
   if (live.set === null) {
