@@ -9,8 +9,11 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     fileParallelism: true,
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 180_000,
+    // Backstops for a hung test, not measurements: tests wait on progress with
+    // bounds of their own that say what they waited for. A whole e2e test
+    // (apply, audits, a repair) can take minutes on a 2-core machine at load 20.
+    testTimeout: 300_000,
+    hookTimeout: 600_000,
     reporters: ["default", "./test/support/summary-reporter.ts"],
   },
 });

@@ -6,6 +6,7 @@
 // overlaps fails before any change, naming the holder. An owner file left by a
 // holder that is gone (its session was killed before it could clean up) means
 // the lock was taken over, and the run says so. audit and --check take no lock.
+import { randomBytes } from "node:crypto";
 import { hostname, userInfo } from "node:os";
 import { UserError } from "../errors.js";
 import type { Host } from "../inventory/model.js";
@@ -34,7 +35,10 @@ const SCRIPT = [
   `mkdir -p "$(dirname "$1")" || exit 2`,
   `flock -n -E 75 "$1" sh -c "$4" lvsplay-hold "$2" "$3"`,
   "rc=$?",
-  `if [ "$rc" -eq 75 ]; then echo LVSPLAY-LOCK-BUSY; cat "$2" 2>/dev/null; exit 3; fi`,
+  // Busy: name the holder. Its record may be a moment behind its flock (another
+  // host of the same run on this machine, locking at the same time): wait for it briefly.
+  `if [ "$rc" -eq 75 ]; then for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$2" ] && break; sleep 0.2; done`,
+  `  echo LVSPLAY-LOCK-BUSY; cat "$2" 2>/dev/null; exit 3; fi`,
   `exit "$rc"`,
 ].join("\n");
 
@@ -45,15 +49,23 @@ export class LockedError extends UserError {
   }
 }
 
-/** Who holds the lock, as recorded in the owner file. */
-export const ownerLine = (command: string, now = new Date()): string => {
+/**
+ * Who holds the lock, as recorded in the owner file. The run token tells this
+ * run's own record from another's: two inventory hosts can be one machine
+ * (aliases, a host listed twice), and a run must not lock itself out.
+ */
+export const ownerLine = (
+  command: string,
+  now = new Date(),
+  token = randomBytes(6).toString("hex"),
+): string => {
   let user = "unknown";
   try {
     user = userInfo().username;
   } catch {
     // No passwd entry (containers): keep "unknown".
   }
-  return `${command} by ${user}@${hostname()} pid ${process.pid} since ${now.toISOString()}`;
+  return `${command} by ${user}@${hostname()} pid ${process.pid} since ${now.toISOString()} run ${token}`;
 };
 
 interface Taken {
@@ -74,6 +86,7 @@ export async function takeClusterLock(
 ): Promise<() => Promise<void>> {
   const taken: Taken[] = [];
   const busy: string[] = [];
+  const shared: string[] = [];
   const takeOne = async (host: Host) => {
     let transport: Transport;
     try {
@@ -88,6 +101,11 @@ export async function takeClusterLock(
     );
     if (!held.running) {
       const lines = held.output.trim().split("\n");
+      // This run holds it already through another inventory name of the same machine.
+      if (lines[0] === "LVSPLAY-LOCK-BUSY" && lines[1] === owner) {
+        shared.push(host.name);
+        return;
+      }
       busy.push(
         lines[0] === "LVSPLAY-LOCK-BUSY"
           ? `${host.name} is locked by ${lines[1] ?? "another run (owner unknown)"}`
@@ -117,6 +135,7 @@ export async function takeClusterLock(
     hosts: taken.map((t) => t.host),
     detail:
       `held on ${taken.length} host(s) (${LOCK_FILE})` +
+      (shared.length > 0 ? `; ${shared.join(", ")} share a machine with another host of this run` : "") +
       (stale.length > 0
         ? `; taken over from a holder that is gone: ${stale.map((t) => `${t.host} (${t.stale})`).join("; ")}`
         : ""),

@@ -139,6 +139,25 @@ describe("runner over real SSH", () => {
     expect(readFileSync(join(work, "b", "handler.log"), "utf8")).toBe("reloaded\n");
   });
 
+  it("one machine under two inventory names: the run takes the cluster lock once, never locks itself out", async () => {
+    const twice = await startSshd({ secondAddress: true });
+    try {
+      const file = join(work, "same-machine.yaml");
+      const host = (address: string, dir: string) =>
+        `    address: ${address}\n    port: ${twice.port}\n    identity: ${twice.keyFile}\n    known_hosts: ${twice.knownHostsFile}\n    groups: [web]\n    vars: { dir: ${dir} }\n`;
+      writeFileSync(
+        file,
+        `defaults:\n  user: root\n  connect_timeout: 5\nhosts:\n  one:\n${host(twice.address, join(work, "one"))}  alias:\n${host(twice.secondAddress!, join(work, "alias"))}`,
+      );
+      const run = await lvsplay(["apply", file, "--playbook", join(work, "pb.yaml"), "--plain"]);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/share a machine with another host of this run/);
+      expect(readFileSync(join(work, "alias", "app.conf"), "utf8")).toBe("listen = 80\nworkers = 4\n");
+    } finally {
+      await twice.stop();
+    }
+  });
+
   it("a no-op run opens one SSH connection per host and needs one fact round trip per stage", async () => {
     const inv = writeInventory("inv-noop.yaml", { a: a.knownHostsFile, b: b.knownHostsFile });
     const inventory = loadInventory(inv);
@@ -202,10 +221,12 @@ describe("runner over real SSH", () => {
     const slow = join(work, "slow.yaml");
     writeFileSync(
       slow,
-      `name: slow\nstages:\n  - name: wait\n    hosts: all\n    tasks:\n      - name: sleep\n        op: command\n        args: { argv: [sleep, "2"] }\n  - name: after\n    hosts: all\n    tasks:\n      - name: mark\n        op: file\n        args: { path: "{{ dir }}/after", content: "x\\n" }\n`,
+      `name: slow\nstages:\n  - name: wait\n    hosts: all\n    tasks:\n      - name: sleep\n        op: command\n        args: { argv: [sh, -c, "if [ \\"$0\\" = b ]; then exec sleep 60; fi; exec sleep 1", "{{ host.name }}"] }\n  - name: after\n    hosts: all\n    tasks:\n      - name: mark\n        op: file\n        args: { path: "{{ dir }}/after", content: "x\\n" }\n`,
     );
     // Kill b's connections once its `sleep` is running (waiting on that, not on a fixed
     // delay: on a busy machine the CLI may not even have connected after a second).
+    // b's sleep is long so a busy machine cannot end it before it is seen (the
+    // kill ends it); a's is short.
     const run = await lvsplay(["apply", inv, "--playbook", slow, "--json"], () => {
       void runningUnder(b.pid, "sleep").then(() => b.killConnections());
     });

@@ -9,6 +9,8 @@ import { join } from "node:path";
 
 export interface TestSshd {
   readonly address: string;
+  /** The second address (options.secondAddress), with the same port and host key. */
+  readonly secondAddress?: string;
   readonly port: number;
   /** Private key authorised for root. */
   readonly keyFile: string;
@@ -44,6 +46,8 @@ export interface TestSshdOptions {
   readonly cleanRootHome?: boolean;
   /** More sshd_config lines (e.g. "AllowTcpForwarding no"). */
   readonly extraConfig?: readonly string[];
+  /** Also listen on a second 127.0.0.N (same port): one machine under two addresses. */
+  readonly secondAddress?: boolean;
 }
 
 export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd> {
@@ -72,23 +76,35 @@ async function startIn(dir: string, options: TestSshdOptions): Promise<TestSshd>
   for (let attempt = 0; attempt < 5; attempt++) {
     const address = `127.0.0.${2 + Math.floor(Math.random() * 249)}`;
     const port = await freePort(address);
+    const second = options.secondAddress
+      ? `127.0.0.${2 + ((Number(address.split(".")[3]) + 100) % 249)}`
+      : undefined;
     const config = join(dir, "sshd_config");
     writeFileSync(
       config,
-      sshdConfig(dir, hostKey, address, port) + (options.extraConfig ?? []).map((l) => `${l}\n`).join(""),
+      sshdConfig(dir, hostKey, address, port) +
+        [...(second ? [`ListenAddress ${second}:${port}`] : []), ...(options.extraConfig ?? [])]
+          .map((l) => `${l}\n`)
+          .join(""),
     );
     try {
       const started = await launch(config, home, address, port, options.cleanRootHome ?? true);
       const hostKeyPub = readFileSync(`${hostKey}.pub`, "utf8").trim();
       const [keyType, keyBase64] = hostKeyPub.split(" ");
       const knownHostsFile = join(dir, "known_hosts");
-      writeFileSync(knownHostsFile, `[${address}]:${port} ${keyType} ${keyBase64}\n`);
+      writeFileSync(
+        knownHostsFile,
+        [address, ...(second ? [second] : [])]
+          .map((a) => `[${a}]:${port} ${keyType} ${keyBase64}\n`)
+          .join(""),
+      );
       if (options.hashKnownHosts) {
         execFileSync("ssh-keygen", ["-H", "-f", knownHostsFile], { stdio: "ignore" });
         rmSync(`${knownHostsFile}.old`, { force: true });
       }
       return {
         address,
+        ...(second ? { secondAddress: second } : {}),
         port,
         keyFile,
         knownHostsFile,
@@ -163,20 +179,26 @@ interface Launched {
 
 async function launch(config: string, home: string, address: string, port: number, cleanHome: boolean) {
   const sshd = ["/usr/sbin/sshd", "-D", "-e", "-f", config];
-  // unshare and sh both exec, so the PID we get is sshd's own.
-  const [program, ...args] = cleanHome
-    ? [
-        "unshare",
-        "--mount",
-        "--propagation",
-        "private",
-        "sh",
-        "-c",
-        'mount --bind "$0" /root && exec "$@"',
-        home,
-        ...sshd,
-      ]
-    : sshd;
+  // Every test sshd is a host of its own for what lvsplay keeps under /run/lock
+  // (the cluster lock): a private tmpfs there, so test files running side by
+  // side on this machine never share a lock. unshare and sh both exec, so the
+  // PID we get is sshd's own.
+  const setup = [
+    "mount -t tmpfs lvsplay-test-lock /run/lock",
+    ...(cleanHome ? ['mount --bind "$0" /root'] : []),
+    'exec "$@"',
+  ].join(" && ");
+  const [program, ...args] = [
+    "unshare",
+    "--mount",
+    "--propagation",
+    "private",
+    "sh",
+    "-c",
+    setup,
+    home,
+    ...sshd,
+  ];
   const child = spawn(program!, args, { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   child.stderr?.on("data", (chunk: Buffer) => {
@@ -188,10 +210,13 @@ async function launch(config: string, home: string, address: string, port: numbe
     child.once("exit", (code) => reject(new Error(`sshd exited with ${code}: ${log}`)));
   });
   exited.catch(() => {});
-  const deadline = Date.now() + 5000;
+  // Generous: on a busy machine sshd can take seconds to start; an sshd that
+  // exits is reported at once through `exited`.
+  const deadline = Date.now() + 60_000;
   try {
     while (!(await Promise.race([accepts(address, port), exited]))) {
-      if (Date.now() > deadline) throw new Error(`sshd did not listen on ${address}:${port}: ${log}`);
+      if (Date.now() > deadline)
+        throw new Error(`sshd (pid ${pid}) still not listening on ${address}:${port} after 60 s: ${log}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   } catch (error) {

@@ -13,7 +13,8 @@ export default class SummaryReporter implements Reporter {
       for (const test of mod.children.allTests()) {
         const state = test.result().state;
         if (state === "passed") passed++;
-        else if (state === "failed" || fileFailed) failed++;
+        // (Tests left out by a -t filter have mode "skip": those are skipped.)
+        else if (state === "failed" || (fileFailed && test.options.mode === "run")) failed++;
         else skipped++;
       }
       // A file that failed to load has no tests but must count as a failure.
