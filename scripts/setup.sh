@@ -19,6 +19,7 @@ PACKAGES=(
   systemd                         # systemd-analyze verify for the generated audit timer (test/audit)
   prometheus                      # promtool: checks and unit-tests alerting/ (test/alerting); ~19 MB, ~20 s
   ansible-core                    # ansible-inventory cross-checks the Ansible importer (test/ansible); ~1.3 MB, ~13 s
+  zsh                             # `lvsplay completion zsh` is loaded in real zsh (test/cli); ~0.9 MB
 )
 
 missing=()

@@ -5,6 +5,7 @@ import { describeError, UsageError } from "../errors.js";
 import { registerLabCommands } from "../lab/cli.js";
 import { DEFAULT_FORKS } from "./defaults.js";
 import { exitCode, setExitCode } from "./exit-status.js";
+import { inventoryArg } from "./inventory-arg.js";
 import { VERSION } from "./version.js";
 
 // Command implementations load on use: start-up time is paid on every run
@@ -32,6 +33,8 @@ const positiveInt = (value: string): number => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
   return n;
 };
+/** -v, -vv: each repetition one level more. */
+const increase = (_: string, previous: number): number => previous + 1;
 const percent = (value: string): number => {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError("expected 0-100");
@@ -69,13 +72,20 @@ const runOptions = (cmd: Command): Command =>
     .option("--accept-new-host-keys", "trust and record keys of hosts missing from known_hosts")
     .option("-F, --ssh-config <file>", SSH_CONFIG_HELP)
     .option(
+      "-v, --verbose",
+      "show each command sent to a host (-vv: and its output); secrets redacted",
+      increase,
+      0,
+    )
+    .option("--log-file <file>", "append this run's progress and the commands sent (as -v, or -vv) to a file")
+    .option(
       "--max-fail-percent <pct>",
       "stop (remaining stages and batches) when more than this % of a batch's hosts failed",
       percent,
       100,
     );
 
-runOptions(program.command("apply").argument("<inventory>", "inventory YAML"))
+runOptions(program.command("apply").argument("[inventory]", "inventory YAML (default: $LVSPLAY_INVENTORY)"))
   .description("converge hosts to the playbook (use --check for a dry run)")
   .option("-C, --check", "dry run: plan and report, change nothing (exit 2 when changes are pending)")
   .option(
@@ -89,13 +99,13 @@ runOptions(program.command("apply").argument("<inventory>", "inventory YAML"))
     "with --serial: change a director that holds a VIP in place instead of handing the VIP to a peer " +
       "first (also when no peer could take it: the service is interrupted during the change)",
   )
-  .action(async (inventory: string, flags) => {
-    setExitCode(await (await commands.apply()).applyCommand(inventory, flags));
+  .action(async (inventory: string | undefined, flags) => {
+    setExitCode(await (await commands.apply()).applyCommand(inventoryArg(inventory), flags));
   });
 
 program
   .command("audit")
-  .argument("<inventory>", "inventory YAML")
+  .argument("[inventory]", "inventory YAML (default: $LVSPLAY_INVENTORY)")
   .description("drift audit, strictly read-only: exit 0 clean, 2 drift, 3 a host failed or was unreachable")
   .option("-p, --playbook <file>", "playbook to audit against (default: the built-in LVS HA playbook)")
   .option("-l, --limit <pattern>", "only these hosts (group, host, glob, a:b, a:&b, a:!b)")
@@ -107,6 +117,13 @@ program
   .option("--plain", "no colours (the default when not writing to a terminal)")
   .option("--accept-new-host-keys", "trust and record keys of hosts missing from known_hosts")
   .option("-F, --ssh-config <file>", SSH_CONFIG_HELP)
+  .option(
+    "-v, --verbose",
+    "show each command sent to a host (-vv: and its output); secrets redacted",
+    increase,
+    0,
+  )
+  .option("--log-file <file>", "append this run's progress and the commands sent (as -v, or -vv) to a file")
   .option(
     "--watch",
     "audit continuously (every --interval) over kept-open connections, one round trip per host per cycle; " +
@@ -121,7 +138,8 @@ program
     "--interval <span>",
     "how often (systemd time span): the timer of --print-systemd-units (default 15min), or --watch's cycle (default 5s)",
   )
-  .action(async (inventory: string, flags) => {
+  .action(async (given: string | undefined, flags) => {
+    const inventory = inventoryArg(given);
     if (flags.listen !== undefined && !flags.watch) throw new AuditFlagError("--listen needs --watch");
     if (flags.watch && !flags.printSystemdUnits && (flags.json || flags.progress))
       throw new AuditFlagError(
@@ -145,24 +163,31 @@ program
 
 program
   .command("validate")
-  .argument("<inventory>", "inventory YAML")
+  .argument("[inventory]", "inventory YAML (default: $LVSPLAY_INVENTORY)")
   .option("-p, --playbook <file>", "playbook to validate with it")
   .option("-F, --ssh-config <file>", SSH_CONFIG_HELP)
   .description("run every check that needs no host (DNS names are resolved)")
-  .action(async (inventory: string, flags: { playbook?: string; sshConfig?: string }) => {
-    setExitCode(await (await commands.validate()).validateCommand(inventory, flags));
+  .action(async (inventory: string | undefined, flags: { playbook?: string; sshConfig?: string }) => {
+    setExitCode(await (await commands.validate()).validateCommand(inventoryArg(inventory), flags));
   });
 
 program
   .command("facts")
-  .argument("<inventory>", "inventory YAML")
+  .argument("[inventory]", "inventory YAML (default: $LVSPLAY_INVENTORY)")
   .option("-l, --limit <pattern>", "only these hosts")
   .option("-f, --forks <n>", "hosts in parallel", positiveInt, DEFAULT_FORKS)
   .option("--accept-new-host-keys", "trust and record keys of hosts missing from known_hosts")
   .option("-F, --ssh-config <file>", SSH_CONFIG_HELP)
+  .option(
+    "-v, --verbose",
+    "show each command sent to a host (-vv: and its output); secrets redacted",
+    increase,
+    0,
+  )
+  .option("--log-file <file>", "append this run's progress and the commands sent (as -v, or -vv) to a file")
   .description("print the facts lvsplay gathers from each host (JSON)")
-  .action(async (inventory: string, flags) => {
-    setExitCode(await (await commands.facts()).factsCommand(inventory, flags));
+  .action(async (inventory: string | undefined, flags) => {
+    setExitCode(await (await commands.facts()).factsCommand(inventoryArg(inventory), flags));
   });
 
 program
@@ -183,6 +208,15 @@ program
   });
 
 registerLabCommands(program);
+
+program
+  .command("completion")
+  .argument("<shell>", "bash or zsh")
+  .description("print a shell completion script: source <(lvsplay completion bash)")
+  .action(async (shell: string) => {
+    const { completionScript } = await import("./completion.js");
+    process.stdout.write(completionScript(program, shell));
+  });
 
 try {
   await program.parseAsync(process.argv);

@@ -13,8 +13,9 @@ import { resolveLimit } from "../limit.js";
 import { listHosts, listTasks } from "../listing.js";
 import { loadInputs, sshConfigChoice } from "../load-inputs.js";
 import { attachRenderer } from "../output.js";
+import { openRunLog, type RunLogFlags } from "../run-log.js";
 
-export interface ApplyFlags {
+export interface ApplyFlags extends RunLogFlags {
   /** -F: ssh_config file, or "none". */
   readonly sshConfig?: string;
   readonly playbook?: string;
@@ -70,11 +71,14 @@ export async function applyCommand(inventoryFile: string, flags: ApplyFlags): Pr
   }
   const events = new EventBus();
   await attachRenderer(events, flags);
-  const connector = new SshConnector(inventory, {
+  const log = openRunLog(flags, inventory);
+  log.follow(events, flags.diff ?? false);
+  const ssh = new SshConnector(inventory, {
     acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
     // Commands that set no limit of their own still never hang a run.
     defaultTimeoutSec: 300,
   });
+  const connector = log.wrap(ssh);
   const check = flags.check ?? false;
   // Check mode changes nothing: a signal simply ends it, and it takes no lock.
   const interrupts = check ? undefined : trapInterrupts(events);
@@ -104,6 +108,7 @@ export async function applyCommand(inventoryFile: string, flags: ApplyFlags): Pr
         }
       : {}),
   }).finally(() => interrupts?.untrap());
-  await connector.closeAll();
+  await ssh.closeAll();
+  log.close();
   return interrupts?.exitCode() ?? exitCodeFor(outcome, { check });
 }

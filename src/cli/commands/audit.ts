@@ -7,15 +7,17 @@ import path from "node:path";
 import { type AuditOnce, auditOnce } from "../../audit/audit-once.js";
 import { writePromFile } from "../../audit/prom.js";
 import { renderAuditText } from "../../audit/render-text.js";
+import type { EngineEvent } from "../../engine/events.js";
 import { UsageError } from "../../errors.js";
 import { plainRenderer } from "../../render/plain.js";
 import { SshConnector } from "../../transport/ssh.js";
 import type { ExitCode } from "../exit-codes.js";
 import { resolveLimit } from "../limit.js";
 import { loadInputs, sshConfigChoice } from "../load-inputs.js";
+import { openRunLog, type RunLogFlags } from "../run-log.js";
 import { VERSION } from "../version.js";
 
-export interface AuditFlags {
+export interface AuditFlags extends RunLogFlags {
   /** -F: ssh_config file, or "none". */
   readonly sshConfig?: string;
   readonly playbook?: string;
@@ -55,6 +57,9 @@ export async function auditCommand(inventoryFile: string, flags: AuditFlags): Pr
     sshConfig: sshConfigChoice(flags.sshConfig),
   });
   const hosts = resolveLimit(inventory, flags.limit);
+  const log = openRunLog(flags, inventory);
+  const progress = plainRenderer({ diff: false, write: (text) => process.stderr.write(`${text}\n`) });
+  const logged = plainRenderer({ diff: false, write: log.event });
   const ssh = new SshConnector(inventory, {
     acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
     defaultTimeoutSec: 300,
@@ -65,19 +70,25 @@ export async function auditCommand(inventoryFile: string, flags: AuditFlags): Pr
       inventory,
       playbook,
       registry,
-      connector: ssh,
+      connector: log.wrap(ssh),
       hosts: hosts.map((h) => h.name),
       ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
       forks: flags.forks,
       inventoryFile: path.resolve(inventoryFile),
       toolVersion: VERSION,
       // Task-by-task progress only on request: a scheduled audit's output is its report.
-      ...(flags.progress
-        ? { onEvent: plainRenderer({ diff: false, write: (text) => process.stderr.write(`${text}\n`) }) }
+      ...(flags.progress || flags.logFile !== undefined
+        ? {
+            onEvent: (event: EngineEvent) => {
+              if (flags.progress) progress(event);
+              logged(event);
+            },
+          }
         : {}),
     });
   } finally {
     await ssh.closeAll();
+    log.close();
   }
   const { report } = audit;
   const exitCode = report.exitCode;

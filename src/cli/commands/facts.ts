@@ -12,6 +12,7 @@ import { errorMessage } from "../../util/error-message.js";
 import { ExitCode } from "../exit-codes.js";
 import { resolveLimit } from "../limit.js";
 import { loadRunInventory, sshConfigChoice } from "../load-inputs.js";
+import { openRunLog, type RunLogFlags } from "../run-log.js";
 
 const HOST_FACTS = {
   os: factRequest(osFact),
@@ -23,14 +24,16 @@ const HOST_FACTS = {
 
 export async function factsCommand(
   inventoryFile: string,
-  flags: { limit?: string; forks: number; acceptNewHostKeys?: boolean; sshConfig?: string },
+  flags: RunLogFlags & { limit?: string; forks: number; acceptNewHostKeys?: boolean; sshConfig?: string },
 ): Promise<ExitCode> {
   const inventory = await loadRunInventory(inventoryFile, sshConfigChoice(flags.sshConfig));
   const hosts = resolveLimit(inventory, flags.limit);
-  const connector = new SshConnector(inventory, {
+  const log = openRunLog(flags, inventory);
+  const ssh = new SshConnector(inventory, {
     acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
     defaultTimeoutSec: 120,
   });
+  const connector = log.wrap(ssh);
   let failed = false;
   const out: Record<string, unknown> = {};
   await mapBounded([...hosts], flags.forks, async (host) => {
@@ -55,7 +58,8 @@ export async function factsCommand(
       out[host.name] = { unreachable: errorMessage(error) };
     }
   });
-  await connector.closeAll();
+  await ssh.closeAll();
+  log.close();
   const ordered = Object.fromEntries(hosts.map((h) => [h.name, out[h.name]]));
   process.stdout.write(`${JSON.stringify(ordered, null, 2)}\n`);
   return failed ? ExitCode.hostsFailed : ExitCode.ok;
