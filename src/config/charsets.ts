@@ -200,6 +200,24 @@ export const IPV4: Charset = {
   whole: { test: (v) => IPV4_RE.test(v), reason: "not a dotted quad of numbers 0-255" },
 };
 
+/**
+ * Where SSH connects: an inventory `address`, an ssh_config HostName, a
+ * ProxyJump hop. An IPv4 address, a DNS name or an ssh_config Host alias; what
+ * keepalived and iptables get is the resolved IPv4 address, never this text.
+ */
+export const SSH_HOST: Charset = {
+  what: "an IPv4 address or a host name",
+  rule: 'letters, digits, ".", "_", "-", starting with a letter or digit, 1-253 characters; only digits and dots means an IPv4 address',
+  minLength: 1,
+  maxLength: 253,
+  char: NAME_CHARS,
+  first: ALNUM,
+  whole: {
+    test: (v) => !/^[0-9.]+$/.test(v) || IPV4_RE.test(v),
+    reason: "digits and dots, but not an IPv4 address",
+  },
+};
+
 /** MAC addresses (discovered, and in mark rules). */
 export const MAC: Charset = {
   what: 'a MAC address like "52:54:00:12:34:56"',

@@ -1,9 +1,8 @@
 // Zod schemas for values that end up on a remote command line or in a config
 // file. They are still quoted/escaped where used; validating them here means a
 // bad value is reported at its YAML position instead of failing on a host.
-import { isIPv4 } from "node:net";
 import { z } from "zod";
-import { type Charset, charsetMessage, INTERFACE, LOCAL_PATH, NAME } from "./charsets.js";
+import { type Charset, charsetMessage, INTERFACE, IPV4, LOCAL_PATH, NAME, SSH_HOST } from "./charsets.js";
 
 const expected = (what: string) => ({ error: `expected ${what}` });
 
@@ -33,17 +32,14 @@ export const interfaceName = inCharset(INTERFACE);
 export const ipv4 = z.ipv4(expected("an IPv4 address like 192.0.2.10"));
 
 /**
- * Where SSH connects: an IPv4 address, a DNS name or an ssh_config Host alias
- * (letters, digits, ".", "_", "-"; at most 253 characters like a DNS name).
+ * Where SSH connects: an IPv4 address, a DNS name or an ssh_config Host alias.
+ * Only digits and dots is meant as an address, and told so ("10.0.0.300" must
+ * not become a DNS lookup).
  */
-export const sshAddress = z
-  .string(expected("an IPv4 address or a host name"))
-  .regex(
-    /^(?=.{1,253}$)[A-Za-z0-9][A-Za-z0-9._-]*$/,
-    expected('an IPv4 address or a host name (letters, digits, ".", "_", "-")'),
-  )
-  // Only digits and dots is meant as an address: "10.0.0.300" must not become a DNS lookup.
-  .refine((v) => !/^[0-9.]+$/.test(v) || isIPv4(v), expected("an IPv4 address like 192.0.2.10"));
+export const sshAddress = z.string(expected(SSH_HOST.what)).superRefine((value, ctx) => {
+  const message = charsetMessage(/^[0-9.]+$/.test(value) ? IPV4 : SSH_HOST, value);
+  if (message !== undefined) ctx.addIssue({ code: "custom", message, input: value });
+});
 
 export const mac = z.mac(expected('a MAC address like "52:54:00:12:34:56" (quote it in YAML)'));
 

@@ -5,7 +5,9 @@
 // first hop's own ProxyJump), as `ssh -J` does.
 import { homedir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
+import { SSH_HOST, USER } from "../config/charsets.js";
 import {
+  checked,
   type LoadedSshConfig,
   SshConfigError,
   type SshConfigHost,
@@ -189,7 +191,12 @@ export function parseJumpSpec(
       `ssh_config ProxyJump for ${forHost}: cannot read jump host "${spec}" (expected [user@]host[:port])`,
     );
   }
-  return { host, ...optional("user", m[1]), ...optional("port", port) };
+  const where = `ssh_config ProxyJump for ${forHost}: jump host "${spec}"`;
+  return {
+    host: checked(SSH_HOST, host, where),
+    ...optional("user", m[1] === undefined ? undefined : checked(USER, m[1], where)),
+    ...optional("port", port),
+  };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir, hostname, userInfo } from "node:os";
 import path from "node:path";
 import SSHConfig, { glob } from "ssh-config";
+import { type Charset, charsetMessage, SSH_HOST, USER } from "../config/charsets.js";
 import { UserError } from "../errors.js";
 
 /** Which configuration a run reads: OpenSSH's defaults, one file (`-F`), or none (`-F none`). */
@@ -234,10 +235,16 @@ export function sshConfigFor(loaded: LoadedSshConfig, alias: string, user?: stri
   const hostName =
     hostNameRaw === undefined
       ? undefined
-      : expandTokens(hostNameRaw, { h: alias, "%": "%" }, `${where}: HostName`).toLowerCase();
+      : checked(
+          SSH_HOST,
+          expandTokens(hostNameRaw, { h: alias, "%": "%" }, `${where}: HostName`),
+          `${where}: HostName`,
+        ).toLowerCase();
   const portText = one("port");
   const port = portText === undefined ? undefined : parsePort(portText, `${where}: Port`);
-  const remoteUser = user ?? one("user");
+  const configUser = one("user");
+  const remoteUser =
+    user ?? (configUser === undefined ? undefined : checked(USER, configUser, `${where}: User`));
   const tokens = pathTokens({ alias, hostName: hostName ?? alias, port: port ?? 22, user: remoteUser });
   const expandPath = (value: string, what: string) =>
     expandHome(expandTokens(value, tokens, `${where}: ${what}`));
@@ -321,6 +328,13 @@ function parsePositive(text: string, where: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1) throw new SshConfigError(`${where}: expected seconds, got ${text}`);
   return n;
+}
+
+/** The value when it is in the character set, else an SshConfigError saying why. */
+export function checked(charset: Charset, value: string, where: string): string {
+  const message = charsetMessage(charset, value);
+  if (message !== undefined) throw new SshConfigError(`${where}: ${message}, found ${JSON.stringify(value)}`);
+  return value;
 }
 
 /** The `%` tokens ssh expands in file names (ssh_config(5) TOKENS). */

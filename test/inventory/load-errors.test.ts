@@ -49,7 +49,7 @@ describe("inventory schema errors", () => {
 
   it("rejects a bad IPv4 address", () => {
     expect(parse(yaml("hosts:", "  ds1: { address: 10.0.0.256 }"))).toEqual([
-      'inventory.yaml:2:19: hosts.ds1.address: expected an IPv4 address like 192.0.2.10, found "10.0.0.256"',
+      'inventory.yaml:2:19: hosts.ds1.address: expected an IPv4 address like 192.0.2.10 (four decimal numbers 0-255 separated by dots, no leading zeros): not a dotted quad of numbers 0-255, found "10.0.0.256"',
     ]);
   });
 
@@ -103,8 +103,8 @@ describe("inventory schema errors", () => {
         '2:3: defaults.usr: unknown key "usr"; did you mean "user"?',
         '7:11: hosts.ds1.port: expected an integer 1-65535, found "abc"',
         `9:16: hosts.ds1.interface: ${IFACE}: "/" is not allowed, found "eth1/bad"`,
-        '11:14: hosts.ds2.address: expected an IPv4 address or a host name (letters, digits, ".", "_", "-"), found "lb 2"',
-        '15:14: hosts.rs3.address: expected an IPv4 address like 192.0.2.10, found "7.7.7.300"',
+        '11:14: hosts.ds2.address: expected an IPv4 address or a host name (letters, digits, ".", "_", "-", starting with a letter or digit, 1-253 characters; only digits and dots means an IPv4 address): " " is not allowed, found "lb 2"',
+        '15:14: hosts.rs3.address: expected an IPv4 address like 192.0.2.10 (four decimal numbers 0-255 separated by dots, no leading zeros): not a dotted quad of numbers 0-255, found "7.7.7.300"',
         '16:12: hosts.rs3.agent: expected a boolean (true or false), found "yes"',
         "19:24: lvs.vrrp.virtual_router_id: expected an integer 1-255, found 300",
         '24:7: lvs.services[0].protocl: unknown key "protocl"; did you mean "protocol"?',

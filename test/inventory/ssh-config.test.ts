@@ -198,6 +198,25 @@ describe("ssh_config as OpenSSH computes it", () => {
     expect(() => connection({ t: "{ address: bad }" }, "t", cfg)).toThrow(/unsupported token %Q/);
   });
 
+  it("HostName, User and ProxyJump hops from ssh_config are held to the same character sets as the inventory", () => {
+    const cfg = file(
+      "charsets",
+      "Host bad-name",
+      "  HostName evil$(id).example",
+      "Host bad-user",
+      "  User 'x y'",
+      "Host bad-hop",
+      "  ProxyJump ok@bastion,b{ad}",
+    );
+    expect(() => connection({ t: "{ address: bad-name }" }, "t", cfg)).toThrow(
+      /HostName: expected an IPv4 address or a host name .*"\$" is not allowed/,
+    );
+    expect(() => connection({ t: "{ address: bad-user }" }, "t", cfg)).toThrow(/User: expected a user name/);
+    expect(() => connection({ t: "{ address: bad-hop }" }, "t", cfg)).toThrow(
+      /jump host "b\{ad\}": expected an IPv4 address or a host name/,
+    );
+  });
+
   it("an Include inside a Host section applies only to that section and does not swallow the rest of it", () => {
     const inc = file("inc/part.conf", "Host other", "  User otheruser");
     const cfg = file(
