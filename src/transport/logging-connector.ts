@@ -1,7 +1,7 @@
 // -v / -vv and --log-file: every command sent to a host (and with -vv what came
 // back) reported to a log before and after it runs. A decorator, like the
 // audit's read-only guard: the transports themselves know nothing of it.
-import type { Command, CommandResult, Connector, Transport } from "./types.js";
+import type { Command, CommandResult, Connector, Held, Transport } from "./types.js";
 
 export interface CommandLog {
   sent(host: string, command: Command): void;
@@ -10,6 +10,8 @@ export interface CommandLog {
 }
 
 export function loggingTransport(inner: Transport, log: CommandLog): Transport {
+  // Long-running holds (the cluster lock) are logged when started.
+  const hold = inner.hold?.bind(inner);
   return {
     hostName: inner.hostName,
     run: async (command: Command): Promise<CommandResult> => {
@@ -24,6 +26,14 @@ export function loggingTransport(inner: Transport, log: CommandLog): Transport {
         throw error;
       }
     },
+    ...(hold
+      ? {
+          hold: async (command: Command, ready: string): Promise<Held> => {
+            log.sent(inner.hostName, command);
+            return hold(command, ready);
+          },
+        }
+      : {}),
     close: () => inner.close(),
   };
 }

@@ -33,11 +33,16 @@ function lvsplay(args: string[], env: Record<string, string | undefined> = {}) {
   });
 }
 
+/** The completion script, generated once per shell by the CLI. */
+const scripts = new Map<string, string>();
 const script = (shell: string) => {
+  const known = scripts.get(shell);
+  if (known) return known;
   const run = lvsplay(["completion", shell]);
   expect(run.status, run.stderr).toBe(0);
   const file = path.join(work, `completion.${shell}`);
   writeFileSync(file, run.stdout);
+  scripts.set(shell, file);
   return file;
 };
 
@@ -59,7 +64,7 @@ function bashSuggests(...typed: string[]): string[] {
   return run.stdout.split("\n").filter(Boolean).sort();
 }
 
-describe("shell completion", () => {
+describe("shell completion", { timeout: 120_000 }, () => {
   it("bash: commands, subcommands, options per command, files where files go", () => {
     expect(bashSuggests("a")).toEqual(["apply", "audit"]);
     expect(bashSuggests("")).toEqual(
@@ -150,7 +155,8 @@ describe("$LVSPLAY_INVENTORY", () => {
   });
 });
 
-describe("-v, -vv and --log-file", () => {
+// Several CLI runs against a real sshd per test: generous limits on a busy machine.
+describe("-v, -vv and --log-file", { timeout: 300_000 }, () => {
   const SECRET = "hunter2-Secret";
   let inv: string;
   let playbook: string;
