@@ -4,8 +4,10 @@
 // inventory (shallower groups first), then group_vars/ files (same order),
 // then the host's own inventory variables, then host_vars/ (as
 // `ansible-inventory --list` reports them).
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { MAX_INPUT_BYTES } from "../config/yaml-limits.js";
+import { FileReadError, readRegularFile } from "../util/read-regular-file.js";
 import { parseIni } from "./ini.js";
 import { AnsibleInventoryError, emptySource, groupOf, type InventorySource, type Vars } from "./source.js";
 import { isMapping, parseVarsYaml } from "./vars-file.js";
@@ -166,11 +168,11 @@ function readVarsFile(file: string, files: string[]): Vars {
 
 function readText(file: string): string {
   try {
-    return readFileSync(file, "utf8");
+    // Bounded and non-blocking: a FIFO or device among the inventory files must not hang the import.
+    return readRegularFile(file, MAX_INPUT_BYTES).toString("utf8");
   } catch (error) {
-    throw new AnsibleInventoryError(
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
+    const why = error instanceof FileReadError ? error.message : String(error);
+    throw new AnsibleInventoryError(`cannot read ${file}: ${why}`);
   }
 }
 

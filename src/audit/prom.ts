@@ -6,13 +6,14 @@ import {
   fchmodSync,
   fsyncSync,
   openSync,
-  readFileSync,
   renameSync,
   statSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
+import { MAX_INPUT_BYTES } from "../config/yaml-limits.js";
+import { FileReadError, readRegularFile } from "../util/read-regular-file.js";
 import { type AuditReport, DRIFT_SEVERITIES, type HostAudit } from "./report.js";
 
 type Labels = Readonly<Record<string, string>>;
@@ -153,10 +154,11 @@ export function writePromFile(file: string, report: AuditReport): void {
 
   let previous: number | undefined;
   try {
-    previous = readLastSuccess(readFileSync(file, "utf8"));
+    // Bounded and non-blocking: a FIFO or device at this path must not hang the audit.
+    previous = readLastSuccess(readRegularFile(file, MAX_INPUT_BYTES).toString("utf8"));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT")
-      throw new Error(`cannot read ${file}: ${String(error)}`);
+    if (!(error instanceof FileReadError)) throw error;
+    if (error.code !== "ENOENT") throw new Error(`cannot read ${file}: ${error.message}`);
   }
   const text = renderPromFile(report, previous);
 

@@ -2,9 +2,23 @@
 // format ourselves because ssh2 does no host key checking at all; the rules
 // follow sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT" and OpenSSH's hostfile.c.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { FILE_LIMITS, FileReadError, readRegularFile } from "../util/read-regular-file.js";
 import { fingerprintSha256 } from "./ssh-key.js";
+
+/** known_hosts text; "" for a missing file. Anything but a regular file of bounded size is an error. */
+function readKnownHostsText(file: string): string {
+  try {
+    return readRegularFile(file, FILE_LIMITS.knownHosts).toString("utf8");
+  } catch (error) {
+    if (error instanceof FileReadError) {
+      if (error.code === "ENOENT") return "";
+      throw new Error(`known_hosts ${file}: ${error.message}`);
+    }
+    throw error;
+  }
+}
 
 export type KnownHostMarker = "revoked" | "cert-authority";
 
@@ -194,17 +208,12 @@ const parsed = new Map<string, { readonly text: string; readonly entries: KnownH
 
 /** Read known_hosts (a missing file has no entries). */
 export function readKnownHosts(file: string): KnownHostEntry[] {
-  try {
-    const text = readFileSync(file, "utf8");
-    const hit = parsed.get(file);
-    if (hit?.text === text) return hit.entries;
-    const entries = parseKnownHosts(text);
-    parsed.set(file, { text, entries });
-    return entries;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
-  }
+  const text = readKnownHostsText(file);
+  const hit = parsed.get(file);
+  if (hit?.text === text) return hit.entries;
+  const entries = parseKnownHosts(text);
+  parsed.set(file, { text, entries });
+  return entries;
 }
 
 /** Check a presented host key against a known_hosts file. */
@@ -248,12 +257,7 @@ export function appendKnownHostName(
   const hostField = options.hash ? hashHostName(name) : name;
   const line = `${hostField} ${key.keyType} ${key.keyBlob.toString("base64")}\n`;
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  let existing = "";
-  try {
-    existing = readFileSync(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
+  const existing = readKnownHostsText(file);
   const separator = existing.length > 0 && !existing.endsWith("\n") ? "\n" : "";
   appendFileSync(file, separator + line, { mode: 0o600 });
 }

@@ -3,7 +3,7 @@
 // order. IdentitiesOnly limits the agent to the identity files' keys. An
 // encrypted key is decrypted with the passphrase from the environment variable
 // the inventory names; the passphrase itself never appears in the inventory.
-import { readFileSync } from "node:fs";
+
 import type {
   AgentAuthMethod,
   AuthHandlerMiddleware,
@@ -14,6 +14,7 @@ import type {
 } from "ssh2";
 import ssh2 from "ssh2";
 import type { SshEndpoint } from "../inventory/model.js";
+import { FILE_LIMITS, FileReadError, readRegularFile } from "../util/read-regular-file.js";
 import { UnreachableError } from "./types.js";
 
 export interface AuthPlan {
@@ -127,13 +128,15 @@ function loadIdentity(
 ): LoadedKey | undefined {
   let data: Buffer;
   try {
-    data = readFileSync(file);
+    // A regular file of bounded size: a FIFO here would block the run forever.
+    data = readRegularFile(file, FILE_LIMITS.identity);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = error instanceof FileReadError ? error.code : (error as NodeJS.ErrnoException).code;
+    const why = error instanceof FileReadError ? error.message : String(code);
     skipped.push(
       code === "ENOENT"
         ? `identity file ${file} does not exist`
-        : `cannot read identity file ${file}: ${code}`,
+        : `cannot read identity file ${file}: ${why}`,
     );
     return undefined;
   }
@@ -169,7 +172,7 @@ function loadIdentity(
 
 function readPublicBlob(file: string): string | undefined {
   try {
-    const [, base64] = readFileSync(file, "utf8").trim().split(/\s+/);
+    const [, base64] = readRegularFile(file, FILE_LIMITS.publicKey).toString("utf8").trim().split(/\s+/);
     return base64 && base64.length > 0 ? base64 : undefined;
   } catch {
     return undefined;

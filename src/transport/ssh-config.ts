@@ -3,12 +3,13 @@
 // sections, first value wins, IdentityFile accumulates) are the `ssh-config`
 // package's; this module adds what it leaves out: the default files, Include,
 // `%` tokens and `~`, and typed values.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { homedir, hostname, userInfo } from "node:os";
 import path from "node:path";
 import SSHConfig, { glob } from "ssh-config";
 import { type Charset, charsetMessage, SSH_HOST, USER } from "../config/charsets.js";
 import { UserError } from "../errors.js";
+import { FILE_LIMITS, FileReadError, readRegularFile } from "../util/read-regular-file.js";
 
 /** Which configuration a run reads: OpenSSH's defaults, one file (`-F`), or none (`-F none`). */
 export type SshConfigChoice =
@@ -79,7 +80,8 @@ export function loadSshConfig(choice: SshConfigChoice): LoadedSshConfig {
       if (error instanceof SshConfigError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       if (!required && code === "ENOENT") return;
-      throw new SshConfigError(`cannot read ssh_config ${absolute}: ${code ?? String(error)}`);
+      const why = error instanceof FileReadError ? error.message : (code ?? String(error));
+      throw new SshConfigError(`cannot read ssh_config ${absolute}: ${why}`);
     }
   };
   // Like ssh: -F replaces both files; otherwise the user's file, then the system's.
@@ -99,7 +101,7 @@ function readTree(
 ): void {
   if (depth > MAX_INCLUDE_DEPTH) throw new SshConfigError(`ssh_config ${file}: Include nested too deeply`);
   if (loaded.texts.has(file)) return;
-  const text = readFileSync(file, "utf8");
+  const text = readRegularFile(file, FILE_LIMITS.sshConfig).toString("utf8");
   loaded.files.push(file);
   loaded.texts.set(file, text);
   for (const line of text.split("\n")) {

@@ -42,6 +42,18 @@ const reasonOf = (error: NodeJS.ErrnoException): string => {
   }
 };
 
+/** Limits for files lvsplay reads on this machine (README, "Limits"). */
+export const FILE_LIMITS = {
+  /** A private key (a 16384-bit RSA key is ~12 KiB). */
+  identity: 256 * 1024,
+  /** A .pub file beside it. */
+  publicKey: 64 * 1024,
+  /** known_hosts: a big fleet's file is a few MiB. */
+  knownHosts: 32 * 1024 * 1024,
+  /** ssh_config and each file it includes. */
+  sshConfig: 4 * 1024 * 1024,
+} as const;
+
 /** The file's bytes; throws FileReadError (with a short reason) for anything but a regular file ≤ maxBytes. */
 export function readRegularFile(file: string, maxBytes: number): Buffer {
   if (file.includes("\0")) throw new FileReadError("path contains a NUL byte", "EINVAL");

@@ -224,7 +224,7 @@ describe("lvsplay inventory import", () => {
   it("bad input exits 1 with one line: a missing file, a bad --map, a broken INI line", () => {
     const missing = lvsplay(["inventory", "import", path.join(work, "nope.ini")]);
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toMatch(/^lvsplay inventory import: cannot read .*nope\.ini: ENOENT\n$/);
+    expect(missing.stderr).toMatch(/^lvsplay inventory import: cannot read .*nope\.ini: file not found\n$/);
     const badMap = lvsplay(["inventory", "import", INI, "--map", "servers=web"]);
     expect(badMap.status).toBe(1);
     expect(badMap.stderr).toContain(
