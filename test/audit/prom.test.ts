@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -245,6 +246,16 @@ describe("writePromFile", () => {
     const file = path.join(tmpdir(), "lvsplay-no-such-dir", "x", "lvsplay.prom");
     expect(() => writePromFile(file, report({}, 0))).toThrow(/lvsplay-no-such-dir\/x/);
     expect(existsSync(file)).toBe(false);
+  });
+
+  it("refuses a FIFO at the path at once (reading the previous file must not block)", () => {
+    const dir = tempDir();
+    const file = path.join(dir, "lvsplay.prom");
+    expect(spawnSync("mkfifo", [file]).status).toBe(0);
+    expect(() => writePromFile(file, report({}, 0))).toThrow(
+      `cannot read ${file}: a named pipe (FIFO), expected a regular file`,
+    );
+    expect(readdirSync(dir)).toEqual(["lvsplay.prom"]);
   });
 
   it("does not trust a corrupt previous file", () => {

@@ -243,7 +243,7 @@ describe("ssh_config as OpenSSH computes it", () => {
     const none = inv(yaml("ssh_config: config", "hosts:", "  web1: {}"), { sshConfig: { kind: "none" } });
     expect(none.hosts[0]?.connection.address).toBe("web1");
     expect(problemLines(() => inv(yaml("ssh_config: nope", "hosts:", "  a: {}")))).toEqual([
-      `${path.join(dir, "inv.yaml")}:1:13: ssh_config: cannot read ssh_config ${path.join(dir, "nope")}: ENOENT`,
+      `${path.join(dir, "inv.yaml")}:1:13: ssh_config: cannot read ssh_config ${path.join(dir, "nope")}: file not found`,
     ]);
   });
 });
