@@ -29,6 +29,12 @@ export interface LoadedSshConfig {
   readonly texts: ReadonlyMap<string, string>;
   /** Parsed configurations by expanded text (most hosts expand to the same text). */
   readonly parsed: Map<string, SSHConfig>;
+  /** Include patterns resolved so far (files do not change during a run). */
+  readonly globs?: Map<string, string[]>;
+  /** The expanded text when no Include sits inside a Host/Match section (then it is the same for every host). */
+  shared?: string;
+  /** Whether some Include sits inside a Host/Match section (decided on first use). */
+  sectionIncludes?: boolean;
 }
 
 /** What ssh_config says for one host; absent = not set (the caller applies inventory values and defaults). */
@@ -69,6 +75,7 @@ export function loadSshConfig(choice: SshConfigChoice): LoadedSshConfig {
     roots: [] as string[],
     texts: new Map<string, string>(),
     parsed: new Map(),
+    globs: new Map<string, string[]>(),
   };
   if (choice.kind === "none") return loaded;
   const root = (file: string, required: boolean) => {
@@ -96,7 +103,7 @@ export function loadSshConfig(choice: SshConfigChoice): LoadedSshConfig {
 /** Reads a file and, recursively, every file its Include lines name. */
 function readTree(
   file: string,
-  loaded: { files: string[]; texts: Map<string, string> },
+  loaded: { files: string[]; texts: Map<string, string>; globs: Map<string, string[]> },
   depth: number,
 ): void {
   if (depth > MAX_INCLUDE_DEPTH) throw new SshConfigError(`ssh_config ${file}: Include nested too deeply`);
@@ -108,7 +115,7 @@ function readTree(
     const include = directive(line);
     if (include?.name !== "include") continue;
     for (const pattern of splitArgs(include.value)) {
-      for (const included of globFiles(pattern)) {
+      for (const included of globFiles(pattern, loaded.globs)) {
         try {
           readTree(included, loaded, depth + 1);
         } catch (error) {
@@ -155,7 +162,7 @@ function expandFor(file: string, alias: string, loaded: LoadedSshConfig, depth: 
     }
     if (!sectionActive || depth > MAX_INCLUDE_DEPTH) continue;
     for (const pattern of splitArgs(d.value)) {
-      for (const included of globFiles(pattern)) {
+      for (const included of globFiles(pattern, loaded.globs)) {
         out.push(expandFor(included, alias, loaded, depth + 1));
         if (section !== undefined) out.push(section);
       }
@@ -164,8 +171,27 @@ function expandFor(file: string, alias: string, loaded: LoadedSshConfig, depth: 
   return out.join("\n");
 }
 
+/** True when some Include is inside a Host or Match section: then what it adds depends on the host. */
+function hasSectionIncludes(loaded: LoadedSshConfig): boolean {
+  for (const text of loaded.texts.values()) {
+    let inSection = false;
+    for (const line of text.split("\n")) {
+      const name = directive(line)?.name;
+      if (name === "host" || name === "match") inSection = true;
+      else if (name === "include" && inSection) return true;
+    }
+  }
+  return false;
+}
+
 function parsedFor(loaded: LoadedSshConfig, alias: string): SSHConfig {
-  const text = loaded.roots.map((root) => expandFor(root, alias, loaded, 0)).join("\n");
+  // Per host only when it can differ: a fleet's inventory asks once per host.
+  let text = loaded.shared;
+  if (text === undefined) {
+    text = loaded.roots.map((root) => expandFor(root, alias, loaded, 0)).join("\n");
+    loaded.sectionIncludes ??= hasSectionIncludes(loaded);
+    if (!loaded.sectionIncludes) loaded.shared = text;
+  }
   let config = loaded.parsed.get(text);
   if (!config) {
     config = SSHConfig.parse(text);
@@ -180,7 +206,15 @@ function splitArgs(text: string): string[] {
 }
 
 /** Files matching an Include pattern (wildcards in the last component), sorted; none is fine. */
-function globFiles(pattern: string): string[] {
+function globFiles(pattern: string, memo?: Map<string, string[]>): string[] {
+  const known = memo?.get(pattern);
+  if (known) return known;
+  const found = globFilesNow(pattern);
+  memo?.set(pattern, found);
+  return found;
+}
+
+function globFilesNow(pattern: string): string[] {
   const expanded = expandHome(pattern);
   const absolute = path.isAbsolute(expanded) ? expanded : path.join(homedir(), ".ssh", expanded);
   const dir = path.dirname(absolute);
@@ -341,19 +375,27 @@ export function checked(charset: Charset, value: string, where: string): string 
 
 /** The `%` tokens ssh expands in file names (ssh_config(5) TOKENS). */
 function pathTokens(t: { alias: string; hostName: string; port: number; user: string | undefined }) {
-  const local = safeUserName();
   return {
-    "%": "%",
-    d: homedir(),
+    ...localTokens(),
     h: t.hostName,
     n: t.alias,
     p: String(t.port),
     ...(t.user === undefined ? {} : { r: t.user }),
-    u: local,
+  } as Record<string, string>;
+}
+
+/** The tokens about this machine and user: looked up once per process (userInfo() reads the passwd database). */
+let local: Record<string, string> | undefined;
+function localTokens(): Record<string, string> {
+  local ??= {
+    "%": "%",
+    d: homedir(),
+    u: safeUserName(),
     i: String(process.getuid?.() ?? ""),
     l: hostname().split(".")[0] ?? "",
     L: hostname(),
-  } as Record<string, string>;
+  };
+  return local;
 }
 
 function safeUserName(): string {
