@@ -1,21 +1,32 @@
 #!/usr/bin/env node
-// Fleet benchmark (issue 7): for N namespace hosts (two directors, one client,
-// the rest real servers) bring a lab up, converge it once, then time no-op
-// apply, apply --check and audit several times. Prints medians and min–max,
-// SSH connections and round trips per host, bytes on the wire and the lvsplay
-// process's peak RSS; writes the same as JSON (bench-results/) for comparing
-// commits; tears each lab down, also on failure.
+// Fleet benchmark (issues 7 and 13): for N namespace hosts (two directors, one
+// client, the rest real servers) bring a lab up in a slot of its own (names and
+// a 10.77.<id>.0/24 no test lab uses at the same time), converge it once, then
+// time no-op apply, apply --check and audit several times, and run
+// `audit --watch` for a number of cycles. Prints medians and min–max wall time,
+// CPU time (user + system: less sensitive to a busy machine than wall time),
+// peak RSS, SSH connections and round trips per host, bytes on the wire, the
+// cost per extra host (slope), start-up cost (--help, validate), the watch's
+// per-cycle cost and how many cycles a MAC change takes to show; writes the
+// same as JSON (bench-results/) for comparing commits; tears each lab down,
+// also on failure.
 //
 //   npm run bench                      # N = 4, 32, 100; 5 repetitions
 //   npm run bench -- --sizes 4 --reps 3 --forks 50 --out /tmp/b.json
+//   npm run bench -- --vs-ansible      # + the same stages with Ansible (bench/ansible/), N = 4, 32
+//   npm run bench -- --no-watch        # leave the watch out
 //
-// Absolute times depend on the machine: the lab's sshds share its cores with
-// lvsplay. Compare numbers from the same machine only.
+// Absolute times depend on the machine and its load: the lab's sshds share its
+// cores with lvsplay. Compare numbers from the same machine only, and check
+// `uptime` (the load average is printed with the results).
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { stringify } from "yaml";
+import { ensureAnsible, runAnsible, writeAnsibleInventory } from "./bench/ansible.mjs";
+import { benchTopology, reserveSlot } from "./bench/lab.mjs";
+import { benchWatch } from "./bench/watch.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "bin", "lvsplay.js");
@@ -24,72 +35,47 @@ function option(name, fallback) {
   const at = process.argv.indexOf(`--${name}`);
   return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1] : fallback;
 }
-const sizes = option("sizes", "4,32,100").split(",").map(Number);
+const flag = (name) => process.argv.includes(`--${name}`);
+const vsAnsible = flag("vs-ansible");
+const sizes = option("sizes", vsAnsible ? "4,32" : "4,32,100").split(",").map(Number);
 const reps = Number(option("reps", "5"));
+const ansibleReps = Number(option("ansible-reps", "3"));
 const forks = option("forks", undefined);
+const watch = !flag("no-watch");
+const watchInterval = option("watch-interval", "2s");
+const watchCycles = Number(option("watch-cycles", "8"));
 const out = option("out", join(root, "bench-results", `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`));
-if (sizes.some((n) => !Number.isInteger(n) || n < 4 || n > 200) || !(reps >= 1)) {
-  console.error("bench: --sizes takes integers 4-200 (two directors + client + real servers), --reps >= 1");
+if (sizes.some((n) => !Number.isInteger(n) || n < 4 || n > 200) || !(reps >= 1) || !(ansibleReps >= 1)) {
+  console.error("bench: --sizes takes integers 4-200 (two directors + client + real servers), --reps/--ansible-reps >= 1");
   process.exit(1);
 }
+const { labExec } = await import(join(root, "dist", "lab", "index.js"));
 
-/** containerlab topology with N nodes, realised by `lvsplay lab up` (same shape as containerlab/lvs.clab.yml). */
-function topology(n) {
-  const httpd = [
-    "sh -c 'mkdir -p /var/www/html && hostname > /var/www/html/index.html'",
-    "busybox httpd -p 80 -h /var/www/html",
-  ];
-  const nodes = {
-    benchlan: {
-      kind: "bridge",
-      labels: {
-        "lvsplay.address": "7.7.9.1/24",
-        "lvsplay.mac": "02:00:07:07:09:01",
-        "lvsplay.vip": "7.7.9.250",
-        "lvsplay.vip-ports": "80",
-        "lvsplay.vrid": 59,
-      },
-    },
-  };
-  const links = [];
-  const add = (name, groups, octet, extra = {}) => {
-    nodes[name] = { kind: "linux", labels: { "lvsplay.groups": groups, ...extra }, exec: httpd };
-    const mac = `02:00:07:07:09:${octet.toString(16).padStart(2, "0")}`;
-    links.push({
-      type: "veth",
-      endpoints: [
-        { node: name, interface: "eth1", mac, ipv4: `7.7.9.${octet}/24` },
-        { node: "benchlan", interface: `b-${name}` },
-      ],
-    });
-  };
-  add("ds1", "directors,realservers", 11);
-  // Like the canonical lab: the second director persists through firewalld.
-  add("ds2", "directors,realservers", 12, { "lvsplay.firewalld": "true" });
-  nodes.ds2.exec = [...httpd, "firewall-cmd --quiet --permanent --add-service=http", "firewall-cmd --quiet --add-service=http"];
-  for (let i = 0; i < n - 3; i++) add(`rs${i + 3}`, "realservers", 13 + i);
-  add("client", "clients", 240);
-  return { name: `bench${n}`, topology: { kinds: { linux: { image: "lvsplay/node:debian12" } }, nodes, links } };
-}
-
-/** Runs lvsplay under GNU time: wall ms, peak RSS (KiB), exit code, parsed --json output. */
+/** Runs lvsplay under GNU time: wall ms, peak RSS (KiB), CPU s, exit code, parsed --json output. */
 function lvsplay(env, ...args) {
   const started = process.hrtime.bigint();
-  const r = spawnSync("/usr/bin/time", ["-f", "LVSPLAY-BENCH-RSS %M", process.execPath, cli, ...args], {
+  const r = spawnSync("/usr/bin/time", ["-f", "LVSPLAY-BENCH %M %U %S", process.execPath, cli, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
   });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const rss = Number(/LVSPLAY-BENCH-RSS (\d+)/.exec(r.stderr ?? "")?.[1] ?? "NaN");
+  const m = /LVSPLAY-BENCH (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? "");
   let json;
   try {
     json = JSON.parse(r.stdout);
   } catch {
     json = undefined;
   }
-  return { code: r.status, wallMs, rssKiB: rss, json, stderr: r.stderr };
+  return {
+    code: r.status,
+    wallMs,
+    rssKiB: m ? Number(m[1]) : Number.NaN,
+    cpuMs: m ? (Number(m[2]) + Number(m[3])) * 1000 : Number.NaN,
+    json,
+    stderr: r.stderr,
+  };
 }
 
 const median = (xs) => {
@@ -116,9 +102,9 @@ function cost(stats) {
   };
 }
 
-function measure(label, env, args, expectCode) {
+function measure(label, env, args, expectCode, n = reps) {
   const runs = [];
-  for (let i = 0; i < reps; i++) {
+  for (let i = 0; i < n; i++) {
     const r = lvsplay(env, ...args);
     if (r.code !== expectCode) throw new Error(`${label}: exit ${r.code}, expected ${expectCode}\n${r.stderr.slice(-3000)}`);
     runs.push(r);
@@ -126,71 +112,197 @@ function measure(label, env, args, expectCode) {
   const last = runs.at(-1);
   return {
     wallMs: spread(runs.map((r) => Math.round(r.wallMs))),
+    cpuMs: spread(runs.map((r) => Math.round(r.cpuMs))),
     peakRssMiB: spread(runs.map((r) => Math.round(r.rssKiB / 102.4) / 10)),
     cost: cost(last.json?.stats ?? last.json?.cost),
   };
 }
 
-const results = { machine: { cpus: (await import("node:os")).cpus().length, node: process.version }, reps, forks: forks ?? "default", sizes: {} };
-const forkArgs = forks ? ["--forks", forks] : [];
-let failed = false;
-for (const n of sizes) {
-  const dir = join(root, ".bench", `n${n}`);
-  mkdirSync(dir, { recursive: true });
-  const topoFile = join(dir, "bench.clab.yml");
-  writeFileSync(topoFile, stringify(topology(n)));
-  const env = { LVSPLAY_LAB_DIR: join(dir, "lab") };
-  const inventory = join(dir, "lab", "inventory.yaml");
-  try {
-    console.error(`\n== N=${n}: lab up`);
-    const upStarted = Date.now();
-    const up = spawnSync(process.execPath, [cli, "lab", "up", topoFile], { cwd: root, env: { ...process.env, ...env }, encoding: "utf8" });
-    if (up.status !== 0) throw new Error(`lab up failed:\n${up.stdout}\n${up.stderr}`);
-    const labUpMs = Date.now() - upStarted;
-    console.error(`   lab up ${(labUpMs / 1000).toFixed(1)} s; first apply`);
-    const first = lvsplay(env, "apply", inventory, "--json", ...forkArgs);
-    if (first.code !== 0) throw new Error(`first apply: exit ${first.code}\n${first.stderr.slice(-3000)}`);
-    const row = {
-      labUpMs,
-      firstApply: { wallMs: Math.round(first.wallMs), peakRssMiB: Math.round(first.rssKiB / 102.4) / 10, cost: cost(first.json?.stats) },
-    };
-    console.error("   no-op apply");
-    row.noopApply = measure("no-op apply", env, ["apply", inventory, "--json", ...forkArgs], 0);
-    console.error("   apply --check");
-    row.check = measure("apply --check", env, ["apply", inventory, "--check", "--json", ...forkArgs], 0);
-    console.error("   audit");
-    row.audit = measure("audit", env, ["audit", inventory, "--json", ...forkArgs], 0);
-    results.sizes[n] = row;
-  } catch (error) {
-    failed = true;
-    console.error(`bench N=${n} failed: ${error.message}`);
-    results.sizes[n] = { error: error.message.slice(0, 2000) };
-  } finally {
-    spawnSync(process.execPath, [cli, "lab", "down"], { cwd: root, env: { ...process.env, ...env }, stdio: "ignore" });
-  }
+/** keepalived start/restart/reload actions per director in an apply --json result. */
+function keepalivedActions(json) {
+  const per = {};
+  for (const r of json?.results ?? [])
+    for (const c of r.changes)
+      if (/^(start|restart|reload) keepalived\b/.test(c.summary)) per[r.host] = (per[r.host] ?? 0) + 1;
+  return per;
 }
 
+/** Least-squares slope and intercept of y over x. */
+function fit(points) {
+  const n = points.length;
+  const mx = points.reduce((s, p) => s + p[0], 0) / n;
+  const my = points.reduce((s, p) => s + p[1], 0) / n;
+  const sxx = points.reduce((s, p) => s + (p[0] - mx) ** 2, 0);
+  const slope = sxx === 0 ? Number.NaN : points.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0) / sxx;
+  return { slope, intercept: my - slope * mx };
+}
+
+const results = {
+  machine: { cpus: (await import("node:os")).cpus().length, node: process.version, loadavgAtStart: loadavg() },
+  date: new Date().toISOString(),
+  reps,
+  forks: forks ?? "default",
+  sizes: {},
+};
+const forkArgs = forks ? ["--forks", forks] : [];
+if (vsAnsible) results.ansible = { version: ensureAnsible(), reps: ansibleReps };
+let failed = false;
+const slot = reserveSlot();
+process.on("exit", () => slot.release());
+try {
+  for (const n of sizes) {
+    const dir = join(root, ".bench", `n${n}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const topoFile = join(dir, "bench.clab.yml");
+    writeFileSync(topoFile, benchTopology(slot, n));
+    const stateDir = join(dir, "lab");
+    const env = { LVSPLAY_LAB_DIR: stateDir };
+    const inventory = join(stateDir, "inventory.yaml");
+    try {
+      console.error(`\n== N=${n}: lab up (slot ${slot.id}, ${slot.subnet}.0/24); load ${loadavg()[0].toFixed(1)}`);
+      const upStarted = Date.now();
+      const up = spawnSync(process.execPath, [cli, "lab", "up", topoFile], { cwd: root, env: { ...process.env, ...env }, encoding: "utf8" });
+      if (up.status !== 0) throw new Error(`lab up failed:\n${up.stdout}\n${up.stderr}`);
+      const row = { labUpMs: Date.now() - upStarted, loadavg: loadavg() };
+      if (vsAnsible) {
+        const ansInv = join(dir, "ansible-inventory.yml");
+        writeAnsibleInventory(inventory, ["ds2"], ansInv);
+        console.error("   ansible: first run");
+        const firstA = runAnsible(root, ansInv);
+        if (firstA.code !== 0) throw new Error(`ansible first run: exit ${firstA.code}\n${firstA.output.slice(-3000)}`);
+        const noops = [];
+        for (let i = 0; i < ansibleReps; i++) {
+          console.error(`   ansible: no-op ${i + 1}/${ansibleReps}`);
+          const r = runAnsible(root, ansInv);
+          const dirty = Object.entries(r.recap).filter(([, h]) => h.changed || h.failed || h.unreachable);
+          if (r.code !== 0 || dirty.length > 0 || Object.keys(r.recap).length !== n)
+            throw new Error(`ansible no-op: exit ${r.code}, recap ${JSON.stringify(r.recap)}\n${r.output.slice(-3000)}`);
+          noops.push(r);
+        }
+        row.ansible = {
+          firstRunMs: Math.round(firstA.wallMs),
+          noopWallMs: spread(noops.map((r) => Math.round(r.wallMs))),
+          noopCpuMs: spread(noops.map((r) => Math.round(r.cpuSec * 1000))),
+        };
+      }
+      console.error(vsAnsible ? "   lvsplay: converge (from Ansible's state)" : "   first apply");
+      const first = lvsplay(env, "apply", inventory, "--json", ...forkArgs);
+      if (first.code !== 0) throw new Error(`first apply: exit ${first.code}\n${first.stderr.slice(-3000)}`);
+      row.firstApply = {
+        from: vsAnsible ? "ansible-converged" : "bare",
+        wallMs: Math.round(first.wallMs),
+        cpuMs: Math.round(first.cpuMs),
+        peakRssMiB: Math.round(first.rssKiB / 102.4) / 10,
+        keepalivedActionsPerDirector: keepalivedActions(first.json),
+        cost: cost(first.json?.stats),
+      };
+      console.error("   no-op apply");
+      row.noopApply = measure("no-op apply", env, ["apply", inventory, "--json", ...forkArgs], 0);
+      console.error("   apply --check");
+      row.check = measure("apply --check", env, ["apply", inventory, "--check", "--json", ...forkArgs], 0);
+      console.error("   audit");
+      row.audit = measure("audit", env, ["audit", inventory, "--json", ...forkArgs], 0);
+      console.error("   validate, --help");
+      row.validate = measure("validate", env, ["validate", inventory], 0);
+      row.help = measure("--help", env, ["--help"], 0);
+      if (watch) {
+        console.error(`   audit --watch (${watchCycles} cycles at ${watchInterval}, then a MAC change)`);
+        const state = JSON.parse((await import("node:fs")).readFileSync(join(stateDir, "lab-state.json"), "utf8"));
+        row.watch = await benchWatch({
+          root,
+          env,
+          inventory,
+          hosts: n,
+          director: "ds1",
+          iface: "eth1",
+          bridge: state.bridges[0],
+          labExec: (node, argv) => labExec(node, argv, { stateDir }),
+          interval: watchInterval,
+          cycles: watchCycles,
+        });
+      }
+      results.sizes[n] = row;
+    } catch (error) {
+      failed = true;
+      console.error(`bench N=${n} failed: ${error.message}`);
+      results.sizes[n] = { error: error.message.slice(0, 2000) };
+    } finally {
+      spawnSync(process.execPath, [cli, "lab", "down"], { cwd: root, env: { ...process.env, ...env }, stdio: "ignore" });
+    }
+  }
+} finally {
+  slot.release();
+}
+
+const ok = Object.entries(results.sizes).filter(([, r]) => !r.error);
+if (ok.length >= 2) {
+  const slope = (pick) => fit(ok.map(([n, r]) => [Number(n), pick(r)]));
+  results.slope = {
+    noopApplyWallMsPerHost: slope((r) => r.noopApply.wallMs.median),
+    noopApplyCpuMsPerHost: slope((r) => r.noopApply.cpuMs.median),
+    auditWallMsPerHost: slope((r) => r.audit.wallMs.median),
+    auditCpuMsPerHost: slope((r) => r.audit.cpuMs.median),
+  };
+}
+results.machine.loadavgAtEnd = loadavg();
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 
-const fmt = (s) => `${s.median} (${s.min}–${s.max})`;
+const s = (ms) => (ms / 1000).toFixed(2);
+const fmt = (x) => `${s(x.median)} s (${s(x.min)}–${s(x.max)})`;
 const range = (r) => (r.min === r.max ? `${r.min}` : `${r.min}–${r.max}`);
-console.log(`\nlvsplay benchmark: ${results.machine.cpus} CPUs, node ${results.machine.node}, ${reps} repetitions, forks ${results.forks}`);
-console.log("wall ms: median (min–max), process start to exit; RSS MiB: peak of the lvsplay process");
+const load = (l) => l.map((x) => x.toFixed(1)).join(" ");
+console.log(
+  `\nlvsplay benchmark ${results.date}: ${results.machine.cpus} CPUs, node ${results.machine.node}, ${reps} repetitions, forks ${results.forks}; ` +
+    `load average ${load(results.machine.loadavgAtStart)} at start, ${load(results.machine.loadavgAtEnd)} at the end`,
+);
+console.log("wall: median (min–max), process start to exit; CPU: user + system of the lvsplay process; RSS: its peak");
 for (const [n, row] of Object.entries(results.sizes)) {
   if (row.error) {
     console.log(`N=${n}: FAILED ${row.error.split("\n")[0]}`);
     continue;
   }
-  console.log(`\nN=${n}  (lab up ${(row.labUpMs / 1000).toFixed(1)} s)`);
-  console.log(`  first apply   ${row.firstApply.wallMs} ms, RSS ${row.firstApply.peakRssMiB} MiB`);
-  for (const [name, m] of [["no-op apply", row.noopApply], ["apply --check", row.check], ["audit", row.audit]]) {
+  console.log(`\nN=${n}  (lab up ${s(row.labUpMs)} s; load ${load(row.loadavg)})`);
+  const ka = Object.entries(row.firstApply.keepalivedActionsPerDirector).map(([h, k]) => `${h}:${k}`).join(" ");
+  console.log(`  first apply   ${s(row.firstApply.wallMs)} s (${row.firstApply.from}), CPU ${s(row.firstApply.cpuMs)} s, RSS ${row.firstApply.peakRssMiB} MiB; keepalived start/restart/reload per director: ${ka || "none"}`);
+  for (const [name, m] of [["no-op apply", row.noopApply], ["apply --check", row.check], ["audit", row.audit], ["validate", row.validate], ["--help", row.help]]) {
     const c = m.cost;
-    const stages = Object.entries(c.maxCommandsPerHostByStage).map(([s, k]) => `${s}:${k}`).join(" ");
+    const perHost = c.hosts
+      ? `; per host: ${range(c.connectionsPerHost)} connection(s), ${range(c.commandsPerHost)} command(s), ${c.bytesSentPerHost} B sent / ${c.bytesReceivedPerHost} B received (medians)`
+      : "";
+    console.log(`  ${name.padEnd(13)} ${fmt(m.wallMs)}, CPU ${fmt(m.cpuMs)}, RSS ${m.peakRssMiB.median} MiB${perHost}`);
+  }
+  if (row.watch) {
+    const w = row.watch;
     console.log(
-      `  ${name.padEnd(13)} ${fmt(m.wallMs)} ms, RSS ${fmt(m.peakRssMiB)} MiB; per host: ${range(c.connectionsPerHost)} connection(s), ` +
-        `${range(c.commandsPerHost)} command(s), ${c.bytesSentPerHost} B sent / ${c.bytesReceivedPerHost} B received (medians); round trips by stage (max over hosts): ${stages}`,
+      `  audit --watch every ${w.interval}: per host per cycle ${w.cpuMsPerHostPerCycle.toFixed(1)} ms controller CPU, ${w.roundTripsPerHostPerCycle} round trip(s), ` +
+        `${Math.round(w.sentBytesPerHostPerCycle)} B sent / ${Math.round(w.receivedBytesPerHostPerCycle)} B received; cycle ${s(w.lastCycleSec * 1000)} s; ` +
+        `${w.connectionsPerHost} connection(s) per host over ${w.cycles} cycles; MAC change → critical drift on /metrics: ${s(w.macToDriftMs)} s, ${w.macToDriftCycles} cycle(s)`,
     );
+  }
+  if (row.ansible) {
+    const a = row.ansible;
+    console.log(`  ansible       first run ${s(a.firstRunMs)} s; no-op ${fmt(a.noopWallMs)}, CPU ${fmt(a.noopCpuMs)} (whole process tree)`);
+  }
+}
+if (results.slope) {
+  const sl = results.slope;
+  console.log(
+    `\nper extra host: no-op apply +${sl.noopApplyWallMsPerHost.slope.toFixed(1)} ms wall, +${sl.noopApplyCpuMsPerHost.slope.toFixed(1)} ms CPU; ` +
+      `audit +${sl.auditWallMsPerHost.slope.toFixed(1)} ms wall, +${sl.auditCpuMsPerHost.slope.toFixed(1)} ms CPU (least squares over the sizes)`,
+  );
+}
+if (vsAnsible) {
+  console.log(`\n${results.ansible.version} vs lvsplay, no-op run, same lab, back to back (medians; ratio = Ansible / lvsplay):`);
+  console.log("| hosts | Ansible no-op | lvsplay no-op | lvsplay audit | ratio (wall) | ratio (CPU) |");
+  console.log("|---|---|---|---|---|---|");
+  for (const [n, row] of ok) {
+    if (!row.ansible) continue;
+    const a = row.ansible.noopWallMs.median;
+    const l = row.noopApply.wallMs.median;
+    const ratioCpu = row.ansible.noopCpuMs.median / row.noopApply.cpuMs.median;
+    console.log(`| ${n} | ${s(a)} s | ${s(l)} s | ${s(row.audit.wallMs.median)} s | ${(a / l).toFixed(1)}× | ${ratioCpu.toFixed(1)}× |`);
   }
 }
 console.log(`\nJSON: ${out}`);
