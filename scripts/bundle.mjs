@@ -13,7 +13,6 @@
 // of them still exist and none is newer than it: after a bare `tsc`, `tsc -w`
 // rewriting one module or an `npm install`, it falls back to dist/ instead of
 // running stale code.
-import { build } from "esbuild";
 import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +20,16 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, "dist", "bundle");
 rmSync(outdir, { recursive: true, force: true });
+// A worktree whose node_modules predates esbuild (rebased, no `npm ci` since)
+// still builds: without dist/bundle/ the launcher runs dist/cli/main.js, which
+// tsc just wrote. Only slower start-up; say so once per build.
+let build;
+try {
+  ({ build } = await import("esbuild"));
+} catch {
+  console.error("bundle: esbuild is not installed (run `npm ci`); the CLI runs from dist/ unbundled (slower start-up)");
+  process.exit(0);
+}
 const result = await build({
   entryPoints: [join(root, "dist", "cli", "main.js")],
   absWorkingDir: root,
