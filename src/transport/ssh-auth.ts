@@ -22,26 +22,44 @@ export interface AuthPlan {
   readonly authHandler: AuthHandlerMiddleware;
   /** What will be offered, for messages: "agent /run/agent.sock, key ~/.ssh/id_ed25519". */
   readonly offered: string;
-  /** Identity files not offered and why (missing, encrypted without passphrase). */
+  /**
+   * What was not offered and why: identity files (missing, encrypted without a
+   * passphrase), an agent that could not be reached (noted during the handshake).
+   */
   readonly skipped: readonly string[];
 }
 
 type Method = AgentAuthMethod | PublicKeyAuthMethod;
 
-/** Only the agent keys whose public blob is in `allowed` (IdentitiesOnly). */
-class FilteredAgent extends ssh2.OpenSSHAgent {
+/**
+ * The agent's keys, only those whose public blob is in `allowed` (IdentitiesOnly)
+ * when given. An agent that cannot be reached (a stale SSH_AUTH_SOCK, a socket
+ * we may not open) offers no keys, noted in `notes`, and authentication goes on
+ * with the identity files, as with OpenSSH. ssh2 would report it as a
+ * connection error instead, which node-ssh takes for a failed connect.
+ */
+class TolerantAgent extends ssh2.OpenSSHAgent {
   constructor(
-    socket: string,
-    private readonly allowed: ReadonlySet<string>,
+    private readonly socket: string,
+    private readonly allowed: ReadonlySet<string> | undefined,
+    private readonly notes: string[],
   ) {
     super(socket);
   }
 
   override getIdentities(cb: IdentityCallback<ParsedKey>): void {
     super.getIdentities((err, keys) => {
+      if (err) {
+        this.notes.push(`agent ${this.socket} could not be reached (${err.message})`);
+        cb(undefined, []);
+        return;
+      }
+      const allowed = this.allowed;
       cb(
-        err,
-        keys?.filter((k) => "getPublicSSH" in k && this.allowed.has(k.getPublicSSH().toString("base64"))),
+        undefined,
+        allowed === undefined
+          ? keys
+          : keys?.filter((k) => "getPublicSSH" in k && allowed.has(k.getPublicSSH().toString("base64"))),
       );
     });
   }
@@ -57,7 +75,9 @@ interface LoadedKey {
  * be offered (no readable key, no agent) or a configured passphrase is wrong.
  */
 export function planAuthentication(endpoint: SshEndpoint, env: NodeJS.ProcessEnv = process.env): AuthPlan {
-  const socket = endpoint.agent === false ? undefined : (endpoint.agentSocket ?? env["SSH_AUTH_SOCK"]);
+  // As in OpenSSH, an empty SSH_AUTH_SOCK means no agent.
+  const envSocket = env["SSH_AUTH_SOCK"] === "" ? undefined : env["SSH_AUTH_SOCK"];
+  const socket = endpoint.agent === false ? undefined : (endpoint.agentSocket ?? envSocket);
   if (endpoint.agent === true && socket === undefined) {
     throw new UnreachableError("SSH agent requested but SSH_AUTH_SOCK is not set");
   }
@@ -79,9 +99,9 @@ export function planAuthentication(endpoint: SshEndpoint, env: NodeJS.ProcessEnv
       ? undefined
       : endpoint.identitiesOnly
         ? publicBlobs.size > 0
-          ? new FilteredAgent(socket, publicBlobs)
+          ? new TolerantAgent(socket, publicBlobs, skipped)
           : undefined
-        : socket;
+        : new TolerantAgent(socket, undefined, skipped);
   if (keys.length === 0 && agent === undefined) {
     const why = skipped.length > 0 ? skipped.join("; ") : "no identity file configured";
     const agentNote =

@@ -5,7 +5,10 @@
 // resolved by the system resolver from a private /etc/hosts (a bind mount in a
 // mount namespace of the command alone: the machine's /etc/hosts and parallel
 // tests never see the names), with keepalived's configuration still written
-// with IPv4 addresses.
+// with IPv4 addresses. Keys as ssh uses them: the agent by default when
+// SSH_AUTH_SOCK is set (a stale socket is passed over), an encrypted key with
+// its passphrase from the variable the inventory names (never printed).
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -186,5 +189,113 @@ describe("SSH like OpenSSH, against lab hosts", { timeout: 300_000 }, () => {
     } finally {
       for (const node of [target, hop2]) await lab.read(node, ["iptables", "-D", "INPUT", "1"]);
     }
+  });
+
+  it("authenticates like ssh: the agent by default when SSH_AUTH_SOCK is set, an encrypted key's passphrase from the environment", async () => {
+    const node = lab.facts.realServers[0] ?? "";
+    const agentSock = path.join(lab.stateDir, "agent.sock");
+    const agent: ChildProcess = spawn("ssh-agent", ["-D", "-a", agentSock], { stdio: "ignore" });
+    try {
+      // Waits for the agent's socket to appear (ssh-agent -D creates it, then serves).
+      for (let i = 0; i < 2400 && spawnSync("test", ["-S", agentSock]).status !== 0; i++)
+        await new Promise((r) => setTimeout(r, 25));
+      execFileSync("ssh-add", [key()], {
+        env: { ...process.env, SSH_AUTH_SOCK: agentSock },
+        stdio: "ignore",
+      });
+      const missing = path.join(lab.stateDir, "no-such-key");
+      const agentInv = (extra: Record<string, unknown>) =>
+        write(
+          "inv-agent.yaml",
+          stringify({
+            ssh_config: "none",
+            // The only identity file does not exist: the agent alone can log in.
+            hosts: {
+              h: {
+                address: addressOf(node),
+                user: "root",
+                identity: missing,
+                known_hosts: knownHosts(),
+                ...extra,
+              },
+            },
+          }),
+        );
+      const viaAgent = await runLvsplay(["facts", agentInv({})], 120_000, { SSH_AUTH_SOCK: agentSock });
+      expect(viaAgent.code, viaAgent.stdout + viaAgent.stderr).toBe(0);
+      expect(factsOf(viaAgent.stdout)["h"]?.os).toBeDefined();
+      const off = await runLvsplay(["facts", agentInv({ agent: false })], 120_000, {
+        SSH_AUTH_SOCK: agentSock,
+      });
+      expect(off.code).toBe(3);
+      expect(factsOf(off.stdout)["h"]?.unreachable).toContain(`identity file ${missing} does not exist`);
+      // An empty SSH_AUTH_SOCK is no agent, as for ssh.
+      const empty = await runLvsplay(["facts", agentInv({})], 120_000, { SSH_AUTH_SOCK: "" });
+      expect(empty.code).toBe(3);
+      expect(factsOf(empty.stdout)["h"]?.unreachable).toContain("no SSH agent (SSH_AUTH_SOCK is not set)");
+
+      // A stale SSH_AUTH_SOCK (agent gone) does not stop a key file that works; when nothing works, it is named.
+      const stale = path.join(lab.stateDir, "gone.sock");
+      const withKey = write(
+        "inv-stale.yaml",
+        stringify({
+          ssh_config: "none",
+          hosts: {
+            h: { address: addressOf(node), user: "root", identity: key(), known_hosts: knownHosts() },
+          },
+        }),
+      );
+      const staleOk = await runLvsplay(["facts", withKey], 120_000, { SSH_AUTH_SOCK: stale });
+      expect(staleOk.code, staleOk.stdout + staleOk.stderr).toBe(0);
+      const staleOnly = await runLvsplay(["facts", agentInv({})], 120_000, { SSH_AUTH_SOCK: stale });
+      expect(staleOnly.code).toBe(3);
+      expect(factsOf(staleOnly.stdout)["h"]?.unreachable).toMatch(
+        new RegExp(`authentication failed .*agent ${stale} could not be reached`),
+      );
+    } finally {
+      if (agent.pid !== undefined) process.kill(agent.pid, "SIGTERM");
+    }
+
+    // A passphrase-protected key authorised on the host; its passphrase only in the environment.
+    const passphrase = "correct horse battery staple";
+    const encrypted = path.join(lab.stateDir, "encrypted_ed25519");
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", passphrase, "-C", "enc", "-f", encrypted]);
+    await lab.read(node, [
+      "sh",
+      "-c",
+      'printf "%s\\n" "$1" >>/root/.ssh/authorized_keys',
+      "sh",
+      readFileSync(`${encrypted}.pub`, "utf8").trim(),
+    ]);
+    const encInv = write(
+      "inv-encrypted.yaml",
+      stringify({
+        ssh_config: "none",
+        hosts: {
+          h: {
+            address: addressOf(node),
+            user: "root",
+            identity: encrypted,
+            identity_passphrase_env: "LVSPLAY_E2E_KEY_PASS",
+            agent: false,
+            known_hosts: knownHosts(),
+          },
+        },
+      }),
+    );
+    const unset = await runLvsplay(["facts", encInv]);
+    expect(unset.code).toBe(3);
+    expect(factsOf(unset.stdout)["h"]?.unreachable).toContain(
+      "is encrypted and environment variable LVSPLAY_E2E_KEY_PASS (identity_passphrase_env) is not set",
+    );
+    const log = path.join(lab.stateDir, "enc.log");
+    const withPass = await runLvsplay(["facts", encInv, "-vv", "--log-file", log], 120_000, {
+      LVSPLAY_E2E_KEY_PASS: passphrase,
+    });
+    expect(withPass.code, withPass.stdout + withPass.stderr).toBe(0);
+    expect(factsOf(withPass.stdout)["h"]?.os).toBeDefined();
+    expect(withPass.stderr).toContain("[h] $"); // -vv printed the commands
+    for (const text of [withPass.stdout, withPass.stderr, readFileSync(log, "utf8")])
+      expect(text).not.toContain(passphrase);
   });
 });
