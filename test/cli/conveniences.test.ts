@@ -86,6 +86,16 @@ describe("shell completion", { timeout: 120_000 }, () => {
     expect(bashSuggests("facts", "-v", "--log")).toEqual(["--log-file"]);
   });
 
+  it("the README's completion examples are what bash suggests", () => {
+    const examples = [...readFileSync("README.md", "utf8").matchAll(/^\$ lvsplay (.*)<TAB> +→ +(.*)$/gm)];
+    expect(examples.length).toBeGreaterThanOrEqual(3);
+    for (const [, typed = "", offered = ""] of examples) {
+      // "lab " ends in a space: the word being completed is empty.
+      const words = typed.split(" ");
+      expect(bashSuggests(...words), typed).toEqual(offered.split(" ").sort());
+    }
+  });
+
   it("zsh: the script loads in real zsh, registers lvsplay and suggests the same", () => {
     const file = script("zsh");
     const run = spawnSync(
