@@ -117,7 +117,7 @@ function classifyChange(h: string, c: Change, task: string): Classified {
       return {
         kind: "keepalived-config",
         severity: "high",
-        summary: `${h}: keepalived.conf differs from the configuration rendered from the inventory`,
+        summary: `${h}: lvsplay's keepalived configuration (its file or the include line) differs from the inventory`,
       };
     case "service-stopped":
       return {

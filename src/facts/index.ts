@@ -6,6 +6,7 @@ import { firewalldFact } from "./firewalld.js";
 import { httpProbeFact } from "./http-probe.js";
 import { iptablesFact } from "./iptables.js";
 import { ipvsFact } from "./ipvs.js";
+import { keepalivedConfigFact } from "./keepalived-config.js";
 import { kernelFact } from "./kernel.js";
 import { networkFact } from "./network.js";
 import { nftablesFact } from "./nftables.js";
@@ -25,6 +26,7 @@ export const ALL_FACTS: ReadonlyMap<string, Fact<unknown>> = new Map(
     httpProbeFact,
     iptablesFact,
     ipvsFact,
+    keepalivedConfigFact,
     kernelFact,
     networkFact,
     nftablesFact,

@@ -128,10 +128,21 @@ export interface VrrpSettings {
 
 export type PersistenceBackend = "auto" | "iptables" | "firewalld" | "nftables";
 
+/** Where lvsplay's keepalived configuration lives and how it joins the host's. */
+export interface KeepalivedSettings {
+  /** The main file keepalived reads; lvsplay only keeps one include line in it. */
+  readonly configPath: string;
+  /** lvsplay's own file. */
+  readonly ownPath: string;
+  /** Replace hand-made blocks that already serve an inventory VIP. */
+  readonly adopt: boolean;
+}
+
 export interface LvsModel {
   readonly services: readonly Service[];
   readonly vrrp: VrrpSettings;
   readonly persistence: PersistenceBackend;
+  readonly keepalived: KeepalivedSettings;
   /** Lab concession: keepalived runs VRRP only (kernel without IPVS). Never for production. */
   readonly vrrpOnly: boolean;
   /** Explicit, loud override that lets a director also serve VIP:port (the looping layout). */

@@ -105,6 +105,11 @@ const lvsOf = (raw: RawLvs, hostOrder: readonly string[]): LvsModel => ({
   services: raw.services.map(serviceOf),
   vrrp: vrrpOf(raw, hostOrder),
   persistence: raw.persistence,
+  keepalived: {
+    configPath: raw.keepalived?.config ?? "/etc/keepalived/keepalived.conf",
+    ownPath: raw.keepalived?.lvsplay_config ?? "/etc/keepalived/lvsplay.conf",
+    adopt: raw.keepalived?.adopt ?? false,
+  },
   vrrpOnly: raw.vrrp_only,
   allowLoopingLayout: raw.allow_looping_layout,
 });

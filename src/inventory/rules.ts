@@ -30,6 +30,9 @@ export const checkInventoryRules = (inv: RawInventory): RuleProblem[] => {
       report(["lvs"], 'an lvs section needs at least one host in group "directors"');
     else checkVrrp(inv, directors, report);
     checkServices(inv, directors, report);
+    const ka = inv.lvs.keepalived;
+    if (ka && ka.config === ka.lvsplay_config)
+      report(["lvs", "keepalived", "lvsplay_config"], "must differ from lvs.keepalived.config");
   }
   return problems;
 };

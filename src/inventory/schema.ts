@@ -49,6 +49,13 @@
  *   vrrp_only: false         LAB CONCESSION: keepalived runs VRRP only, for kernels without IPVS.
  *   allow_looping_layout: false   Explicit, loud override: a director may also be a real server
  *                            of the same VIP:port without the loop protection.
+ *   keepalived:              Optional: how lvsplay's configuration joins the host's keepalived.
+ *     config: /etc/keepalived/keepalived.conf   The main file keepalived reads (its -f). lvsplay
+ *                            only makes sure it has one `include` line for lvsplay's file.
+ *     lvsplay_config: /etc/keepalived/lvsplay.conf   lvsplay's own file (VRRP instance, virtual servers).
+ *     adopt: false           Replace hand-made blocks that already serve an inventory VIP (a
+ *                            vrrp_instance holding it, virtual_server VIP PORT or its fwmark) in the
+ *                            main file; without it lvsplay stops and lists them.
  *   vrrp:                    Required when lvs is present.
  *     virtual_router_id: 51  1-255, unique on the LAN.
  *     order: [ds1, ds2]      Directors, highest priority first. Exactly one of order / priorities;
@@ -189,8 +196,23 @@ const serviceSchema = z.strictObject({
   weights: z.record(hostName, intRange(0, 65535, "a weight 0-65535")).optional(),
 });
 
+/** An absolute path of plain characters: it ends up in keepalived's include line and in shell arguments. */
+const configPath = z
+  .string(expected("an absolute path"))
+  .regex(
+    /^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/,
+    expected('an absolute path of letters, digits, ".", "_", "-" and "/"'),
+  );
+
+const keepalivedSchema = z.strictObject({
+  config: configPath.default("/etc/keepalived/keepalived.conf"),
+  lvsplay_config: configPath.default("/etc/keepalived/lvsplay.conf"),
+  adopt: z.boolean().default(false),
+});
+
 const lvsSchema = z.strictObject({
   persistence: z.enum(["auto", "iptables", "firewalld", "nftables"]).default("auto"),
+  keepalived: keepalivedSchema.optional(),
   vrrp_only: z.boolean().default(false),
   allow_looping_layout: z.boolean().default(false),
   vrrp: vrrpSchema,

@@ -1,8 +1,13 @@
 // Public surface of the pure LVS domain logic (no I/O anywhere under src/lvs).
 export * from "./directors.js";
+export * from "./keepalived/coexist.js";
+export * from "./keepalived/config-view.js";
+export * from "./keepalived/content.js";
 export * from "./keepalived/guard.js";
+export * from "./keepalived/mark-targets.js";
 export * from "./keepalived/model.js";
 export * from "./keepalived/render.js";
+export * from "./keepalived/syntax.js";
 export * from "./loop/analyze.js";
 export * from "./loop/match.js";
 export * from "./loop/model.js";

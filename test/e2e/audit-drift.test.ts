@@ -12,6 +12,7 @@ import { ExitCode } from "../../src/cli/exit-codes.js";
 import { timing, useE2eLab } from "./support/e2e-lab.js";
 import {
   KEEPALIVED_CONF,
+  LVSPLAY_CONF,
   linkMac,
   processRunning,
   RULES_V4,
@@ -158,12 +159,12 @@ describe("audit: one test per drift kind", () => {
     );
   });
 
-  it("keepalived.conf edited by hand", async () => {
+  it("lvsplay.conf edited by hand", async () => {
     const ds2 = lab.facts.directors[1]!;
     await driftScenario(
       ds2,
       "keepalived-config",
-      async () => void (await lab.read(ds2, ["sed", "-i", "s/advert_int 1/advert_int 3/", KEEPALIVED_CONF])),
+      async () => void (await lab.read(ds2, ["sed", "-i", "s/advert_int 1/advert_int 3/", LVSPLAY_CONF])),
       (item, text) => {
         expect(item.severity).toBe("high");
         expect(item.diff).toMatch(/^-\s+advert_int 3$/m);
@@ -172,6 +173,26 @@ describe("audit: one test per drift kind", () => {
         expect(text).not.toMatch(/auth_pass\s+(?!<redacted>)\S/);
       },
     );
+  });
+
+  it("the include line removed from keepalived.conf; the host's own lines there are never drift", async () => {
+    const ds1 = lab.facts.directors[0]!;
+    const own = "# e2e: a line the host's operator added, not lvsplay's business";
+    await lab.read(ds1, ["sh", "-c", 'printf "%s\\n" "$1" >> "$2"', "sh", own, KEEPALIVED_CONF]);
+    await driftScenario(
+      ds1,
+      "keepalived-config",
+      async () =>
+        void (await lab.read(ds1, ["sed", "-i", `\\#^include ${LVSPLAY_CONF}$#d`, KEEPALIVED_CONF])),
+      (item) => {
+        expect(item.summary).toBe(
+          `${ds1}: ${KEEPALIVED_CONF} does not include ${LVSPLAY_CONF}: keepalived runs without lvsplay's instance after its next reload`,
+        );
+        expect(item.diff).toMatch(new RegExp(`^\\+include ${LVSPLAY_CONF}$`, "m"));
+        expect(item.diff).not.toMatch(/^-(?!--)/m);
+      },
+    );
+    expect(await lab.read(ds1, ["cat", KEEPALIVED_CONF])).toContain(`${own}\n`);
   });
 
   it("keepalived stopped", async () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { ExitCode } from "../../src/cli/exit-codes.js";
 import { type E2eLab, timing, useE2eLab } from "./support/e2e-lab.js";
-import { CHAIN, KEEPALIVED_CONF, liveChain, vipHolders, waitFor } from "./support/host-state.js";
+import { CHAIN, LVSPLAY_CONF, liveChain, vipHolders, waitFor } from "./support/host-state.js";
 import { applyJson, changedTasks, describeProblems, runLvsplay } from "./support/lvsplay-cli.js";
 import { type LabSnapshot, labSnapshot } from "./support/snapshot.js";
 
@@ -103,7 +103,7 @@ describe("a converged cluster of three directors (alpha, bravo, charlie on lan0)
 describe("one host at a time on a drifted cluster", () => {
   it("a drifted director is repaired with --limit alone; the other hosts stay byte-identical", async () => {
     await lab.read("charlie", ["iptables", "-t", "mangle", "-F", CHAIN]);
-    await lab.read("charlie", ["sh", "-c", 'printf "# hand edit\\n" >> "$1"', "sh", KEEPALIVED_CONF]);
+    await lab.read("charlie", ["sh", "-c", 'printf "# hand edit\\n" >> "$1"', "sh", LVSPLAY_CONF]);
     await lab.read("web4", ["ip", "addr", "del", `${lab.facts.vip}/32`, "dev", "lo"]);
     const before = await labSnapshot(lab);
     const run = await applyJson(lab.inventoryFile, ["--limit", "charlie"]);

@@ -16,6 +16,7 @@ import { timing, useE2eLab } from "./support/e2e-lab.js";
 import {
   CHAIN,
   KEEPALIVED_CONF,
+  LVSPLAY_CONF,
   liveChain,
   peerSetEntries,
   processRunning,
@@ -30,6 +31,8 @@ import { plainBlocks } from "./support/plain-output.js";
 import { labSnapshot } from "./support/snapshot.js";
 
 const lab = useE2eLab("lifecycle");
+/** The playbook task that installs lvsplay's keepalived file. */
+const KEEPALIVED_TASK = "lvsplay.conf with fwmark services, included from keepalived.conf";
 
 /** apply --json must converge with nothing changed, nothing failed, exit 0. */
 async function expectNoOpApply(what: string): Promise<void> {
@@ -85,15 +88,19 @@ describe("2. second apply", () => {
 
 describe("3. manual drift", () => {
   const driftLine = "# e2e drift: a hand edit";
+  const foreignLine = "# e2e: the host's own keepalived.conf content, which is not drift";
 
-  it("check --diff shows the deleted rule on ds1 and the edited keepalived.conf on ds2, exits 2, changes nothing", async () => {
+  it("check --diff shows the deleted rule on ds1 and the edited lvsplay.conf on ds2 (not the host's own keepalived.conf edit), exits 2, changes nothing", async () => {
     const before = await liveChain(lab, "ds1");
     expect(before.rules).toHaveLength(1);
     await lab.read("ds1", ["iptables", "-t", "mangle", "-F", CHAIN]);
     expect((await liveChain(lab, "ds1")).rules).toEqual([]);
-    const conf = await lab.read("ds2", ["cat", KEEPALIVED_CONF]);
-    await lab.read("ds2", ["sh", "-c", 'printf "%s\\n" "$1" >> "$2"', "sh", driftLine, KEEPALIVED_CONF]);
-    expect(await lab.read("ds2", ["cat", KEEPALIVED_CONF])).toBe(`${conf}${driftLine}\n`);
+    const conf = await lab.read("ds2", ["cat", LVSPLAY_CONF]);
+    const append = (line: string, file: string) =>
+      lab.read("ds2", ["sh", "-c", 'printf "%s\\n" "$1" >> "$2"', "sh", line, file]);
+    await append(driftLine, LVSPLAY_CONF);
+    await append(foreignLine, KEEPALIVED_CONF);
+    expect(await lab.read("ds2", ["cat", LVSPLAY_CONF])).toBe(`${conf}${driftLine}\n`);
 
     const snapBefore = await labSnapshot(lab);
     const run = await runLvsplay(["apply", lab.inventoryFile, "--check", "--diff", "--plain"]);
@@ -106,39 +113,36 @@ describe("3. manual drift", () => {
     );
     expect(ds1Rule?.body, run.stdout).toContain(`+ ${before.rules[0]}`);
     const ds2Conf = blocks.find(
-      (b) =>
-        b.host === "ds2" && b.status === "would change" && b.task === "keepalived.conf with fwmark services",
+      (b) => b.host === "ds2" && b.status === "would change" && b.task === KEEPALIVED_TASK,
     );
     expect(ds2Conf?.body, run.stdout).toEqual(
       expect.arrayContaining([
-        `--- ${KEEPALIVED_CONF} (before)`,
-        `+++ ${KEEPALIVED_CONF} (after)`,
+        `--- ${LVSPLAY_CONF} (before)`,
+        `+++ ${LVSPLAY_CONF} (after)`,
         expect.stringMatching(/^@@ -\d+,\d+ \+\d+,\d+ @@$/),
         `-${driftLine}`,
       ]),
     );
+    expect(ds2Conf?.body.join("\n")).not.toContain(KEEPALIVED_CONF);
     // Nothing else is reported as pending.
     const pending = blocks.filter((b) => b.status === "would change").map((b) => `${b.host} ${b.task}`);
     expect(pending.sort()).toEqual(
-      [
-        "ds1 peer-excluding fwmark rules",
-        "ds2 handler: reload keepalived",
-        "ds2 keepalived.conf with fwmark services",
-      ].sort(),
+      ["ds1 peer-excluding fwmark rules", "ds2 handler: reload keepalived", `ds2 ${KEEPALIVED_TASK}`].sort(),
     );
 
     expect(snapAfter).toEqual(snapBefore);
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(ExitCode.drift);
   });
 
-  it("apply repairs exactly those: ds1's mark rule, ds2's keepalived.conf and its reload", async () => {
+  it("apply repairs exactly those: ds1's mark rule, ds2's lvsplay.conf and its reload; the host's own line stays", async () => {
     const run = await applyJson(lab.inventoryFile);
     timing("repair apply", run.durationMs);
     expect(changedTasks(run.json)).toEqual(
       ["ds1 lvs.marks", "ds2 lvs.keepalived", "ds2 service handler"].sort(),
     );
     await expectMarkRule(lab, "ds1");
-    expect(await lab.read("ds2", ["cat", KEEPALIVED_CONF])).not.toContain(driftLine);
+    expect(await lab.read("ds2", ["cat", LVSPLAY_CONF])).not.toContain(driftLine);
+    expect(await lab.read("ds2", ["cat", KEEPALIVED_CONF])).toContain(`${foreignLine}\n`);
     expect(recapTotals(run.json.recap).failed).toBe(0);
     expect(run.code).toBe(ExitCode.ok);
   });

@@ -68,6 +68,11 @@ describe("inventory normalisation", () => {
   it("normalises the lvs section with defaults filled in", () => {
     expect(inv.lvs).toEqual({
       persistence: "iptables",
+      keepalived: {
+        configPath: "/etc/keepalived/keepalived.conf",
+        ownPath: "/etc/keepalived/lvsplay.conf",
+        adopt: false,
+      },
       vrrpOnly: false,
       allowLoopingLayout: false,
       vrrp: {

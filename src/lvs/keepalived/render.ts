@@ -30,9 +30,18 @@ export function block(header: string, body: readonly string[]): string[] {
   return [`${header} {`, ...body.map((l) => (l === "" ? l : INDENT + l)), "}"];
 }
 
+/** Which global_defs lvsplay's file carries: only what the host's own configuration does not set. */
+export interface GlobalDefsOptions {
+  readonly routerId: boolean;
+  readonly scriptSecurity: boolean;
+}
+
+const ALL_GLOBAL_DEFS: GlobalDefsOptions = { routerId: true, scriptSecurity: false };
+
 export function renderHeader(cfg: KeepalivedConfig): string[] {
   const lines = [
-    "# Managed by lvsplay: local changes are overwritten on the next apply.",
+    "# lvsplay's keepalived configuration: replaced on every apply (edit the inventory, not this",
+    "# file). keepalived.conf includes it; the host's own configuration lives there, untouched.",
     `# Director ${safe(NAME, cfg.routerId, "router_id")}.`,
   ];
   lines.push(
@@ -49,8 +58,13 @@ export function renderHeader(cfg: KeepalivedConfig): string[] {
   return lines;
 }
 
-export function renderGlobalDefs(cfg: KeepalivedConfig): string[] {
-  return block("global_defs", [`router_id ${safe(NAME, cfg.routerId, "router_id")}`]);
+export function renderGlobalDefs(cfg: KeepalivedConfig, opts: GlobalDefsOptions = ALL_GLOBAL_DEFS): string[] {
+  const body = [
+    ...(opts.routerId ? [`router_id ${safe(NAME, cfg.routerId, "router_id")}`] : []),
+    // Hooks run as root (named per script): keepalived then insists they are root's and not writable by others.
+    ...(opts.scriptSecurity ? ["enable_script_security"] : []),
+  ];
+  return body.length > 0 ? block("global_defs", body) : [];
 }
 
 export function renderVrrpInstance(v: VrrpInstanceConfig): string[] {
@@ -125,13 +139,16 @@ export function renderVirtualServer(vs: VirtualServerConfig): string[] {
   return [comment, ...block(`virtual_server fwmark ${vs.fwmark}`, body)];
 }
 
-/** The whole keepalived.conf, ending with a newline. */
-export function renderKeepalivedConf(cfg: KeepalivedConfig): string {
+/** lvsplay's whole keepalived file, ending with a newline. */
+export function renderKeepalivedConf(
+  cfg: KeepalivedConfig,
+  opts: GlobalDefsOptions = ALL_GLOBAL_DEFS,
+): string {
   const sections = [
     renderHeader(cfg),
-    renderGlobalDefs(cfg),
+    renderGlobalDefs(cfg, opts),
     renderVrrpInstance(cfg.vrrp),
     ...cfg.virtualServers.map(renderVirtualServer),
-  ];
+  ].filter((s) => s.length > 0);
   return `${sections.map((s) => s.join("\n")).join("\n\n")}\n`;
 }

@@ -15,7 +15,7 @@ const dataPlaneSchema = z.strictObject({
   /** MAC the director forwards with: the one its peers must exclude. */
   mac: z.string(),
   address: z.string(),
-  /** Marks set on this host by rules lvsplay does not own. */
+  /** Marks this host uses outside lvsplay: set by rules it does not own, or its own keepalived virtual servers. */
   foreignMarks: z.array(z.number().int()).readonly(),
 });
 export type DataPlane = z.infer<typeof dataPlaneSchema>;

@@ -4,12 +4,16 @@
 import { z } from "zod";
 import { charsetMessage, INTERFACE, IPV4, MAC } from "../../config/charsets.js";
 import { factRequest, type Operation, type Plan } from "../../engine/types.js";
+import { fileFact } from "../../facts/file.js";
 import { iptablesFact } from "../../facts/iptables.js";
 import { type Interface, type NetworkFact, networkFact } from "../../facts/network.js";
 import { nftablesFact } from "../../facts/nftables.js";
+import { osFact } from "../../facts/os.js";
 import type { Host, Inventory } from "../../inventory/model.js";
-import { inCidr, parseMangle } from "../../lvs/index.js";
+import { foreignFwmarks, inCidr, parseMangle, VRRP_INSTANCE_NAME, viewConfig } from "../../lvs/index.js";
 import { DATA_PLANE } from "./data-keys.js";
+import { daemonOptionRequests, keepalivedConfigRequest } from "./keepalived.js";
+import { coexistenceErrors, daemonConfigError } from "./keepalived-files.js";
 import { type DiscoveredDirector, isDirector, lvsOf } from "./shared.js";
 
 const Args = z.strictObject({});
@@ -78,8 +82,16 @@ export const discoverOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.discover",
   description: "find each director's data-plane interface and MAC (shared with the other directors)",
   parseArgs: (raw) => Args.parse(raw ?? {}),
-  facts: ({ host }) =>
-    isDirector(host) ? [factRequest(networkFact), factRequest(iptablesFact), factRequest(nftablesFact)] : [],
+  facts: ({ host, inventory }) =>
+    isDirector(host)
+      ? [
+          factRequest(networkFact),
+          factRequest(iptablesFact),
+          factRequest(nftablesFact),
+          keepalivedConfigRequest(inventory),
+          ...daemonOptionRequests,
+        ]
+      : [],
   produces: ({ host }) => (isDirector(host) ? [DATA_PLANE] : []),
   plan: ({ host, inventory, facts }): Plan => {
     if (!isDirector(host)) return { changes: [], skipped: "not a director" };
@@ -98,10 +110,23 @@ export const discoverOperation: Operation<z.infer<typeof Args>> = {
     // Discovered values are input too: they end up in keepalived.conf and mark rules.
     const bad = discoveredProblem(iface.name, iface.mac, address);
     if (bad) return { changes: [], error: bad };
-    // Marks others set, seen through iptables-save and through nft (native nftables tables).
-    const mangle = parseMangle(facts.get(factRequest(iptablesFact)).mangle);
+    const mangleSave = facts.get(factRequest(iptablesFact)).mangle;
+    const config = facts.get(keepalivedConfigRequest(inventory));
+    // A director whose keepalived configuration cannot take lvsplay's fails here,
+    // before any stage changed anything on any director (peers stop at the marks stage).
+    const refusals = [
+      daemonConfigError(inventory, facts.get(factRequest(osFact)), (path) =>
+        facts.get(factRequest(fileFact, path)),
+      ),
+      ...coexistenceErrors(inventory, iface.name, config, mangleSave),
+    ].filter((e): e is string => e !== undefined);
+    if (refusals.length > 0) return { changes: [], error: `keepalived: ${refusals.join("; ")}` };
+    // Marks others set, seen through iptables-save and through nft (native nftables tables),
+    // and marks the host's own keepalived configuration uses (lvsplay's file is not read as the host's).
+    const mangle = parseMangle(mangleSave);
     const nft = facts.get(factRequest(nftablesFact)).ruleset;
-    const foreign = new Set([...mangle.foreignMarks, ...nft.foreignMarks]);
+    const keepalived = foreignFwmarks(viewConfig(config, VRRP_INSTANCE_NAME));
+    const foreign = new Set([...mangle.foreignMarks, ...nft.foreignMarks, ...keepalived]);
     const discovered: DiscoveredDirector = {
       name: host.name,
       interface: iface.name,

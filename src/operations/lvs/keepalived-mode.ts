@@ -1,7 +1,10 @@
 // LAB CONCESSION support: on a kernel without IPVS keepalived exits entirely when
 // its config has virtual_server blocks, unless it runs with -P (VRRP only). With
-// `vrrp_only: true` this sets -P in the daemon options file; when vrrp_only is
-// turned off again, a file we wrote is restored to the distribution default.
+// `vrrp_only: true` this adds -P to the daemon options line of the host's options
+// file, every other line and option kept (a host's keepalived may run other
+// instances with options of their own); with vrrp_only off it takes back only a
+// -P it added. Options that already have -P are left alone: changing them means
+// a keepalived restart, and every VRRP instance on the host re-elects.
 import { z } from "zod";
 import { cause } from "../../engine/cause.js";
 import { factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
@@ -11,29 +14,99 @@ import { isDirector, lvsOf } from "./shared.js";
 
 const Args = z.strictObject({});
 
+/** First line of the whole options file an earlier lvsplay wrote. */
 const MARKER = "# Managed by lvsplay";
-const FILES = {
+/** Comment lvsplay puts above the options line it added -P to. */
+export const OPTION_MARKER =
+  "# lvsplay: -P on the next line is the vrrp_only lab concession; lvsplay removes it when vrrp_only is off.";
+
+export const DAEMON_OPTIONS = {
   debian: { path: "/etc/default/keepalived", variable: "DAEMON_ARGS", stock: "" },
   rhel: { path: "/etc/sysconfig/keepalived", variable: "KEEPALIVED_OPTIONS", stock: "-D" },
 } as const;
+type Family = keyof typeof DAEMON_OPTIONS;
 
-export function daemonOptionsContent(family: keyof typeof FILES, vrrpOnly: boolean): string {
-  const f = FILES[family];
+/** The whole file an earlier lvsplay wrote (kept so such files are still recognised and restored). */
+export function daemonOptionsContent(family: Family, vrrpOnly: boolean): string {
+  const f = DAEMON_OPTIONS[family];
   return vrrpOnly
     ? `${MARKER}: LAB CONCESSION vrrp_only — this kernel has no IPVS, keepalived runs VRRP only (-P).\n${f.variable}="${`${f.stock} -P`.trim()}"\n`
     : `${MARKER}: keepalived runs with its default options.\n${f.variable}="${f.stock}"\n`;
 }
 
+const assignment = (variable: string) => new RegExp(`^\\s*(?:export\\s+)?${variable}=(.*)$`);
+
+/** The value of the last `VARIABLE=…` line (shell quotes removed), and its line index. */
+export function optionsLine(
+  content: string,
+  variable: string,
+): { index: number; words: string[] } | undefined {
+  const lines = content.split("\n");
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = assignment(variable).exec(lines[i]!);
+    if (!m) continue;
+    const value = m[1]!
+      .replace(/\s+#.*$/, "")
+      .trim()
+      .replace(/^(["'])(.*)\1$/, "$2");
+    return { index: i, words: value.split(/\s+/).filter(Boolean) };
+  }
+  return undefined;
+}
+
+/** The config file keepalived is started with (-f FILE, -fFILE, --use-file=FILE, --use-file FILE). */
+export function configFileOption(content: string, variable: string): string | undefined {
+  const words = optionsLine(content, variable)?.words ?? [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === "-f" || w === "--use-file") return words[i + 1];
+    if (w.startsWith("--use-file=")) return w.slice("--use-file=".length);
+    if (/^-[^-]*f/.test(w)) return w.slice(w.indexOf("f") + 1) || words[i + 1];
+  }
+  return undefined;
+}
+
+const vrrpOnlyOption = (words: readonly string[]) =>
+  words.some((w) => w === "-P" || w === "--vrrp" || (/^-[A-Za-z]+$/.test(w) && w.includes("P")));
+
+/** The options file with -P added to (or removed from) the options line; undefined: no change needed. */
+export function editedOptions(content: string | null, family: Family, vrrpOnly: boolean): string | undefined {
+  const { variable, stock } = DAEMON_OPTIONS[family];
+  const text = content ?? "";
+  // An earlier lvsplay's whole file: back to the stock options when vrrp_only is off.
+  if (text.startsWith(MARKER)) {
+    if (vrrpOnly)
+      return vrrpOnlyOption(optionsLine(text, variable)?.words ?? [])
+        ? undefined
+        : daemonOptionsContent(family, true);
+    const stockFile = daemonOptionsContent(family, false);
+    return text === stockFile ? undefined : stockFile;
+  }
+  const lines = text === "" ? [] : text.replace(/\n$/, "").split("\n");
+  const line = optionsLine(text, variable);
+  const marked = line !== undefined && lines[line.index - 1] === OPTION_MARKER;
+  const render = (words: readonly string[]) => `${variable}="${words.join(" ")}"`;
+  if (vrrpOnly) {
+    if (line && vrrpOnlyOption(line.words)) return undefined;
+    if (line) lines.splice(line.index, 1, OPTION_MARKER, render([...line.words, "-P"]));
+    else lines.push(OPTION_MARKER, render([...stock.split(" ").filter(Boolean), "-P"]));
+    return `${lines.join("\n")}\n`;
+  }
+  if (!line || !marked) return undefined;
+  lines.splice(line.index - 1, 2, render(line.words.filter((w) => w !== "-P")));
+  return `${lines.join("\n")}\n`;
+}
+
 export const keepalivedModeOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.keepalived_mode",
-  description: "vrrp_only lab concession: run keepalived with -P (VRRP only); restore defaults otherwise",
+  description: "vrrp_only lab concession: run keepalived with -P (VRRP only); take it back otherwise",
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host }) =>
     isDirector(host)
       ? [
           factRequest(osFact),
-          factRequest(fileFact, FILES.debian.path),
-          factRequest(fileFact, FILES.rhel.path),
+          factRequest(fileFact, DAEMON_OPTIONS.debian.path),
+          factRequest(fileFact, DAEMON_OPTIONS.rhel.path),
         ]
       : [],
   plan: ({ host, inventory, facts }): Plan => {
@@ -48,23 +121,25 @@ export const keepalivedModeOperation: Operation<z.infer<typeof Args>> = {
           }
         : unchanged();
     }
-    const { path } = FILES[os.family];
+    const { path } = DAEMON_OPTIONS[os.family];
     const current = facts.get(factRequest(fileFact, path));
-    // Outside the lab concession, only a file lvsplay wrote is ever touched.
-    if (!vrrpOnly && !current.content?.startsWith(MARKER))
-      return unchanged("keepalived runs with the host's own options");
-    const after = daemonOptionsContent(os.family, vrrpOnly);
-    if (current.content === after) return unchanged(`${path} up to date`);
+    const after = editedOptions(current.content, os.family, vrrpOnly);
+    if (after === undefined)
+      return unchanged(
+        vrrpOnly
+          ? `keepalived runs VRRP-only (-P) per ${path}`
+          : "keepalived runs with the host's own options",
+      );
     return {
       changes: [
         {
           kind: "file",
           cause: cause("keepalived-options"),
-          summary: `${vrrpOnly ? "run keepalived VRRP-only (-P)" : "restore keepalived options"} in ${path}`,
+          summary: `${vrrpOnly ? "run keepalived VRRP-only (-P)" : "take back -P from the keepalived options"} in ${path}`,
           path,
           before: current.content,
           after,
-          mode: "0644",
+          mode: current.mode ? current.mode.padStart(4, "0") : "0644",
           backup: current.exists,
         },
       ],

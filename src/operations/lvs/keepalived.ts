@@ -1,83 +1,135 @@
-// Stage 5 — keepalived.conf with fwmark virtual servers. Installed safely:
-// temp file → `keepalived -t -f` on the host → backup → atomic rename; the
-// reload handler is notified only when the content changed.
+// Stage 5 — lvsplay's keepalived file (VRRP + fwmark virtual servers) and the
+// one include line that joins it to the host's main keepalived.conf, whose
+// other bytes stay untouched. Each file is installed safely: temp file →
+// `keepalived -t` of the combination on the host → backup → atomic rename; the
+// reload handler is notified only when something changed. The two files go in
+// the order that keeps every intermediate state one keepalived -t accepted.
 import { z } from "zod";
-import { REMOTE_PATH } from "../../config/charsets.js";
-import { inCharset } from "../../config/validators.js";
 import { cause } from "../../engine/cause.js";
-import type { DataReader } from "../../engine/data.js";
-import { factRequest, type Operation, type Plan } from "../../engine/types.js";
+import type { DriftNote } from "../../engine/drift.js";
+import { type Change, factRequest, type Operation, type Plan } from "../../engine/types.js";
 import { fileFact, sameMode } from "../../facts/file.js";
-import {
-  buildKeepalivedConfig,
-  renderKeepalivedConf,
-  resolveRealServers,
-  topologyGuard,
-} from "../../lvs/index.js";
+import { iptablesFact } from "../../facts/iptables.js";
+import { contentOf, keepalivedConfigFact } from "../../facts/keepalived-config.js";
+import { osFact } from "../../facts/os.js";
+import { topologyGuard } from "../../lvs/index.js";
 import { DATA_PLANE, directorsOf, MARK_PLAN, selfOf } from "./data-keys.js";
-import { discoveredDirectors, isDirector, lvsOf, missingPeersError } from "./shared.js";
+import { daemonConfigError, keepalivedFiles, VALIDATE_MAIN, VALIDATE_WITH_MAIN } from "./keepalived-files.js";
+import { DAEMON_OPTIONS } from "./keepalived-mode.js";
+import { isDirector, lvsOf } from "./shared.js";
 
-const Args = z.strictObject({
-  path: inCharset(REMOTE_PATH).default("/etc/keepalived/keepalived.conf"),
-});
-type Args = z.infer<typeof Args>;
+const Args = z.strictObject({});
 
-/** The rendered keepalived.conf for a director, from the inventory and the directors' data. */
-export function renderFor(
-  hostName: string,
-  inventory: Parameters<typeof buildKeepalivedConfig>[0],
-  data: DataReader,
-): { content: string } | { error: string } {
-  const { directors, missing } = discoveredDirectors(inventory, data);
-  if (missing.length > 0) return { error: missingPeersError(missing) };
-  const marks = data.get(MARK_PLAN, hostName);
-  if (!marks) return { error: "no fwmarks were planned for this host (the marks stage did not succeed)" };
-  const realServers = resolveRealServers(inventory, directors);
-  const cfg = buildKeepalivedConfig(inventory, hostName, directors, marks.marks, realServers);
-  return { content: renderKeepalivedConf(cfg) };
-}
+const OWN_MODE = "0640";
 
-/** What rendering a director's keepalived.conf needs: every director's data plane, its own marks. */
+export const keepalivedConfigRequest = (inventory: Parameters<typeof lvsOf>[0]) => {
+  const { configPath, ownPath } = lvsOf(inventory).keepalived;
+  return factRequest(keepalivedConfigFact, configPath, ownPath);
+};
+
+/** What rendering a director's keepalived file needs: every director's data plane, its own marks. */
 export const keepalivedNeeds = (host: string, inventory: Parameters<typeof directorsOf>[1]) => [
   directorsOf(DATA_PLANE, inventory),
   selfOf(MARK_PLAN, host),
 ];
 
-export const keepalivedOperation: Operation<Args> = {
+export const daemonOptionRequests = [
+  factRequest(osFact),
+  factRequest(fileFact, DAEMON_OPTIONS.debian.path),
+  factRequest(fileFact, DAEMON_OPTIONS.rhel.path),
+];
+
+export const keepalivedOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.keepalived",
   description:
-    "render keepalived.conf (VRRP + fwmark virtual servers), validate on the host, install atomically",
+    "render lvsplay's keepalived file (VRRP + fwmark virtual servers), include it once from keepalived.conf, validate the combination on the host, install atomically",
   parseArgs: (raw) => Args.parse(raw ?? {}),
-  facts: ({ host, args }) => (isDirector(host) ? [factRequest(fileFact, args.path)] : []),
+  facts: ({ host, inventory }) =>
+    isDirector(host)
+      ? [keepalivedConfigRequest(inventory), factRequest(iptablesFact), ...daemonOptionRequests]
+      : [],
   consumes: ({ host, inventory }) => (isDirector(host) ? keepalivedNeeds(host.name, inventory) : []),
-  plan: ({ host, inventory, args, facts, data }): Plan => {
+  plan: ({ host, inventory, facts, data }): Plan => {
     if (!isDirector(host)) return { changes: [], skipped: "not a director" };
-    lvsOf(inventory);
+    const { configPath: main, ownPath: own } = lvsOf(inventory).keepalived;
     const guard = topologyGuard(inventory);
     if (guard.errors.length > 0) return { changes: [], error: guard.errors.join("; ") };
-    const rendered = renderFor(host.name, inventory, data);
-    if ("error" in rendered) return { changes: [], error: rendered.error };
-    const current = facts.get(factRequest(fileFact, args.path));
-    const notes = guard.warnings.map((w) => `WARNING: ${w}`);
-    if (current.content === rendered.content && sameMode("0640", current.mode)) {
-      return { changes: [], notes: [...notes, `${args.path} is up to date`] };
-    }
-    return {
-      changes: [
-        {
-          kind: "file",
-          cause: cause("keepalived-config"),
-          summary: `install ${args.path}`,
-          path: args.path,
-          before: current.content,
-          after: rendered.content,
-          mode: "0640",
-          // keepalived -t returns 0 for a missing or empty file; the installer only validates a written temp file.
-          validate: ["keepalived", "-t", "-f", "{}"],
-          backup: current.exists,
-        },
-      ],
-      notes,
+
+    const daemonError = daemonConfigError(inventory, facts.get(factRequest(osFact)), (path) =>
+      facts.get(factRequest(fileFact, path)),
+    );
+    if (daemonError) return { changes: [], error: daemonError };
+
+    const config = facts.get(keepalivedConfigRequest(inventory));
+    const files = keepalivedFiles(
+      host.name,
+      inventory,
+      data,
+      config,
+      facts.get(factRequest(iptablesFact)).mangle,
+    );
+    if ("error" in files) return { changes: [], error: files.error };
+    const { coexist } = files;
+    const notes = [...guard.warnings.map((w) => `WARNING: ${w}`), ...coexist.notes];
+    if (coexist.errors.length > 0) return { changes: [], error: coexist.errors.join("; "), notes };
+
+    const ownState = config.files.find((f) => f.path === own);
+    const ownBefore = contentOf(config, own) ?? null;
+    const ownDiffers =
+      ownBefore !== files.own || !sameMode(OWN_MODE, ownState?.state === "file" ? ownState.mode : null);
+    const mainDiffers = coexist.mainAfter !== coexist.mainBefore;
+    if (!ownDiffers && !mainDiffers)
+      return { changes: [], notes: [...notes, `${own} and its include in ${main} are up to date`] };
+
+    const drift: DriftNote = {
+      kind: "keepalived-config",
+      severity: "high",
+      summary: `${host.name}: ${[
+        ...(ownDiffers ? [`${own} differs from the configuration rendered from the inventory`] : []),
+        ...(coexist.mainDrift ? [coexist.mainDrift] : []),
+      ].join("; ")}`,
+      expected: `${own} rendered from the inventory, included once from ${main}`,
+      actual: [
+        ...(ownDiffers ? [ownBefore === null ? `${own}: missing` : `${own}: differs (see diff)`] : []),
+        ...(coexist.mainDrift ? [coexist.mainDrift] : []),
+      ].join("\n"),
     };
+    const ownChange: Change = {
+      kind: "file",
+      cause: cause("keepalived-config"),
+      summary: `install ${own}`,
+      path: own,
+      before: ownBefore,
+      after: files.own,
+      mode: OWN_MODE,
+      // keepalived -t returns 0 for a missing or empty file; the installer validates the written temp file.
+      validate: coexist.includedBefore
+        ? ["sh", "-c", VALIDATE_WITH_MAIN, "lvsplay-validate", main, own, "{}"]
+        : ["keepalived", "-t", "-f", "{}"],
+      backup: ownBefore !== null,
+      drift,
+    };
+    const mainState = config.files.find((f) => f.path === main);
+    const mainChange: Change = {
+      kind: "file",
+      cause: cause("keepalived-config"),
+      summary:
+        coexist.adopted.length > 0
+          ? `replace the hand-made blocks for the VIP in ${main} and include ${own}`
+          : `include ${own} once from ${main}`,
+      path: main,
+      before: coexist.mainBefore,
+      after: coexist.mainAfter,
+      // The host's file keeps its mode.
+      mode: mainState?.state === "file" ? mainState.mode.padStart(4, "0") : OWN_MODE,
+      validate: ["sh", "-c", VALIDATE_MAIN, "lvsplay-validate", "{}", main],
+      backup: coexist.mainBefore !== null,
+      drift,
+    };
+    // Main first when it already includes lvsplay's file: every step is then a combination
+    // keepalived -t accepted. Otherwise lvsplay's file first (nothing includes it yet).
+    const ordered = coexist.includedBefore ? [mainChange, ownChange] : [ownChange, mainChange];
+    const changes = ordered.filter((c) => (c === ownChange ? ownDiffers : mainDiffers));
+    return { changes, notes };
   },
 };

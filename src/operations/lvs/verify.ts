@@ -1,12 +1,11 @@
 // Stage 6 — verify, per host (read-only). Each check is a named result; the
 // host's observations are published for the cluster-wide checks that follow.
 import { z } from "zod";
-import { REMOTE_PATH } from "../../config/charsets.js";
-import { inCharset } from "../../config/validators.js";
 import { type CheckResult, factRequest, type Operation, type Plan } from "../../engine/types.js";
 import { fileFact } from "../../facts/file.js";
 import { iptablesFact } from "../../facts/iptables.js";
 import { ipvsFact } from "../../facts/ipvs.js";
+import { contentOf } from "../../facts/keepalived-config.js";
 import { networkFact } from "../../facts/network.js";
 import { serviceFact } from "../../facts/service.js";
 import { sysctlFact } from "../../facts/sysctl.js";
@@ -15,7 +14,8 @@ import { markRuleSpecs, NFT_PERSIST_PATHS, parseMangle, resolveRealServers } fro
 import { DATA_PLANE, type DirectorObservation, MARK_PLAN, OBSERVATION } from "./data-keys.js";
 import { DR_SYSCTLS } from "./dr-sysctl.js";
 import { IPVS_SYSCTLS } from "./ipvs-sysctl.js";
-import { keepalivedNeeds, renderFor } from "./keepalived.js";
+import { keepalivedConfigRequest, keepalivedNeeds } from "./keepalived.js";
+import { keepalivedFiles } from "./keepalived-files.js";
 import {
   backendFactRequests,
   backendFacts,
@@ -28,10 +28,7 @@ import {
 } from "./shared.js";
 import { type MarkVerification, verifyMarks } from "./verify-marks.js";
 
-const Args = z.strictObject({
-  keepalived_conf: inCharset(REMOTE_PATH).default("/etc/keepalived/keepalived.conf"),
-});
-type Args = z.infer<typeof Args>;
+const Args = z.strictObject({});
 
 export type { DirectorObservation } from "./data-keys.js";
 
@@ -44,14 +41,20 @@ export const IPVS_UNAVAILABLE = "IPVS not available on this kernel";
 export const settleSeconds = (inventory: Parameters<typeof lvsOf>[0]): string =>
   String(3 * lvsOf(inventory).vrrp.advertIntSec + 2);
 
-const directorFacts = (args: Args, inventory: Parameters<typeof lvsOf>[0], iface: string | undefined) => [
+/** VRRP settle wait for one VIP; keepalived's config files date a reload that (re)started an election. */
+const settleRequest = (inventory: Parameters<typeof lvsOf>[0], vip: string, iface: string) => {
+  const { configPath, ownPath } = lvsOf(inventory).keepalived;
+  return factRequest(vrrpSettleFact, vip, settleSeconds(inventory), iface, configPath, ownPath);
+};
+
+const directorFacts = (inventory: Parameters<typeof lvsOf>[0], iface: string | undefined) => [
   // First in the batch (facts run in order): the network fact below is then read
   // once VRRP had time to elect a master (keepalived may have just been started).
   // Unknown interface (read ahead of discovery): the verify stage reads it.
   ...(iface === undefined
     ? []
     : [...new Set(lvsOf(inventory).services.map((s) => s.vip))].map((vip) =>
-        factRequest(vrrpSettleFact, vip, settleSeconds(inventory), iface),
+        settleRequest(inventory, vip, iface),
       )),
   factRequest(iptablesFact),
   ...backendFactRequests(),
@@ -61,27 +64,51 @@ const directorFacts = (args: Args, inventory: Parameters<typeof lvsOf>[0], iface
     factRequest(fileFact, p.ours),
     factRequest(fileFact, p.conf),
   ]),
-  factRequest(fileFact, args.keepalived_conf),
+  keepalivedConfigRequest(inventory),
   factRequest(serviceFact, "keepalived"),
   factRequest(ipvsFact),
   factRequest(sysctlFact, ...Object.keys(IPVS_SYSCTLS)),
 ];
 const realServerFacts = [factRequest(networkFact), factRequest(sysctlFact, ...Object.keys(DR_SYSCTLS))];
 
-export const verifyOperation: Operation<Args> = {
+/** lvsplay's file equals the rendered one and the main file includes it once, with no conflict. */
+function keepalivedConfigCheck(
+  hostName: string,
+  inventory: Parameters<typeof keepalivedFiles>[1],
+  data: Parameters<typeof keepalivedFiles>[2],
+  config: Parameters<typeof keepalivedFiles>[3],
+  mangleSave: string,
+): CheckResult {
+  const name = "keepalived config";
+  const files = keepalivedFiles(hostName, inventory, data, config, mangleSave);
+  if ("error" in files) return fail(name, files.error);
+  const { coexist } = files;
+  if (coexist.errors.length > 0) return fail(name, coexist.errors.join("; "));
+  const problems = [
+    ...(contentOf(config, config.own) === files.own
+      ? []
+      : [`${config.own} differs from the rendered config`]),
+    ...(coexist.mainDrift ? [coexist.mainDrift] : []),
+  ];
+  return problems.length === 0
+    ? pass(name, `${config.own} matches the rendered config; ${config.main} includes it once`)
+    : fail(name, problems.join("; "));
+}
+
+export const verifyOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.verify",
   description: "read-only checks: mark rules, persistence, keepalived, IPVS, DR sysctls, VIP on lo",
   parseArgs: (raw) => Args.parse(raw ?? {}),
-  facts: ({ host, args, inventory, data }) => [
+  facts: ({ host, inventory, data }) => [
     ...(isDirector(host)
       ? // Before discovery ran (facts read ahead), the inventory's interface is the one discovery will find.
-        directorFacts(args, inventory, data.get(DATA_PLANE, host.name)?.interface ?? host.interface)
+        directorFacts(inventory, data.get(DATA_PLANE, host.name)?.interface ?? host.interface)
       : []),
     ...(isDirector(host) || isRealServer(host) ? realServerFacts : []),
   ],
   produces: ({ host }) => (isDirector(host) ? [OBSERVATION] : []),
   consumes: ({ host, inventory }) => (isDirector(host) ? keepalivedNeeds(host.name, inventory) : []),
-  plan: ({ host, inventory, args, facts, data }): Plan => {
+  plan: ({ host, inventory, facts, data }): Plan => {
     if (!isDirector(host) && !isRealServer(host))
       return { changes: [], skipped: "neither director nor real server" };
     const lvs = lvsOf(inventory);
@@ -108,8 +135,9 @@ export const verifyOperation: Operation<Args> = {
     if (!isDirector(host)) return { changes: [], checks };
 
     const marks = data.get(MARK_PLAN, host.name);
+    const mangleSave = facts.get(factRequest(iptablesFact)).mangle;
     let live: Pick<MarkVerification, "chainRules" | "peerSets"> = {
-      chainRules: parseMangle(facts.get(factRequest(iptablesFact)).mangle).chainRules,
+      chainRules: parseMangle(mangleSave).chainRules,
       peerSets: {},
     };
     if (!marks)
@@ -124,7 +152,7 @@ export const verifyOperation: Operation<Args> = {
         bf,
         marks,
         markRuleSpecs(lvs.services, marks.marks),
-        facts.get(factRequest(iptablesFact)).mangle,
+        mangleSave,
         {
           saved: savePath === undefined ? undefined : facts.get(factRequest(fileFact, savePath)),
           nftOurs: facts.get(factRequest(fileFact, nftPaths.ours)),
@@ -138,15 +166,17 @@ export const verifyOperation: Operation<Args> = {
     }
 
     const svc = facts.get(factRequest(serviceFact, "keepalived"));
-    const conf = facts.get(factRequest(fileFact, args.keepalived_conf));
-    const rendered = renderFor(host.name, inventory, data);
     checks.push(
       svc.running ? pass("keepalived running", svc.manager) : fail("keepalived running", "not running"),
     );
     checks.push(
-      "content" in rendered && conf.content === rendered.content
-        ? pass("keepalived.conf", "matches the rendered config")
-        : fail("keepalived.conf", "error" in rendered ? rendered.error : "differs from the rendered config"),
+      keepalivedConfigCheck(
+        host.name,
+        inventory,
+        data,
+        facts.get(keepalivedConfigRequest(inventory)),
+        mangleSave,
+      ),
     );
 
     const ipvs = facts.get(factRequest(ipvsFact));
@@ -202,10 +232,7 @@ export const verifyOperation: Operation<Args> = {
     const settled = new Map(
       settleIface === undefined
         ? []
-        : vips.map((v) => [
-            v,
-            facts.get(factRequest(vrrpSettleFact, v, settleSeconds(inventory), settleIface)),
-          ]),
+        : vips.map((v) => [v, facts.get(settleRequest(inventory, v, settleIface))]),
     );
     // Who holds the VIP: as seen when VRRP had settled (the network fact may
     // have been read before that, ahead of the verify stage).

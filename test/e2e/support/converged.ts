@@ -7,6 +7,7 @@ import {
   firewalldDirectRules,
   ipv4On,
   KEEPALIVED_CONF,
+  LVSPLAY_CONF,
   linkMac,
   liveChain,
   NFT_OURS,
@@ -71,12 +72,17 @@ export async function expectMarkRule(lab: E2eLab, director: string): Promise<num
 }
 
 /**
- * keepalived.conf names the rule's mark (`virtual_server fwmark N`). In the lab's
- * VRRP-only mode (no IPVS in this kernel) lvsplay currently renders no
- * virtual_server at all: then the file must say so.
+ * keepalived.conf includes lvsplay's file exactly once, and lvsplay's file names
+ * the rule's mark (`virtual_server fwmark N`). In the lab's VRRP-only mode (no
+ * IPVS in this kernel) lvsplay may render no virtual_server: then the file must say so.
  */
 export async function expectKeepalivedConf(lab: E2eLab, director: string, mark: number): Promise<void> {
-  const conf = await lab.read(director, ["cat", KEEPALIVED_CONF]);
+  const main = await lab.read(director, ["cat", KEEPALIVED_CONF]);
+  expect(
+    main.split("\n").filter((l) => l.trim() === `include ${LVSPLAY_CONF}`),
+    `${director}: ${KEEPALIVED_CONF} includes ${LVSPLAY_CONF} once`,
+  ).toHaveLength(1);
+  const conf = await lab.read(director, ["cat", LVSPLAY_CONF]);
   const { vip, interfaces } = lab.facts;
   expect(conf).toMatch(new RegExp(`^\\s*interface ${interfaces[director] ?? "eth1"}$`, "m"));
   expect(conf).toMatch(new RegExp(`^\\s*${regexEscape(vip)}/32\\b`, "m"));

@@ -5,6 +5,8 @@ import type { E2eLab } from "./e2e-lab.js";
 export const CHAIN = "LVSPLAY-MARK";
 export const RULES_V4 = "/etc/iptables/rules.v4";
 export const KEEPALIVED_CONF = "/etc/keepalived/keepalived.conf";
+/** lvsplay's own keepalived file, included once from KEEPALIVED_CONF. */
+export const LVSPLAY_CONF = "/etc/keepalived/lvsplay.conf";
 export const SYSCTL_FILE = "/etc/sysctl.d/90-lvsplay-dr.conf";
 export const DR_SYSCTLS: Readonly<Record<string, string>> = {
   "net.ipv4.conf.all.arp_ignore": "1",

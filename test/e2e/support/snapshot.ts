@@ -3,12 +3,15 @@
 // change nothing. Counters and timestamps that move by themselves (packet
 // counters, iptables-save's "Generated on" lines) are the only things removed.
 import type { E2eLab } from "./e2e-lab.js";
-import { DR_SYSCTLS, KEEPALIVED_CONF, RULES_V4, SYSCTL_FILE } from "./host-state.js";
+import { DR_SYSCTLS, KEEPALIVED_CONF, LVSPLAY_CONF, RULES_V4, SYSCTL_FILE } from "./host-state.js";
 
 const MANAGED_FILES = [
   RULES_V4,
   KEEPALIVED_CONF,
   `${KEEPALIVED_CONF}.lvsplay-bak`,
+  LVSPLAY_CONF,
+  `${LVSPLAY_CONF}.lvsplay-bak`,
+  "/etc/default/keepalived",
   SYSCTL_FILE,
   "/etc/lvsplay/boot.d/10-lo-vip",
   "/etc/firewalld/direct.xml",

@@ -67,6 +67,11 @@ export function inventory(opts: TopologyOptions = {}): Inventory {
       nopreempt: false,
     },
     persistence: "auto",
+    keepalived: {
+      configPath: "/etc/keepalived/keepalived.conf",
+      ownPath: "/etc/keepalived/lvsplay.conf",
+      adopt: false,
+    },
     vrrpOnly: false,
     allowLoopingLayout: false,
     ...opts.lvs,

@@ -24,9 +24,11 @@ const factEntry = z
     code: z.number().int().nullable().default(0),
     /** Parsed value, when raw output would add nothing. */
     value: z.unknown().optional(),
+    /** Parsed value read from a YAML file under fixtures/ (when the raw form is unreadable, e.g. base64). */
+    valueFile: z.string().optional(),
   })
-  .refine((f) => [f.stdout, f.stdoutFile, f.value].filter((x) => x !== undefined).length === 1, {
-    message: "exactly one of stdout, stdoutFile, value",
+  .refine((f) => [f.stdout, f.stdoutFile, f.value, f.valueFile].filter((x) => x !== undefined).length === 1, {
+    message: "exactly one of stdout, stdoutFile, value, valueFile",
   });
 export type FactEntry = z.infer<typeof factEntry>;
 

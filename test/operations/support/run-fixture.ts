@@ -1,6 +1,8 @@
 // Runs one fixture: inventory + produced data + fact outputs → op.facts() →
 // op.plan(). There is no transport anywhere: the plan sees only a FactReader
 // that serves the facts the operation declared, parsed by the real parsers.
+
+import { parse } from "yaml";
 import { dataReader, RunData } from "../../../src/engine/data.js";
 import type { Change, FactReader, FactRequest, Plan, PlanContext } from "../../../src/engine/types.js";
 import { factKey } from "../../../src/engine/types.js";
@@ -20,6 +22,7 @@ const entryKey = (e: Pick<FactEntry, "fact" | "args">): string => JSON.stringify
 
 function factValue(id: string, e: FactEntry): unknown {
   if (e.value !== undefined) return e.value;
+  if (e.valueFile !== undefined) return parse(readFixtureFile(e.valueFile));
   const fact = FACTS.get(e.fact);
   if (!fact) throw new Error(`${id}: unknown fact ${e.fact}`);
   const stdout = e.stdout ?? (e.stdoutPrefix ?? "") + readFixtureFile(e.stdoutFile!);
