@@ -2,9 +2,10 @@
 // their exit codes and output (fact outputs included), on stderr; --log-file
 // appends the run's progress lines plus the same verbose lines (at the -v level
 // at least) to a file, timestamped. Secrets never reach either: every line is
-// redacted for the values of the inventory's secrets (sudo and key passphrase
-// variables, the VRRP password) and for auth_pass lines; stdin is shown only
-// by size (it carries file contents and sudo's password).
+// redacted for the values of the inventory's secrets (the sudo password from its
+// variable or file, key passphrase variables, the VRRP password) and for
+// auth_pass lines; stdin is shown only by size (it carries file contents and
+// sudo's password).
 import { closeSync, openSync, writeSync } from "node:fs";
 import type { EventBus } from "../engine/events.js";
 import { UsageError } from "../errors.js";
@@ -25,12 +26,16 @@ export interface RunLogFlags {
 /** Secret values an inventory refers to, as found in the environment now. */
 export function secretValues(inventory: Inventory, env: NodeJS.ProcessEnv = process.env): string[] {
   const names = new Set<string>();
+  const values: string[] = [];
   for (const host of inventory.hosts) {
     if (host.connection.become.passwordEnv) names.add(host.connection.become.passwordEnv);
     if (host.connection.identityPassphraseEnv) names.add(host.connection.identityPassphraseEnv);
+    // Read once at load, from password_env or a password_file.
+    const sudo = host.connection.become.password?.reveal();
+    if (sudo) values.push(sudo);
   }
-  const values = [...names].map((n) => env[n]).filter((v): v is string => v !== undefined && v !== "");
-  const vrrp = inventory.lvs?.vrrp.auth?.password;
+  values.push(...[...names].map((n) => env[n]).filter((v): v is string => v !== undefined && v !== ""));
+  const vrrp = inventory.lvs?.vrrp.auth?.password.reveal();
   if (vrrp) values.push(vrrp);
   // Longest first, so a secret containing another is replaced whole.
   return [...new Set(values)].sort((a, b) => b.length - a.length);

@@ -17,6 +17,7 @@ import type { HostConnection, Inventory } from "./model.js";
 import { normaliseInventory } from "./normalise.js";
 import { checkInventoryRules } from "./rules.js";
 import { inventorySchema } from "./schema.js";
+import { resolveSecrets, type SecretSources, systemSecretSources } from "./secrets.js";
 import { connectionOf, resolveUserPath } from "./ssh-settings.js";
 
 export interface LoadOptions {
@@ -25,6 +26,8 @@ export interface LoadOptions {
    * key, which wins over OpenSSH's default files.
    */
   readonly sshConfig?: SshConfigChoice;
+  /** Where passwords named by password_env / password_file are read (the process by default). */
+  readonly secretSources?: SecretSources;
 }
 
 /**
@@ -47,6 +50,12 @@ export const parseInventory = (source: string, file: string, options: LoadOption
   const absolute = resolve(file);
   const baseDir = dirname(absolute);
   const raw = result.data;
+  // Passwords from the environment and from files: read once, here, before any host is contacted.
+  const secrets = resolveSecrets(raw, baseDir, options.secretSources ?? systemSecretSources());
+  if (secrets.problems.length > 0)
+    throw new ConfigError(
+      secrets.problems.map((p) => problemAt(parsed.source, p.path, formatPath(p.path), p.message, p.target)),
+    );
   let sshConfig: LoadedSshConfig;
   const choice: SshConfigChoice =
     options.sshConfig ??
@@ -72,11 +81,17 @@ export const parseInventory = (source: string, file: string, options: LoadOption
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return normaliseInventory(raw, absolute, (name) => {
-    const connection = connections.get(name);
-    if (!connection) throw new Error(`no connection computed for host ${name}`);
-    return connection;
-  });
+  return normaliseInventory(
+    raw,
+    absolute,
+    (name) => {
+      const connection = connections.get(name);
+      if (!connection) throw new Error(`no connection computed for host ${name}`);
+      const password = secrets.secrets.become.get(name);
+      return password ? { ...connection, become: { ...connection.become, password } } : connection;
+    },
+    secrets.secrets,
+  );
 };
 
 /** Reads and parses an inventory file; a missing or unreadable file is a ConfigError at 1:1 too. */

@@ -1,5 +1,6 @@
 // The validated, normalised inventory. The loader (inventory/load.ts) turns YAML
 // into this shape; everything downstream works only with these types.
+import type { Secret } from "../config/secret.js";
 
 export type Role = "directors" | "realservers" | "clients";
 
@@ -8,6 +9,10 @@ export interface BecomeSettings {
   readonly enabled: boolean;
   /** Environment variable holding the sudo password; absent → `sudo -n` (never prompts). */
   readonly passwordEnv?: string;
+  /** File holding the sudo password (mode 0600). */
+  readonly passwordFile?: string;
+  /** The sudo password, read once at load from passwordEnv or passwordFile. */
+  readonly password?: Secret;
 }
 
 /** How to reach one SSH server: an inventory host or a ProxyJump hop. */
@@ -120,7 +125,7 @@ export interface VrrpSettings {
   /** Priority per director. */
   readonly priorities: Readonly<Record<string, number>>;
   readonly advertIntSec: number;
-  readonly auth?: { readonly type: "PASS" | "AH"; readonly password: string };
+  readonly auth?: { readonly type: "PASS" | "AH"; readonly password: Secret };
   /** Unicast peers instead of multicast: each director lists the others' addresses. */
   readonly unicast: boolean;
   readonly nopreempt: boolean;

@@ -11,6 +11,7 @@ import type {
   VrrpSettings,
 } from "./model.js";
 import type { RawHost, RawInventory, RawLvs, RawService } from "./schema.js";
+import type { ResolvedSecrets } from "./secrets.js";
 
 export const ROLE_GROUPS = ["directors", "realservers", "clients"] as const;
 
@@ -51,7 +52,7 @@ export const prioritiesFromOrder = (order: readonly string[]): Record<string, nu
   return Object.fromEntries(order.map((name, i) => [name, 100 + step * (n - 1 - i)]));
 };
 
-const vrrpOf = (raw: RawLvs, hostOrder: readonly string[]): VrrpSettings => {
+const vrrpOf = (raw: RawLvs, hostOrder: readonly string[], secrets: ResolvedSecrets): VrrpSettings => {
   const v = raw.vrrp;
   let order: string[];
   let priorities: Record<string, number>;
@@ -69,7 +70,7 @@ const vrrpOf = (raw: RawLvs, hostOrder: readonly string[]): VrrpSettings => {
     order,
     priorities,
     advertIntSec: v.advert_int,
-    ...(v.auth ? { auth: { type: v.auth.type, password: v.auth.password } } : {}),
+    ...(v.auth && secrets.vrrp ? { auth: { type: v.auth.type, password: secrets.vrrp } } : {}),
     unicast: v.unicast,
     nopreempt: v.nopreempt,
   };
@@ -101,9 +102,9 @@ const serviceOf = (raw: RawService): Service => {
   };
 };
 
-const lvsOf = (raw: RawLvs, hostOrder: readonly string[]): LvsModel => ({
+const lvsOf = (raw: RawLvs, hostOrder: readonly string[], secrets: ResolvedSecrets): LvsModel => ({
   services: raw.services.map(serviceOf),
-  vrrp: vrrpOf(raw, hostOrder),
+  vrrp: vrrpOf(raw, hostOrder, secrets),
   persistence: raw.persistence,
   keepalived: {
     configPath: raw.keepalived?.config ?? "/etc/keepalived/keepalived.conf",
@@ -118,11 +119,13 @@ const lvsOf = (raw: RawLvs, hostOrder: readonly string[]): LvsModel => ({
  * `file` should be absolute: relative identity/known_hosts paths resolve against
  * its folder. `connectionOf` computes each host's SSH settings (inventory values
  * over ssh_config; inventory/ssh-settings.ts).
+ * `secrets` are the passwords the loader read (secrets.ts); an inline VRRP password is one too.
  */
 export const normaliseInventory = (
   raw: RawInventory,
   file: string,
   connectionOf: (name: string, host: RawHost) => HostConnection,
+  secrets: ResolvedSecrets = { become: new Map() },
 ): Inventory => {
   const hostOrder = Object.keys(raw.hosts);
   return {
@@ -130,6 +133,6 @@ export const normaliseInventory = (
     hosts: Object.entries(raw.hosts).map(([name, host]) => hostOf(name, host, raw, connectionOf(name, host))),
     groups: groupMembers(raw),
     vars: { ...(raw.vars ?? {}) },
-    ...(raw.lvs ? { lvs: lvsOf(raw.lvs, hostOrder) } : {}),
+    ...(raw.lvs ? { lvs: lvsOf(raw.lvs, hostOrder, secrets) } : {}),
   };
 };

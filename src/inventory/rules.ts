@@ -24,6 +24,7 @@ export const checkInventoryRules = (inv: RawInventory): RuleProblem[] => {
   checkHosts(inv, report);
   checkGroupNames(inv, report);
   checkJumps(inv, report);
+  checkSecretSources(inv, report);
   if (inv.lvs) {
     const directors = membersOf(inv, "directors");
     if (directors.length === 0)
@@ -35,6 +36,31 @@ export const checkInventoryRules = (inv: RawInventory): RuleProblem[] => {
       report(["lvs", "keepalived", "lvsplay_config"], "must differ from lvs.keepalived.config");
   }
   return problems;
+};
+
+/** A password comes from exactly one place (VRRP), at most one place (sudo). */
+const checkSecretSources = (inv: RawInventory, report: Report): void => {
+  const becomes: [KeyPath, RawInventory["defaults"]][] = [
+    [["defaults"], inv.defaults],
+    ...Object.entries(inv.hosts).map(([name, h]): [KeyPath, RawInventory["defaults"]] => [
+      ["hosts", name],
+      h,
+    ]),
+  ];
+  for (const [at, conn] of becomes)
+    if (conn?.become?.password_env !== undefined && conn.become.password_file !== undefined)
+      report([...at, "become"], "expected at most one of password_env or password_file");
+  const auth = inv.lvs?.vrrp.auth;
+  if (auth) {
+    const given = [auth.password, auth.password_env, auth.password_file].filter(
+      (v) => v !== undefined,
+    ).length;
+    if (given !== 1)
+      report(
+        ["lvs", "vrrp", "auth"],
+        "expected exactly one of password_env (an environment variable), password_file (a file of mode 0600) or password",
+      );
+  }
 };
 
 export const membersOf = (inv: RawInventory, group: string): string[] =>

@@ -17,8 +17,10 @@
  *   connect_timeout: 10      Seconds for the TCP/SSH handshake, 1-3600 (default 10).
  *   become:                  Privilege escalation with sudo.
  *     enabled: false         (default false; root logins need none)
- *     password_env: NAME     Environment variable holding the sudo password (optional;
- *                            absent → `sudo -n`, which never prompts).
+ *     password_env: NAME     Environment variable holding the sudo password, or
+ *     password_file: PATH    a file holding it (mode 0600 or stricter, owned by you or root;
+ *                            one line). At most one; read once when the inventory is loaded.
+ *                            Neither → `sudo -n`, which never prompts.
  *                            Unset connection settings come from ssh_config (below), then the
  *                            defaults shown; inventory values always win over ssh_config.
  * ssh_config: ~/.ssh/config  OpenSSH client config to read (like `ssh -F`; "none" reads none).
@@ -62,10 +64,15 @@
  *     priorities: {ds1: 150} priorities are 1-254 per director. From order they are derived as
  *                            100 + 50·(n-1-i) (smaller steps when more than 4 directors).
  *     advert_int: 1          Seconds between adverts, 1-255 (default 1).
- *     auth: { type: PASS, password: secret }   Optional; type PASS | AH (default PASS);
- *                            password 1-8 characters (keepalived uses only the first 8):
- *                            letters, digits, - _ . , : ; + = @ % ^ & * ( ) [ ] < > / ? | ~
- *                            (never $ { } # ! quotes \ or whitespace: keepalived syntax).
+ *     auth:                  Optional. type: PASS | AH (default PASS), and exactly one of
+ *       password_env: NAME   an environment variable holding the password,
+ *       password_file: PATH  a file holding it (mode 0600 or stricter; "~" and relative paths
+ *                            as for identity), or
+ *       password: secret     the password itself (kept in the inventory: prefer the two above).
+ *                            1-8 characters (keepalived uses only the first 8): letters, digits,
+ *                            - _ . , : ; + = @ % ^ & * ( ) [ ] < > / ? | ~ (never $ { } # !
+ *                            quotes \ or whitespace: keepalived syntax). Read once when the
+ *                            inventory is loaded; never printed.
  *     unicast: false         Unicast peers instead of multicast (default false).
  *     nopreempt: false       Do not take the VIP back after recovering (default false).
  *   services:                At least one.
@@ -106,6 +113,7 @@ const userName = inCharset(USER);
 const becomeSchema = z.strictObject({
   enabled: z.boolean().optional(),
   password_env: envName.optional(),
+  password_file: filePath.optional(),
 });
 
 /** Connection settings shared by `defaults` and every host (all optional: merged, then defaulted). */
@@ -140,7 +148,9 @@ const vrrpSchema = z.strictObject({
   auth: z
     .strictObject({
       type: z.enum(["PASS", "AH"]).default("PASS"),
-      password: inCharset(VRRP_PASSWORD),
+      password: inCharset(VRRP_PASSWORD).optional(),
+      password_env: envName.optional(),
+      password_file: filePath.optional(),
     })
     .optional(),
   unicast: z.boolean().default(false),

@@ -41,10 +41,16 @@ export interface SshSettingsContext {
   readonly baseDir: string;
 }
 
+/** The password itself is added by the loader (inventory/secrets.ts reads it once). */
 const mergeBecome = (defaults: RawConnection["become"], host: RawConnection["become"]): BecomeSettings => {
   const enabled = host?.enabled ?? defaults?.enabled ?? false;
-  const passwordEnv = host?.password_env ?? defaults?.password_env;
-  return passwordEnv === undefined ? { enabled } : { enabled, passwordEnv };
+  // The host's own password source replaces the defaults' (whichever kind it is).
+  const own = host?.password_env !== undefined || host?.password_file !== undefined ? host : defaults;
+  return {
+    enabled,
+    ...(own?.password_env === undefined ? {} : { passwordEnv: own.password_env }),
+    ...(own?.password_file === undefined ? {} : { passwordFile: own.password_file }),
+  };
 };
 
 const defaultIdentities = (): string[] => DEFAULTS.identities.map((f) => resolve(homedir(), ".ssh", f));

@@ -51,11 +51,13 @@ export function wrapCommand(command: Command, context: WrapContext): WrappedComm
   let stdin = command.stdin;
   if (command.become && context.become.enabled && !context.runsAsRoot) {
     const envName = context.become.passwordEnv;
-    if (envName === undefined) {
+    // Read at load (inventory/secrets.ts); the environment lookup serves settings built without the loader.
+    const loaded = context.become.password?.reveal();
+    if (loaded === undefined && envName === undefined) {
       // -n: fail at once instead of hanging on a password prompt.
       argv = ["sudo", "-n", "--", ...argv];
     } else {
-      const password = (context.env ?? process.env)[envName];
+      const password = loaded ?? (context.env ?? process.env)[envName ?? ""];
       if (password === undefined) {
         throw new Error(`become password variable ${envName} is not set in the environment`);
       }

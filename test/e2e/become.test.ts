@@ -2,7 +2,7 @@
 // private, so the user and sudoers exist only there) escalates with sudo.
 // Passwordless sudo works; a password comes from the environment variable the
 // inventory names; a wrong or missing password fails fast instead of hanging.
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
@@ -81,6 +81,25 @@ describe("become via sudo", () => {
     expect(right.code, right.stderr).toBe(0);
     expect(await lab.read("ds1", ["stat", "-c", "%U %a", "/etc/lvsplay-become"])).toBe("root 600\n");
     expect(await lab.read("ds1", ["cat", "/etc/lvsplay-become"])).toBe("root wrote this\n");
+  });
+
+  it("sudo with a password from a file of mode 0600; a file others can read is refused before any host is contacted", async () => {
+    await lab.read("ds1", ["rm", "-f", "/etc/lvsplay-become"]);
+    await addUser("ops ALL=(ALL) ALL", "f1le-pw");
+    const pwFile = path.join(lab.stateDir, "sudo-password");
+    writeFileSync(pwFile, "f1le-pw\n", { mode: 0o644 });
+    const inv = inventoryAs("inv-passwd-file.yaml", { enabled: true, password_file: pwFile });
+
+    const loose = await runLvsplay(["apply", inv, "--playbook", playbook(), "--json"], 60_000);
+    expect(loose.code).toBe(1);
+    expect(loose.stderr).toContain(`hosts.ds1.become.password_file: ${pwFile} has mode 0644`);
+    expect(loose.stderr).not.toContain("f1le-pw");
+
+    chmodSync(pwFile, 0o600);
+    const run = await runLvsplay(["apply", inv, "--playbook", playbook(), "--json"], 60_000);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).not.toContain("f1le-pw");
+    expect(await lab.read("ds1", ["stat", "-c", "%U %a", "/etc/lvsplay-become"])).toBe("root 600\n");
   });
 
   it("a password for a NOPASSWD user never leaks into what the command reads", async () => {

@@ -1,16 +1,27 @@
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { Secret } from "../../src/config/secret.js";
 import { loadInventory, parseInventory } from "../../src/inventory/load.js";
 import { prioritiesFromOrder } from "../../src/inventory/normalise.js";
+import type { SecretSources } from "../../src/inventory/secrets.js";
 import { yaml } from "../config/problem-lines.js";
 
 const FIXTURE = "test/fixtures/inventory/full.yaml";
 const FOLDER = resolve("test/fixtures/inventory");
 
+/** The environment the fixture's sudo password comes from (read once at load). */
+const SOURCES: SecretSources = {
+  env: { LVSPLAY_SUDO_PASSWORD: "sudo-pw" },
+  readFile: () => {
+    throw new Error("no files here");
+  },
+  uid: 0,
+};
+
 describe("inventory normalisation", () => {
   // No ssh_config: this machine's ~/.ssh/config must not change what the fixture means.
-  const inv = loadInventory(FIXTURE, { sshConfig: { kind: "none" } });
+  const inv = loadInventory(FIXTURE, { sshConfig: { kind: "none" }, secretSources: SOURCES });
   const host = (name: string) => {
     const found = inv.hosts.find((h) => h.name === name);
     if (!found) throw new Error(`no host ${name}`);
@@ -30,15 +41,16 @@ describe("inventory normalisation", () => {
       identityFiles: [`${FOLDER}/keys/id_ed25519`],
       jump: "bastion",
       knownHostsFiles: [`${homedir()}/.ssh/lab_known_hosts`],
-      become: { enabled: true, passwordEnv: "LVSPLAY_SUDO_PASSWORD" },
+      become: { enabled: true, passwordEnv: "LVSPLAY_SUDO_PASSWORD", password: expect.any(Secret) },
       connectTimeoutSec: 5,
     });
+    expect(host("ds1").connection.become.password?.reveal()).toBe("sudo-pw");
     expect(host("ds2").connection).toMatchObject({
       port: 2222,
       user: "root",
       identityFiles: ["/etc/lvsplay/key"],
     });
-    // become merges field by field: the host disables it, the password variable stays.
+    // become merges field by field: the host disables it, the password variable stays (and is not read).
     expect(host("bastion").connection.become).toEqual({
       enabled: false,
       passwordEnv: "LVSPLAY_SUDO_PASSWORD",
@@ -80,7 +92,7 @@ describe("inventory normalisation", () => {
         order: ["ds1", "ds2"],
         priorities: { ds1: 150, ds2: 100 },
         advertIntSec: 1,
-        auth: { type: "PASS", password: "secret" },
+        auth: { type: "PASS", password: expect.any(Secret) },
         unicast: true,
         nopreempt: false,
       },

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Secret } from "../../src/config/secret.js";
 import type { Inventory } from "../../src/inventory/model.js";
 import { resolveRealServers } from "../../src/lvs/directors.js";
 import { buildKeepalivedConfig } from "../../src/lvs/keepalived/model.js";
@@ -51,7 +52,7 @@ const threeDirectors = (): Inventory =>
         order: ["ds1", "ds2", "ds3"],
         priorities: { ds1: 150, ds2: 100, ds3: 50 },
         advertIntSec: 1,
-        auth: { type: "PASS", password: "s3cret" },
+        auth: { type: "PASS", password: new Secret("s3cret", "the test") },
         unicast: true,
         nopreempt: false,
       },
@@ -117,7 +118,10 @@ describe("keepalived.conf rendering (properties)", () => {
     const base = inventory();
     const withAuth = (password: string): Inventory => ({
       ...base,
-      lvs: { ...base.lvs!, vrrp: { ...base.lvs!.vrrp, auth: { type: "PASS", password } } },
+      lvs: {
+        ...base.lvs!,
+        vrrp: { ...base.lvs!.vrrp, auth: { type: "PASS", password: new Secret(password, "the test") } },
+      },
     });
     expect(render(withAuth("s3cret"), "ds1")).toMatch(/auth_pass s3cret$/m);
     for (const password of ["$_RANDOM", "a}b", "a b", "a\u0000b", "x\\y", "a#b"])

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { Secret } from "../../src/config/secret.js";
 import {
   backstopSec,
   noteTimeout,
@@ -74,6 +75,20 @@ describe("wrapCommand", () => {
     });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("file content\n");
+  });
+
+  it("uses the password read at load (a password file) before any environment lookup", () => {
+    const become = {
+      enabled: true,
+      passwordFile: "/home/ops/.sudo-pw",
+      password: new Secret("from-file", "file"),
+    };
+    const wrapped = wrapCommand(
+      { argv: ["id"], become: true },
+      { become, runsAsRoot: false, env: { LVSPLAY_TEST_SUDO_PW: "from-env" } },
+    );
+    expect(wrapped.argv.join(" ")).not.toContain("from-file");
+    expect(wrapped.stdin).toBe("from-file\n");
   });
 
   it("fails clearly when the password variable is not set", () => {

@@ -1,5 +1,6 @@
 // Typed keepalived configuration for one director, built from the inventory.
 // Rendering (render.ts) is a separate, purely textual step.
+import type { Secret } from "../../config/secret.js";
 import type { HealthCheck, Inventory } from "../../inventory/model.js";
 import type { DirectorFacts, RealServer } from "../directors.js";
 
@@ -10,7 +11,7 @@ export interface VrrpInstanceConfig {
   readonly virtualRouterId: number;
   readonly priority: number;
   readonly advertIntSec: number;
-  readonly auth?: { readonly type: "PASS" | "AH"; readonly password: string };
+  readonly auth?: { readonly type: "PASS" | "AH"; readonly password: Secret };
   /** Present for unicast VRRP: our address and the other directors' addresses. */
   readonly unicast?: { readonly srcIp: string; readonly peers: readonly string[] };
   readonly nopreempt: boolean;

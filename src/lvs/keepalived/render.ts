@@ -80,7 +80,7 @@ export function renderVrrpInstance(v: VrrpInstanceConfig): string[] {
     body.push(
       ...block("authentication", [
         `auth_type ${v.auth.type === "AH" ? "AH" : "PASS"}`,
-        `auth_pass ${safe(VRRP_PASSWORD, v.auth.password, "auth_pass")}`,
+        `auth_pass ${safe(VRRP_PASSWORD, v.auth.password.reveal(), "auth_pass")}`,
       ]),
     );
   if (v.unicast) {
