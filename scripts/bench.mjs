@@ -103,6 +103,7 @@ function cost(stats) {
 }
 
 function measure(label, env, args, expectCode, n = reps) {
+  const loadBefore = loadavg()[0];
   const runs = [];
   for (let i = 0; i < n; i++) {
     const r = lvsplay(env, ...args);
@@ -114,6 +115,7 @@ function measure(label, env, args, expectCode, n = reps) {
     wallMs: spread(runs.map((r) => Math.round(r.wallMs))),
     cpuMs: spread(runs.map((r) => Math.round(r.cpuMs))),
     peakRssMiB: spread(runs.map((r) => Math.round(r.rssKiB / 102.4) / 10)),
+    load1: [loadBefore, loadavg()[0]].map((x) => Math.round(x * 10) / 10),
     cost: cost(last.json?.stats ?? last.json?.cost),
   };
 }
@@ -151,7 +153,8 @@ const slot = reserveSlot();
 process.on("exit", () => slot.release());
 try {
   for (const n of sizes) {
-    const dir = join(root, ".bench", `n${n}`);
+    // Per slot: two benchmarks in one checkout (or one beside a crashed one) never share a lab directory.
+    const dir = join(root, ".bench", `s${slot.id}-n${n}`);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const topoFile = join(dir, "bench.clab.yml");
@@ -172,6 +175,7 @@ try {
         const firstA = runAnsible(root, ansInv);
         if (firstA.code !== 0) throw new Error(`ansible first run: exit ${firstA.code}\n${firstA.output.slice(-3000)}`);
         const noops = [];
+        const ansibleLoadBefore = loadavg()[0];
         for (let i = 0; i < ansibleReps; i++) {
           console.error(`   ansible: no-op ${i + 1}/${ansibleReps}`);
           const r = runAnsible(root, ansInv);
@@ -184,6 +188,7 @@ try {
           firstRunMs: Math.round(firstA.wallMs),
           noopWallMs: spread(noops.map((r) => Math.round(r.wallMs))),
           noopCpuMs: spread(noops.map((r) => Math.round(r.cpuSec * 1000))),
+          load1: [ansibleLoadBefore, loadavg()[0]].map((x) => Math.round(x * 10) / 10),
         };
       }
       console.error(vsAnsible ? "   lvsplay: converge (from Ansible's state)" : "   first apply");
@@ -223,6 +228,9 @@ try {
         });
       }
       results.sizes[n] = row;
+      // Kept after every size: a run cut short (a busy machine, Ctrl-C) keeps what it measured.
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
     } catch (error) {
       failed = true;
       console.error(`bench N=${n} failed: ${error.message}`);
@@ -271,7 +279,7 @@ for (const [n, row] of Object.entries(results.sizes)) {
     const perHost = c.hosts
       ? `; per host: ${range(c.connectionsPerHost)} connection(s), ${range(c.commandsPerHost)} command(s), ${c.bytesSentPerHost} B sent / ${c.bytesReceivedPerHost} B received (medians)`
       : "";
-    console.log(`  ${name.padEnd(13)} ${fmt(m.wallMs)}, CPU ${fmt(m.cpuMs)}, RSS ${m.peakRssMiB.median} MiB${perHost}`);
+    console.log(`  ${name.padEnd(13)} ${fmt(m.wallMs)}, CPU ${fmt(m.cpuMs)}, RSS ${m.peakRssMiB.median} MiB; load ${m.load1.join("→")}${perHost}`);
   }
   if (row.watch) {
     const w = row.watch;
@@ -283,7 +291,7 @@ for (const [n, row] of Object.entries(results.sizes)) {
   }
   if (row.ansible) {
     const a = row.ansible;
-    console.log(`  ansible       first run ${s(a.firstRunMs)} s; no-op ${fmt(a.noopWallMs)}, CPU ${fmt(a.noopCpuMs)} (whole process tree)`);
+    console.log(`  ansible       first run ${s(a.firstRunMs)} s; no-op ${fmt(a.noopWallMs)}, CPU ${fmt(a.noopCpuMs)} (whole process tree); load ${a.load1.join("→")}`);
   }
 }
 if (results.slope) {
