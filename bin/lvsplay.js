@@ -4,7 +4,7 @@
 // modules: start-up is most of a short run). The bundle is used only when every
 // file it was built from (dist/bundle/inputs.json, written last by
 // scripts/bundle.mjs) exists and is not newer than it; otherwise the compiled
-// modules run, so a stale bundle never does. The check is ~200 stat calls (~1 ms).
+// modules run, so a stale bundle never does. The check is ~200 stat calls (a few ms).
 import { readFileSync, statSync } from "node:fs";
 
 const root = new URL("../", import.meta.url);
