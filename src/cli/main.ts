@@ -18,6 +18,7 @@ const commands = {
   facts: () => import("./commands/facts.js"),
   validate: () => import("./commands/validate.js"),
   inventoryImport: () => import("./commands/inventory-import.js"),
+  probe: () => import("./commands/probe.js"),
 };
 
 /** A flag combination that makes no sense: refused before anything is loaded. */
@@ -205,6 +206,26 @@ program
   .description("print an lvsplay inventory made from an Ansible inventory, with comments on what was mapped")
   .action(async (source: string, flags: { map?: string }) => {
     setExitCode((await commands.inventoryImport()).inventoryImportCommand(source, flags));
+  });
+
+program
+  .command("probe")
+  .argument("<url>", "http://VIP[:PORT]/PATH")
+  .description(
+    "load generator: requests to a VIP at a steady rate; answers per real server, failures, latency",
+  )
+  .option("-n, --requests <n>", "requests to send", "1000")
+  .option("-r, --rate <per-second>", "requests started per second (open loop)", "100")
+  .option("-c, --concurrency <n>", "most requests in flight (keep-alive: most connections)", "50")
+  .option("-k, --keepalive", "reuse connections (default: a new TCP connection per request)")
+  .option("-t, --timeout <seconds>", "per request, connect to complete response", "5")
+  .option("--server-from <how>", "which server answered: body | header:NAME | body-match:REGEX", "body")
+  .option("--max-failures <n>", "exit 0 when at most this many requests failed", "0")
+  .option("--json", "print the summary as JSON")
+  .option("--records", "with --json: every request and connection too")
+  .option("--progress", "a progress line per second on stderr")
+  .action(async (url: string, flags) => {
+    setExitCode(await (await commands.probe()).probeCommand(url, flags));
   });
 
 registerLabCommands(program);

@@ -68,7 +68,18 @@ describe("shell completion", { timeout: 120_000 }, () => {
   it("bash: commands, subcommands, options per command, files where files go", () => {
     expect(bashSuggests("a")).toEqual(["apply", "audit"]);
     expect(bashSuggests("")).toEqual(
-      ["--help", "--version", "apply", "audit", "completion", "facts", "inventory", "lab", "validate"].sort(),
+      [
+        "--help",
+        "--version",
+        "apply",
+        "audit",
+        "completion",
+        "facts",
+        "inventory",
+        "lab",
+        "probe",
+        "validate",
+      ].sort(),
     );
     expect(bashSuggests("apply", "--ch")).toEqual(["--check"]);
     expect(bashSuggests("audit", "--pr")).toEqual(["--print-systemd-units", "--progress", "--prom-file"]);
