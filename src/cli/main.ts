@@ -212,7 +212,7 @@ program
   .command("probe")
   .argument("<url>", "http://VIP[:PORT]/PATH")
   .description(
-    "load generator: requests to a VIP at a steady rate; answers per real server, failures, latency",
+    "load generator: requests to a VIP at a steady rate; answers per real server, failures, latency (Ctrl-C: stop and print the summary)",
   )
   .option("-n, --requests <n>", "requests to send", "1000")
   .option("-r, --rate <per-second>", "requests started per second (open loop)", "100")

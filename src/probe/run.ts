@@ -20,6 +20,12 @@ export interface ProbeProgress {
 export interface ProbeHooks {
   /** Called about once a second while the run lasts. */
   readonly onProgress?: (p: ProbeProgress) => void;
+  /**
+   * Ends the run early: no new request starts, the ones in flight finish (each
+   * bounded by the timeout), and the run reports what was sent. For a probe
+   * that runs "until Ctrl-C" or until the operator's change is done.
+   */
+  readonly stop?: AbortSignal;
 }
 
 /** Which server answered: the first line of the body, a header, or a regex over the body. */
@@ -66,6 +72,9 @@ export async function runProbe(settings: ProbeSettings, hooks: ProbeHooks = {}):
   let answered = 0;
   let failed = 0;
   const waiting: number[] = [];
+  let stopped = false;
+  /** How many requests this run will send: all of them, or those started before a stop. */
+  const target = () => (stopped ? scheduled : settings.requests);
   let finish: () => void = () => {};
   const finished = new Promise<void>((r) => {
     finish = r;
@@ -151,6 +160,7 @@ export async function runProbe(settings: ProbeSettings, hooks: ProbeHooks = {}):
   };
 
   const dispatch = () => {
+    if (stopped) return;
     const due = Math.min(settings.requests, Math.floor(now() / intervalMs) + 1);
     while (scheduled < due) waiting.push(scheduled++);
     while (waiting.length > 0 && inFlight < settings.concurrency) {
@@ -158,7 +168,7 @@ export async function runProbe(settings: ProbeSettings, hooks: ProbeHooks = {}):
       inFlight++;
       void runOne(index).finally(() => {
         inFlight--;
-        if (records.length === settings.requests) finish();
+        if (records.length === target()) finish();
         else dispatch();
       });
     }
@@ -181,10 +191,22 @@ export async function runProbe(settings: ProbeSettings, hooks: ProbeHooks = {}):
         1000,
       )
     : undefined;
-  if (settings.requests > 0) {
+  const onStop = () => {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(timer);
+    // Requests due but not started (every connection busy) are dropped: never sent.
+    scheduled -= waiting.length;
+    waiting.length = 0;
+    if (records.length === target()) finish();
+  };
+  if (hooks.stop?.aborted) onStop();
+  else hooks.stop?.addEventListener("abort", onStop, { once: true });
+  if (settings.requests > 0 && !stopped) {
     dispatch();
     await finished;
   }
+  hooks.stop?.removeEventListener("abort", onStop);
   clearTimeout(timer);
   clearInterval(progress);
   const durationMs = now();
@@ -192,6 +214,7 @@ export async function runProbe(settings: ProbeSettings, hooks: ProbeHooks = {}):
   return {
     settings,
     startedAt,
+    stopped,
     durationMs: round(durationMs),
     requests: records.sort((a, b) => a.index - b.index),
     connections: connections.map((c) => ({

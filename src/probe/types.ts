@@ -68,6 +68,8 @@ export interface ProbeRun {
   readonly settings: ProbeSettings;
   /** Wall clock (ms since the epoch) when the run started: records are relative to it. */
   readonly startedAt: number;
+  /** True when the run was stopped before sending every request (ProbeHooks.stop). */
+  readonly stopped: boolean;
   readonly durationMs: number;
   readonly requests: readonly RequestRecord[];
   readonly connections: readonly ConnectionRecord[];

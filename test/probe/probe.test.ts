@@ -95,6 +95,33 @@ describe("lvsplay probe against real servers on 127.0.0.1", () => {
     expect(Object.values(s.byServer).reduce((a, b) => a + b, 0)).toBe(200);
   });
 
+  it("stops early on its stop signal: no new request, those in flight finish, the report covers what was sent", async () => {
+    const stop = new AbortController();
+    let seen = 0;
+    const run = await runProbe(settings(port, { requests: 1_000_000, rate: 100, concurrency: 4 }), {
+      // Stop once it is under way (progress comes about once a second).
+      onProgress: (p) => {
+        seen = p.started;
+        if (p.started >= 20) stop.abort();
+      },
+      stop: stop.signal,
+    });
+    const s = summarize(run);
+    console.log(`stopped after ${s.sent} requests (last progress: ${seen} started)`);
+    expect(run.stopped).toBe(true);
+    expect(s.sent).toBeGreaterThanOrEqual(20);
+    expect(s.sent).toBeLessThan(1_000_000);
+    // Every request that started was completed and recorded, with contiguous indexes.
+    expect(s.answered).toBe(s.sent);
+    expect(run.requests.map((r) => r.index)).toEqual([...Array(s.sent).keys()]);
+    // Stopped before it started: nothing is sent.
+    const early = new AbortController();
+    early.abort();
+    const none = await runProbe(settings(port, { requests: 50 }), { stop: early.signal });
+    expect(none.stopped).toBe(true);
+    expect(none.requests).toEqual([]);
+  });
+
   it("identifies servers by a header or a regex over the body (chunked response)", async () => {
     const byHeader = summarize(
       await runProbe({
@@ -221,6 +248,32 @@ describe("lvsplay probe on the command line", () => {
     expect(doc.requests).toHaveLength(40);
     expect(doc.requests[0]).toMatchObject({ index: 0, outcome: "answered", status: 200 });
     expect(doc.connections.length).toBeGreaterThan(0);
+  });
+
+  it("SIGINT ends an open-ended probe with its summary", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(
+      process.execPath,
+      [BIN, "probe", `http://127.0.0.1:${port}/`, "-n", "1000000", "-r", "50", "--json", "--progress"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    // Interrupt once it reported answered requests (it is under way), like an operator would.
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      if (/answered [1-9]/.test(stderr) && child.signalCode === null && !child.killed) child.kill("SIGINT");
+    });
+    const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/probe: SIGINT: no new requests/);
+    const doc = JSON.parse(stdout);
+    expect(doc.stopped).toBe(true);
+    expect(doc.summary.sent).toBeGreaterThan(0);
+    expect(doc.summary.answered).toBe(doc.summary.sent);
   });
 
   it("exits 3 when requests failed (beyond --max-failures), 1 on bad flags", async () => {

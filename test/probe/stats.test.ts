@@ -37,6 +37,7 @@ const runOf = (requests: RequestRecord[], extra: Partial<ProbeRun> = {}): ProbeR
     serverFrom: { kind: "body" },
   },
   startedAt: 0,
+  stopped: false,
   durationMs: 1000,
   requests,
   connections: [],

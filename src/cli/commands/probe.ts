@@ -15,7 +15,20 @@ export interface ProbeCommandFlags extends ProbeFlags {
 export async function probeCommand(url: string, flags: ProbeCommandFlags): Promise<ExitCode> {
   const settings = probeSettings(url, flags);
   const maxFailures = parseMaxFailures(flags.maxFailures);
+  // SIGINT/SIGTERM: no new request starts, the ones in flight finish, the summary
+  // is printed (a probe "until Ctrl-C"); a second signal exits at once.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(signal === "SIGTERM" ? ExitCode.terminated : ExitCode.interrupted);
+    process.stderr.write(
+      `probe: ${signal}: no new requests; waiting for those in flight (again to exit at once)\n`,
+    );
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const run = await runProbe(settings, {
+    stop: stop.signal,
     ...(flags.progress
       ? {
           onProgress: (p) =>
@@ -25,6 +38,8 @@ export async function probeCommand(url: string, flags: ProbeCommandFlags): Promi
         }
       : {}),
   });
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
   const summary = summarize(run);
   if (flags.json) {
     const doc = {
@@ -33,6 +48,7 @@ export async function probeCommand(url: string, flags: ProbeCommandFlags): Promi
       settings,
       startedAt: new Date(run.startedAt).toISOString(),
       startedAtMs: run.startedAt,
+      stopped: run.stopped,
       summary,
       ...(flags.records ? { requests: run.requests, connections: run.connections } : {}),
     };
