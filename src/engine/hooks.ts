@@ -27,15 +27,23 @@ export interface ChangeVerdict {
   readonly deferred: string;
 }
 
+/** What beforeRun prepared. */
+export interface Prepared {
+  /** Runs when the run ends (also after a failure or an interrupt). */
+  readonly release: () => Promise<void>;
+  /**
+   * Hosts it could not prepare for a reason of their own (sudo refused the lock
+   * command): host → why. They fail before any stage and nothing runs there.
+   */
+  readonly failed: ReadonlyMap<string, string>;
+}
+
 export interface RunHooks {
   /**
    * Before the first stage, with every host the run may change: e.g. take the
-   * cluster lock. Throwing ends the run before any change. The returned
-   * function runs when the run ends (also after a failure or an interrupt).
+   * cluster lock. Throwing ends the run before any change.
    */
-  readonly beforeRun?: (
-    ctx: HookContext & { readonly hosts: readonly Host[] },
-  ) => Promise<() => Promise<void>>;
+  readonly beforeRun?: (ctx: HookContext & { readonly hosts: readonly Host[] }) => Promise<Prepared>;
   /**
    * The batches when the run was given none (--serial), decided after beforeRun
    * with the run's connections (e.g. directors one at a time on a serving

@@ -12,7 +12,7 @@ import { UserError } from "../errors.js";
 import type { Host } from "../inventory/model.js";
 import type { Transport } from "../transport/types.js";
 import { errorMessage } from "../util/error-message.js";
-import type { HookContext } from "./hooks.js";
+import type { HookContext, Prepared } from "./hooks.js";
 import { mapBounded } from "./limit.js";
 
 export const LOCK_FILE = "/run/lock/lvsplay.lock";
@@ -77,16 +77,20 @@ interface Taken {
 /**
  * Takes the lock on every host (in parallel, bounded by forks), or none: when
  * any host is held by another run, releases what it took and throws LockedError
- * naming the holder(s). Unreachable hosts are left to the run (reported there).
+ * naming the holder(s). Unreachable hosts are left to the run (reported there);
+ * a host where the lock command itself fails (sudo refuses: no rights, a wrong
+ * password; no /run/lock) is that host's failure, not another run's lock — it
+ * fails with what the host said and nothing runs there.
  */
 export async function takeClusterLock(
   ctx: HookContext & { readonly hosts: readonly Host[] },
   owner: string,
   forks: number,
-): Promise<() => Promise<void>> {
+): Promise<Prepared> {
   const taken: Taken[] = [];
   const busy: string[] = [];
   const shared: string[] = [];
+  const failed = new Map<string, string>();
   const takeOne = async (host: Host) => {
     let transport: Transport;
     try {
@@ -106,11 +110,12 @@ export async function takeClusterLock(
         shared.push(host.name);
         return;
       }
-      busy.push(
-        lines[0] === "LVSPLAY-LOCK-BUSY"
-          ? `${host.name} is locked by ${lines[1] ?? "another run (owner unknown)"}`
-          : `${host.name}: cannot take the lock (${lines.join(" ").slice(0, 300) || "no output"})`,
-      );
+      if (lines[0] === "LVSPLAY-LOCK-BUSY") {
+        busy.push(`${host.name} is locked by ${lines[1] ?? "another run (owner unknown)"}`);
+        return;
+      }
+      const said = `${held.output} ${held.errors ?? ""}`.replace(/\s+/g, " ").trim().slice(0, 300);
+      failed.set(host.name, `cannot take the cluster lock (${LOCK_FILE}): ${said || "no output"}`);
       return;
     }
     const stale = /^LVSPLAY-LOCK-STALE (.*)$/m.exec(held.output)?.[1];
@@ -140,11 +145,14 @@ export async function takeClusterLock(
         ? `; taken over from a holder that is gone: ${stale.map((t) => `${t.host} (${t.stale})`).join("; ")}`
         : ""),
   });
-  return async () => {
-    try {
-      await releaseAll();
-    } catch (error) {
-      await ctx.events.emit({ type: "warning", message: `releasing the lock: ${errorMessage(error)}` });
-    }
+  return {
+    failed,
+    release: async () => {
+      try {
+        await releaseAll();
+      } catch (error) {
+        await ctx.events.emit({ type: "warning", message: `releasing the lock: ${errorMessage(error)}` });
+      }
+    },
   };
 }

@@ -123,8 +123,31 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
   let release: (() => Promise<void>) | undefined;
 
   try {
-    if (hooks?.beforeRun && !options.check)
-      release = await hooks.beforeRun({ inventory, events, connect, hosts: inRun });
+    if (hooks?.beforeRun && !options.check) {
+      const prepared = await hooks.beforeRun({ inventory, events, connect, hosts: inRun });
+      release = prepared.release;
+      for (const [host, error] of prepared.failed) {
+        down.add(host);
+        recap[host]!.failed++;
+        const result: TaskResult = {
+          host,
+          stage: playbook.stages[0]?.name ?? "",
+          task: "cluster lock",
+          op: "engine",
+          status: "failed",
+          changes: [],
+          notes: [],
+          checks: [],
+          error,
+          handler: false,
+          durationMs: 0,
+        };
+        results.push(result);
+        await events.emit({ type: "task-result", result });
+      }
+      // Hosts that failed here take no part: their reads-ahead are planned anew without them.
+      if (prepared.failed.size > 0) plans = planReads(batches);
+    }
     if (hooks?.defaultSerial && !options.check && !options.serial) {
       const serial = await hooks.defaultSerial({ inventory, events, connect, hosts: inRun });
       if (serial) {

@@ -163,6 +163,7 @@ export class SshTransport implements Transport {
     const stdin = new PassThrough();
     if (wrapped.stdin !== undefined) stdin.write(wrapped.stdin);
     let output = "";
+    let errors = "";
     let seen!: () => void;
     const isReady = new Promise<"ready">((resolve) => {
       seen = () => resolve("ready");
@@ -175,6 +176,10 @@ export class SshTransport implements Transport {
         output += chunk.toString("utf8");
         if (output.split("\n").includes(ready)) seen();
       },
+      // Kept for when it ends first: why it could not start (sudo's refusal) is said there.
+      onStderr: (chunk) => {
+        if (errors.length < 4096) errors += chunk.toString("utf8");
+      },
     }).finally(() => this.channels.release());
     execution.catch(() => {});
     const first = await Promise.race([isReady, execution, this.failed]);
@@ -182,6 +187,7 @@ export class SshTransport implements Transport {
     const running = first === "ready";
     return {
       output: running ? output.slice(0, output.indexOf(ready) + ready.length) : output,
+      ...(running ? {} : { errors }),
       running,
       release: async () => {
         stdin.end();

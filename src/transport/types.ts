@@ -32,6 +32,8 @@ export interface Held {
   readonly output: string;
   /** False when the command ended before printing that line (it holds nothing). */
   readonly running: boolean;
+  /** Its stderr, when it ended before printing that line (why it could not start). */
+  readonly errors?: string;
   /** Closes its stdin (it should then end) and waits, bounded, for it to end. */
   release(): Promise<void>;
 }

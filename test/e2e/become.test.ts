@@ -71,7 +71,7 @@ describe("become via sudo", () => {
     const wrong = await runLvsplay(["apply", inv, "--playbook", playbook(), "--json"], 60_000, {
       LVSPLAY_TEST_SUDO: "not-it",
     });
-    expect(wrong.code).toBe(3);
+    expect(wrong.code, wrong.stderr + wrong.stdout).toBe(3);
     expect(wrong.durationMs).toBeLessThan(30_000);
     expect((await lab.exec("ds1", ["test", "-e", "/etc/lvsplay-become"])).code).not.toBe(0);
 
@@ -118,7 +118,7 @@ describe("become via sudo", () => {
     await lab.read("ds1", ["rm", "-f", "/etc/lvsplay-become", "/etc/sudoers.d/lvsplay-ops"]);
     const inv = inventoryAs("inv-norights.yaml", { enabled: true });
     const run = await runLvsplay(["apply", inv, "--playbook", playbook(), "--json"], 60_000);
-    expect(run.code).toBe(3);
+    expect(run.code, run.stderr).toBe(3);
     expect(run.durationMs).toBeLessThan(30_000);
     const out = JSON.parse(run.stdout);
     const failed = out.results.find((r: { status: string }) => r.status === "failed");

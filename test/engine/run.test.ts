@@ -255,6 +255,39 @@ describe("runPlaybook", () => {
     expect(() => readFileSync(join(dir.bad!, "two"))).toThrow();
   });
 
+  it("a host the run's beforeRun could not prepare (sudo refused the lock) fails alone, before any stage", async () => {
+    const { inv, dir } = inventoryOf(["h1", "h2"]);
+    const connector = new FakeConnector();
+    const events = new EventBus();
+    let released = 0;
+    const outcome = await runPlaybook({
+      inventory: inv,
+      playbook: writeAndTouch,
+      registry: buildRegistry(),
+      connector,
+      events,
+      options: { check: false, forks: 10, maxFailPercent: 100 },
+      hooks: {
+        beforeRun: async () => ({
+          failed: new Map([["h2", "cannot take the cluster lock: sudo: a password is required"]]),
+          release: async () => {
+            released++;
+          },
+        }),
+      },
+    });
+    expect(outcome.recap.h2).toEqual({ ok: 0, changed: 0, failed: 1, skipped: 0, unreachable: 0 });
+    expect(outcome.recap.h1!.changed).toBe(3);
+    const failed = outcome.results.filter((r) => r.status === "failed");
+    expect(failed.map((r) => [r.host, r.task, r.error])).toEqual([
+      ["h2", "cluster lock", "cannot take the cluster lock: sudo: a password is required"],
+    ]);
+    // Nothing ran on h2: no command was sent and no file was written.
+    expect(connector.transports.get("h2")?.sent ?? []).toHaveLength(0);
+    expect(() => readFileSync(join(dir.h2!, "app.conf"))).toThrow();
+    expect(released).toBe(1);
+  });
+
   it("respects the forks bound", async () => {
     const names = Array.from({ length: 8 }, (_, i) => `h${i}`);
     const { inv } = inventoryOf(names);
