@@ -48,14 +48,20 @@ if [ "${LVSPLAY_FIREWALLD:-}" = true ]; then
   mkdir -p /run/dbus
   if [ ! -e /run/dbus/pid ]; then dbus-daemon --system --fork </dev/null >/dev/null 2>&1 || fail "dbus-daemon failed"; fi
   setsid firewalld --nofork </dev/null >>/var/log/firewalld-nofork.log 2>&1 &
-  i=0
+  fwpid=$!
+  # Wait as long as firewalld is alive and starting (Python under emulation can
+  # take minutes); give up at once when it exits, or after 15 minutes (a hang).
+  started=$(date +%s)
   until firewall-cmd --state >/dev/null 2>&1; do
-    i=$((i + 1))
-    if [ "$i" -gt 150 ]; then
-      fail "firewalld did not start within 30 s"
+    if ! kill -0 "$fwpid" 2>/dev/null; then
+      fail "firewalld exited while starting: $(tail -n 5 /var/log/firewalld-nofork.log | tr '\n' ' ')"
       break
     fi
-    sleep 0.2
+    if [ $(($(date +%s) - started)) -gt 900 ]; then
+      fail "firewalld still not running after $(($(date +%s) - started)) s"
+      break
+    fi
+    sleep 0.5
   done
 fi
 

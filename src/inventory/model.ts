@@ -54,6 +54,8 @@ export interface HostConnection extends SshEndpoint {
   /** Name of another inventory host to tunnel through (wins over ssh_config's ProxyJump). */
   readonly jump?: string;
   readonly become: BecomeSettings;
+  /** Multiplies every remote command's time limit (1 unless the host is far slower than usual). */
+  readonly timeoutScale: number;
   /** The name looked up in ssh_config, when ssh_config set anything for it (for messages). */
   readonly sshConfigHost?: string;
   /**

@@ -15,6 +15,8 @@
  *                            is set, like OpenSSH.
  *   known_hosts: ~/.ssh/known_hosts   File for strict host key checking (default shown).
  *   connect_timeout: 10      Seconds for the TCP/SSH handshake, 1-3600 (default 10).
+ *   timeout_scale: 1         Multiplies every remote command's time limit, 1-100 (default 1): for
+ *                            hosts far slower than usual (emulated, heavily overloaded).
  *   become:                  Privilege escalation with sudo.
  *     enabled: false         (default false; root logins need none)
  *     password_env: NAME     Environment variable holding the sudo password, or
@@ -125,6 +127,7 @@ const connectionFields = {
   agent: z.boolean().optional(),
   known_hosts: filePath.optional(),
   connect_timeout: intRange(1, 3600).optional(),
+  timeout_scale: intRange(1, 100).optional(),
   become: becomeSchema.optional(),
 };
 

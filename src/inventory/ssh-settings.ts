@@ -97,6 +97,7 @@ export function connectionOf(
     ...(proxyJump && proxyJump.length > 0 ? { proxyJump } : {}),
     ...(host.jump === undefined ? {} : { jump: host.jump }),
     become: mergeBecome(defaults.become, host.become),
+    timeoutScale: host.timeout_scale ?? defaults.timeout_scale ?? 1,
     ...(fromConfig ? { sshConfigHost: asked } : {}),
   };
 }

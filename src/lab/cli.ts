@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import type { Command } from "commander";
 import { setExitCode } from "../cli/exit-status.js";
+import { ExitCode } from "../errors.js";
 import { registerVmCommands } from "./vm/cli.js";
 
 // Loaded on use, like the main commands: `lvsplay apply` never pays for the lab.
@@ -86,8 +87,10 @@ export function registerLabCommands(program: Command): void {
               `  ${n.name.padEnd(8)} ${n.address.padEnd(15)} ${n.running ? "running" : "stopped"}  sshd ${n.sshd ? "ok" : "down"}\n`,
             );
         }
+        // Like `systemctl status`: 0 only for a lab that is up and healthy, so scripts can
+        // `lvsplay lab status || lvsplay lab up`; 3 when none is up, half-built or a node is down.
         const healthy = status.up && status.complete && status.nodes.every((n) => n.running && n.sshd);
-        if (status.up && !healthy) setExitCode(3);
+        if (!healthy) setExitCode(ExitCode.hostsFailed);
       }),
     );
 

@@ -69,9 +69,24 @@ EOF
 /** The mounts SETUP_SCRIPT makes, for the state record. */
 export const HOST_MOUNTS = ["/etc", "/usr", "/var", "/run", "/sys", "/root", "/tmp"];
 
-/** sshd in the foreground, detached from our pipes; the host's PID 1 adopts it. */
-export const START_SSHD_SCRIPT =
-  "setsid /usr/sbin/sshd -D -e -f /etc/ssh/lvsplay-lab-sshd_config </dev/null >>/var/log/lvsplay-lab-sshd.log 2>&1 &";
+/**
+ * sshd in the foreground, detached from our pipes (the host's PID 1 adopts it).
+ * The script returns once sshd wrote its pid file — which it does after binding
+ * its listening socket — and fails at once with sshd's log when sshd exits
+ * first. No time limit of its own: under emulation sshd may need a minute.
+ */
+export const START_SSHD_SCRIPT = `log=/var/log/lvsplay-lab-sshd.log
+rm -f /run/sshd.pid
+setsid /usr/sbin/sshd -D -e -f /etc/ssh/lvsplay-lab-sshd_config </dev/null >>"$log" 2>&1 &
+pid=$!
+while kill -0 "$pid" 2>/dev/null; do
+  [ -s /run/sshd.pid ] && exit 0
+  sleep 0.1
+done
+echo "sshd exited before listening; its log:" >&2
+tail -n 20 "$log" >&2
+exit 1
+`;
 
 /**
  * Makes a node a native nftables host, once (its /etc is kept across restarts):

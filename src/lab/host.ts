@@ -13,10 +13,11 @@ import {
   START_SSHD_SCRIPT,
 } from "./host-scripts.js";
 import { deleteLink, deleteNetns, netnsPath, waitForSsh } from "./net.js";
-import { childrenOf, isAlive, record, stopProcess, waitFor } from "./process.js";
-import { must, type RunOptions, type RunResult, run, SYSTEM_PATH } from "./run.js";
+import { childrenOf, isAlive, record, stopProcess } from "./process.js";
+import { exitText, must, type RunOptions, type RunResult, run, SYSTEM_PATH } from "./run.js";
 import { type HostRecord, packageRoot, type RecordedProcess } from "./state.js";
 import type { LabHost } from "./topology.js";
+import { waitUntil } from "./wait.js";
 
 export interface HostContext {
   /** The host's record in the lab state (mutated, then saved through `save`). */
@@ -63,7 +64,7 @@ async function mustInHost(
   const result = await execInHost(init, argv, opts);
   if (result.code !== 0)
     throw new Error(
-      `${host}: ${what} failed (${result.code ?? "killed"}): ${result.stderr.trim() || result.stdout.trim()}`,
+      `${host}: ${what} failed (${exitText(result)}): ${result.stderr.trim() || result.stdout.trim()}`,
     );
   return result.stdout;
 }
@@ -120,7 +121,8 @@ export async function startHost(host: LabHost, ctx: HostContext): Promise<{ host
   await bootHost(host, init);
   for (const command of host.exec)
     await mustInHost(init, host.name, `exec "${command}"`, ["/bin/sh", "-c", command], { env });
-  await waitForSsh(host.address, 15_000);
+  // START_SSHD_SCRIPT returned once sshd listens; the banner proves it answers.
+  await waitForSsh(host.address);
   const hostKey = await mustInHost(
     init,
     host.name,
@@ -134,9 +136,9 @@ export async function startHost(host: LabHost, ctx: HostContext): Promise<{ host
 /** What the machine does at boot (node-boot.sh), then sshd. */
 async function bootHost(host: LabHost, init: RecordedProcess): Promise<void> {
   const script = readFileSync(path.join(packageRoot(), "containerlab", "node-boot.sh"), "utf8");
+  // No timeout of our own: node-boot waits on progress itself (firewalld's start).
   await mustInHost(init, host.name, "node-boot", ["/bin/sh", "-c", script, "node-boot"], {
     env: hostEnv(host),
-    timeoutMs: 60_000,
   });
   await mustInHost(init, host.name, "starting sshd", ["/bin/sh", "-c", START_SSHD_SCRIPT], {
     env: hostEnv(host),
@@ -171,7 +173,19 @@ async function launchInit(rec: HostRecord, save: () => void): Promise<RecordedPr
   child.unref();
   rec.launcher = record(launcherPid);
   save();
-  const initPid = await waitFor(() => childrenOf(launcherPid)[0], 5000, `${rec.netns} PID 1`);
+  const launcher = rec.launcher;
+  const { value: initPid } = await waitUntil(
+    `${rec.netns}: the host's PID 1 to start`,
+    () => childrenOf(launcherPid)[0],
+    {
+      limitMs: 10 * 60_000,
+      intervalMs: 10,
+      gaveUp: () =>
+        isAlive(launcher) || childrenOf(launcherPid).length > 0
+          ? undefined
+          : `its launcher exited (see ${path.join(rec.dir, "init.log")})`,
+    },
+  );
   rec.init = record(initPid);
   save();
   return rec.init;

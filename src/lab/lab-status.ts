@@ -1,17 +1,12 @@
 // `lab status` and `labExec`: read-only views of a lab through its state record.
-import { UserError } from "../errors.js";
+import { LabError } from "./errors.js";
 import { execInHost } from "./host.js";
 import { netnsExists, sshBanner } from "./net.js";
 import { isAlive } from "./process.js";
 import type { RunOptions, RunResult } from "./run.js";
 import { type LabState, readState, resolveStateDir } from "./state.js";
 
-export class LabError extends UserError {
-  override readonly name = "LabError";
-  constructor(message: string) {
-    super("lab", message, "lvsplay lab");
-  }
-}
+export { LabError } from "./errors.js";
 
 export interface LabOptions {
   /** Lab state dir; default $LVSPLAY_LAB_DIR, else `.lab/` in the package root. */

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { Socket } from "node:net";
 import { must, run } from "./run.js";
 import type { LabBridge } from "./topology.js";
+import { seconds } from "./wait.js";
 
 export const netnsPath = (netns: string) => `/run/netns/${netns}`;
 export const linkExists = (name: string) => existsSync(`/sys/class/net/${name}`);
@@ -44,29 +45,52 @@ export async function machineAddresses(): Promise<Set<string>> {
   return new Set([...out.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]!));
 }
 
-/** True when something at address:port answers with an SSH banner. */
-export function sshBanner(address: string, port = 22, timeoutMs = 1000): Promise<boolean> {
+/** True when something at address:port answers with an SSH banner (`lab status`: a quick look). */
+export async function sshBanner(address: string, port = 22, timeoutMs = 5000): Promise<boolean> {
+  return (await sshGreeting(address, port, timeoutMs)) === "banner";
+}
+
+/**
+ * Waits until sshd on address:22 sends its banner. A refused connection is
+ * retried quickly (nothing listens yet, and a refusal costs the host nothing);
+ * an accepted one gets all the time sshd needs to answer — each connection
+ * makes sshd fork and re-exec itself, which under emulation can take many
+ * seconds, so short per-attempt timeouts would never see a banner (and would
+ * pile up half-started sshd children). `limitMs` is a hang guard only.
+ */
+export async function waitForSsh(address: string, limitMs = 10 * 60_000): Promise<void> {
+  const started = Date.now();
+  let last = "";
+  for (;;) {
+    const left = limitMs - (Date.now() - started);
+    const outcome = await sshGreeting(address, 22, Math.max(left, 1000));
+    if (outcome === "banner") return;
+    last = outcome;
+    if (Date.now() - started > limitMs)
+      throw new Error(
+        `sshd on ${address}:22 did not send its banner within ${seconds(Date.now() - started)} (last attempt: ${last})`,
+      );
+    await new Promise((r) => setTimeout(r, outcome === "refused" ? 50 : 1000));
+  }
+}
+
+type Greeting = "banner" | "refused" | "no banner" | "not ssh" | "closed";
+
+function sshGreeting(address: string, port: number, timeoutMs: number): Promise<Greeting> {
   return new Promise((resolve) => {
     const socket = new Socket();
     let data = "";
-    const done = (ok: boolean) => {
+    const done = (g: Greeting) => {
       socket.destroy();
-      resolve(ok);
+      resolve(g);
     };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.on("error", () => done(false));
+    socket.setTimeout(timeoutMs, () => done("no banner"));
+    socket.on("error", (e: NodeJS.ErrnoException) => done(e.code === "ECONNREFUSED" ? "refused" : "closed"));
+    socket.on("close", () => done("closed"));
     socket.on("data", (chunk) => {
       data += chunk.toString("latin1");
-      if (data.includes("\n")) done(data.startsWith("SSH-2.0-"));
+      if (data.includes("\n")) done(data.startsWith("SSH-2.0-") ? "banner" : "not ssh");
     });
     socket.connect(port, address);
   });
-}
-
-export async function waitForSsh(address: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await sshBanner(address, 22, 500))) {
-    if (Date.now() > deadline) throw new Error(`sshd on ${address}:22 did not answer within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

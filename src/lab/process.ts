@@ -2,6 +2,7 @@
 // recorded, and only while that PID still belongs to the same process.
 import { existsSync, readFileSync } from "node:fs";
 import type { RecordedProcess } from "./state.js";
+import { waitUntil } from "./wait.js";
 
 export function startTimeOf(pid: number): string | undefined {
   try {
@@ -44,16 +45,6 @@ export function childrenOf(pid: number): number[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 /** SIGTERM, then SIGKILL after graceMs; resolves once the process is gone. No-op if it is not ours any more. */
 export async function stopProcess(proc: RecordedProcess | undefined, graceMs = 2000): Promise<void> {
   if (!proc || !isAlive(proc)) return;
@@ -68,6 +59,10 @@ export async function stopProcess(proc: RecordedProcess | undefined, graceMs = 2
     try {
       process.kill(proc.pid, "SIGKILL");
     } catch {}
-    await waitFor(() => (isAlive(proc) ? undefined : true), 5000, `process ${proc.pid} to exit`);
+    // A killed process is gone within moments, but a loaded machine may take a while to reap it.
+    await waitUntil(`process ${proc.pid} to exit after SIGKILL`, () => (isAlive(proc) ? undefined : true), {
+      limitMs: 120_000,
+      intervalMs: 20,
+    });
   }
 }

@@ -4,6 +4,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { errorMessage } from "../util/error-message.js";
+import { LabError } from "./errors.js";
 
 /** A process the lab started; the start time guards against killing a recycled PID. */
 export interface RecordedProcess {
@@ -67,8 +69,13 @@ export function defaultTopologyFile(): string {
 export function readState(stateDir: string): LabState | undefined {
   const file = path.join(stateDir, STATE_FILE);
   if (!existsSync(file)) return undefined;
-  const parsed = JSON.parse(readFileSync(file, "utf8")) as LabState;
-  if (parsed.version !== 1) throw new Error(`${file}: unknown state version`);
+  let parsed: LabState;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8")) as LabState;
+  } catch (error) {
+    throw new LabError(`${file} is not a lab state record (${errorMessage(error)}); remove it by hand`);
+  }
+  if (parsed?.version !== 1) throw new LabError(`${file}: unknown lab state version`);
   return parsed;
 }
 

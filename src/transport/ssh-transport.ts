@@ -26,6 +26,8 @@ export interface SshTransportOptions {
   readonly become: BecomeSettings;
   readonly maxChannels: number;
   readonly defaultTimeoutSec?: number;
+  /** Multiplies every command's time limit (inventory `timeout_scale`). */
+  readonly timeoutScale?: number;
   /** Called once when the connection is gone (closed or dropped). */
   readonly onGone?: () => void;
 }
@@ -86,6 +88,7 @@ export class SshTransport implements Transport {
       ...(this.options.defaultTimeoutSec !== undefined
         ? { defaultTimeoutSec: this.options.defaultTimeoutSec }
         : {}),
+      ...(this.options.timeoutScale !== undefined ? { timeoutScale: this.options.timeoutScale } : {}),
     });
     return this.channels.with(() => this.exec(wrapped));
   }

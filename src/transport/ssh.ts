@@ -101,6 +101,7 @@ export class SshConnector implements Connector {
       // Resolved once per run; a tunnelled host's name is resolved by its jump host, as ssh -J does.
       dial: conn.resolvedAddress ?? conn.address,
       become: conn.become,
+      timeoutScale: conn.timeoutScale,
       ...(jump ? { jump, jumpLabel } : {}),
     });
     this.options.onConnect?.(hostName);
@@ -152,6 +153,8 @@ export class SshConnector implements Connector {
     readonly endpoint: SshEndpoint;
     readonly dial: string;
     readonly become: BecomeSettings;
+    /** Inventory `timeout_scale` of the host (jump hosts run no commands of ours). */
+    readonly timeoutScale?: number;
     readonly jump?: SshTransport;
     readonly jumpLabel?: string;
   }): Promise<SshTransport> {
@@ -210,6 +213,7 @@ export class SshConnector implements Connector {
       loginUser: conn.user,
       become: target.become,
       maxChannels: this.options.maxChannels ?? 8,
+      ...(target.timeoutScale !== undefined ? { timeoutScale: target.timeoutScale } : {}),
       ...(this.options.defaultTimeoutSec !== undefined
         ? { defaultTimeoutSec: this.options.defaultTimeoutSec }
         : {}),

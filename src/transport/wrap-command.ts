@@ -14,6 +14,8 @@ export interface WrapContext {
   readonly runsAsRoot: boolean;
   /** Applied when the command sets no timeoutSec; undefined/0 → no limit. */
   readonly defaultTimeoutSec?: number;
+  /** Multiplies the time limit (inventory `timeout_scale`: hosts far slower than usual). */
+  readonly timeoutScale?: number;
   /** Where become.passwordEnv is looked up (process.env by default). */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -41,7 +43,8 @@ export const SUDO_WITH_ASKPASS = [
 
 export function wrapCommand(command: Command, context: WrapContext): WrappedCommand {
   if (command.argv.length === 0) throw new Error("cannot run an empty command");
-  const timeoutSec = command.timeoutSec ?? context.defaultTimeoutSec;
+  const baseSec = command.timeoutSec ?? context.defaultTimeoutSec;
+  const timeoutSec = baseSec === undefined ? undefined : Math.ceil(baseSec * (context.timeoutScale ?? 1));
   const limited = timeoutSec !== undefined && timeoutSec > 0;
   if (limited && !Number.isFinite(timeoutSec)) throw new Error(`invalid timeout ${timeoutSec}`);
   // timeout runs inside sudo so that it has the rights to kill a root command.

@@ -11,11 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientRequests, describeTally } from "./support/client-requests.js";
 import { dataPlaneMac, describeDataPath, measureDataPath } from "./support/data-path.js";
 import {
+  GUEST_START_LIMIT_MS,
   type GuestLab,
   inHost,
   inHostOk,
   newStateDir,
   pollUntil,
+  SETTLE_LIMIT_MS,
   startGuestLab,
   stopGuestLab,
 } from "./support/guest-lab.js";
@@ -90,12 +92,12 @@ describe("two co-located directors on a real IPVS kernel", () => {
   beforeAll(async () => {
     lab = await startGuestLab(TOPOLOGY, dirs);
     directorMacs = await Promise.all(DIRECTORS.map((d) => dataPlaneMac(lab, d)));
-  }, 900_000);
+  }, GUEST_START_LIMIT_MS);
 
   afterAll(async () => {
     await stopGuestLab(dirs);
     console.log(`data-plane file (2 directors): wall time ${secs(Date.now() - fileStarted)}`);
-  }, 180_000);
+  }, 600_000);
 
   it("control: the naive VIP:port service on both directors ping-pongs SYNs", async () => {
     // Not vacuous: ds2's firewalld is up, and lvsplay has not opened anything there yet.
@@ -104,7 +106,7 @@ describe("two co-located directors on a real IPVS kernel", () => {
       expect((await firewalldOpen(lab, host, false)).protocols).not.toContain("vrrp");
     }
     await applyNaiveLayout(lab, LAYOUT);
-    await waitForVipOn(lab, "ds1", 60_000);
+    await waitForVipOn(lab, "ds1", SETTLE_LIMIT_MS);
     // keepalived programs the VIP:port service on the BACKUP too — the root of the loop.
     await pollUntil(
       "naive VIP:port service with 3 real servers on both directors",
@@ -115,7 +117,7 @@ describe("two co-located directors on a real IPVS kernel", () => {
         );
         return ok ? true : undefined;
       },
-      { timeoutMs: 60_000 },
+      { timeoutMs: SETTLE_LIMIT_MS },
     );
 
     // curl -m 2 as in the seed's measurement: a looping connection never completes anyway.
@@ -139,7 +141,7 @@ describe("two co-located directors on a real IPVS kernel", () => {
     // …and the BACKUP's own IPVS forwarded director-forwarded packets back to the MASTER.
     const naive = peer.services.find((s) => s.id === `TCP ${VIP}:80`);
     expect(naive?.reals.get("7.7.7.11")?.inPkts ?? 0).toBeGreaterThan(0);
-  }, 300_000);
+  }, 900_000);
 
   it("lvsplay's playbook on the same hosts: every request answered, no SYN crosses twice", async () => {
     await removeNaiveLayout(lab, LAYOUT);
@@ -172,7 +174,7 @@ describe("two co-located directors on a real IPVS kernel", () => {
     // (the health-check test below reuses client ports that IPVS still holds in FIN_WAIT).
     for (const d of DIRECTORS)
       expect((await inHostOk(lab, d, ["sysctl", "-n", "net.ipv4.vs.expire_nodest_conn"])).trim()).toBe("1");
-    await waitForVipOn(lab, "ds1", 60_000);
+    await waitForVipOn(lab, "ds1", SETTLE_LIMIT_MS);
 
     const before = (await ipvsStats(lab, "ds2")).services.find((s) => s.id.startsWith("FWM"));
     const run = await measureDataPath(lab, { vip: VIP, captureOn: ["ds1", "ds2"], directorMacs });
@@ -199,7 +201,7 @@ describe("two co-located directors on a real IPVS kernel", () => {
     expect(fwm?.conns).toBe(0);
     const masterFwm = master.services.find((s) => s.id.startsWith("FWM"));
     expect(masterFwm?.conns ?? 0).toBeGreaterThanOrEqual(run.tally.sent);
-  }, 900_000);
+  }, 1_800_000);
 
   it("a second apply changes nothing", async () => {
     const again = await runApply(lab.up.inventoryFile);
@@ -208,13 +210,13 @@ describe("two co-located directors on a real IPVS kernel", () => {
     expect(changedTasks(again)).toEqual([]);
     expect(totalOf(again, "changed")).toBe(0);
     expect(totalOf(again, "failed")).toBe(0);
-  }, 600_000);
+  }, 900_000);
 
   it("failover: the VIP moves to ds2, requests keep being answered without a loop, ds1 takes it back", async () => {
     const stopped = Date.now();
     await inHostOk(lab, "ds1", ["service", "keepalived", "stop"]);
     try {
-      const moved = await waitForVipOn(lab, "ds2", 60_000);
+      const moved = await waitForVipOn(lab, "ds2", SETTLE_LIMIT_MS);
       console.log(`failover: VIP on ds2 ${secs(moved)} after stopping keepalived on ds1`);
       const run = await measureDataPath(lab, { vip: VIP, captureOn: ["ds1", "ds2"], directorMacs });
       console.log(describeDataPath("after failover (ds2 MASTER)", run));
@@ -229,15 +231,15 @@ describe("two co-located directors on a real IPVS kernel", () => {
       await inHost(lab, "ds1", ["service", "keepalived", "start"]);
     }
     // preempt: the higher-priority ds1 takes the VIP back.
-    const back = await waitForVipOn(lab, "ds1", 60_000);
+    const back = await waitForVipOn(lab, "ds1", SETTLE_LIMIT_MS);
     console.log(
       `failback: VIP on ds1 again ${secs(back)} after restarting keepalived (${secs(Date.now() - stopped)} total)`,
     );
-    await waitForRealServer(lab, "7.7.7.11", true, 60_000);
+    await waitForRealServer(lab, "7.7.7.11", true, SETTLE_LIMIT_MS);
     const after = await clientRequests(lab, { vip: VIP });
     console.log(describeTally("after failback", after));
     expect(after.answered).toBe(after.sent);
-  }, 420_000);
+  }, 1_800_000);
 
   it("health checks: a dead rs3 leaves both directors' IPVS tables and comes back", async () => {
     const ps = await inHostOk(lab, "rs3", ["ps", "-eo", "pid=,args="]);
@@ -248,7 +250,7 @@ describe("two co-located directors on a real IPVS kernel", () => {
     let restarted = false;
     try {
       // delay_loop 5 + (connect_timeout 3 + delay_before_retry 1) × (retry 2 + 1) ≈ 17 s; margin for emulation.
-      const gone = await waitForRealServer(lab, "7.7.7.13", false, 90_000);
+      const gone = await waitForRealServer(lab, "7.7.7.13", false, SETTLE_LIMIT_MS);
       console.log(`health check: 7.7.7.13 removed from ds1 and ds2 ${secs(gone)} after its httpd died`);
       const run = await clientRequests(lab, { vip: VIP });
       console.log(describeTally("rs3 down", run));
@@ -260,11 +262,11 @@ describe("two co-located directors on a real IPVS kernel", () => {
         (await inHost(lab, "rs3", ["busybox", "httpd", "-p", "80", "-h", "/var/www/html"])).code === 0;
     }
     expect(restarted).toBe(true);
-    const back = await waitForRealServer(lab, "7.7.7.13", true, 90_000);
+    const back = await waitForRealServer(lab, "7.7.7.13", true, SETTLE_LIMIT_MS);
     console.log(`health check: 7.7.7.13 back on ds1 and ds2 ${secs(back)} after restarting its httpd`);
     const run = await clientRequests(lab, { vip: VIP });
     console.log(describeTally("rs3 back", run));
     expect(run.answered).toBe(run.sent);
     expect([...run.byServer.keys()].sort()).toEqual(["ds1", "ds2", "rs3"]);
-  }, 420_000);
+  }, 1_800_000);
 });

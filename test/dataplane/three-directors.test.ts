@@ -4,7 +4,14 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataPlaneMac, describeDataPath, measureDataPath } from "./support/data-path.js";
-import { type GuestLab, inHostOk, newStateDir, startGuestLab, stopGuestLab } from "./support/guest-lab.js";
+import {
+  GUEST_START_LIMIT_MS,
+  type GuestLab,
+  inHostOk,
+  newStateDir,
+  startGuestLab,
+  stopGuestLab,
+} from "./support/guest-lab.js";
 import { ipvsStats, STATS_SETTLE_MS } from "./support/ipvs-stats.js";
 import { runApply, totalOf, verifyChecks } from "./support/lvsplay-apply.js";
 
@@ -31,12 +38,12 @@ describe("three co-located directors on a real IPVS kernel", () => {
   beforeAll(async () => {
     lab = await startGuestLab(TOPOLOGY, dirs);
     macs = new Map(await Promise.all(DIRECTORS.map(async (d) => [d, await dataPlaneMac(lab, d)] as const)));
-  }, 900_000);
+  }, GUEST_START_LIMIT_MS);
 
   afterAll(async () => {
     await stopGuestLab(dirs);
     console.log(`data-plane file (3 directors): wall time ${secs(Date.now() - fileStarted)}`);
-  }, 180_000);
+  }, 600_000);
 
   it("lvsplay apply succeeds and its own verify stage passes", async () => {
     const apply = await runApply(lab.up.inventoryFile);
@@ -48,7 +55,7 @@ describe("three co-located directors on a real IPVS kernel", () => {
     expect(totalOf(apply, "unreachable")).toBe(0);
     expect(checks.filter((c) => c.status !== "pass").map((c) => c.line)).toEqual([]);
     expect(checks.some((c) => c.line.startsWith("client: requests to web → pass"))).toBe(true);
-  }, 900_000);
+  }, 1_800_000);
 
   it("every director's mark rule excludes both peers' MACs", async () => {
     for (const d of DIRECTORS) {
@@ -86,5 +93,5 @@ describe("three co-located directors on a real IPVS kernel", () => {
       expect(fwm, stats.text).toBeDefined();
       expect(fwm?.inPkts, stats.text).toBe(0);
     }
-  }, 300_000);
+  }, 900_000);
 });

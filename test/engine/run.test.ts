@@ -36,6 +36,7 @@ function host(name: string, groups: string[], dir: string): Host {
       knownHostsFiles: ["/dev/null"],
       become: { enabled: false },
       connectTimeoutSec: 5,
+      timeoutScale: 1,
     },
   };
 }

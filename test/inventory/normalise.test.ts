@@ -43,6 +43,7 @@ describe("inventory normalisation", () => {
       knownHostsFiles: [`${homedir()}/.ssh/lab_known_hosts`],
       become: { enabled: true, passwordEnv: "LVSPLAY_SUDO_PASSWORD", password: expect.any(Secret) },
       connectTimeoutSec: 5,
+      timeoutScale: 1,
     });
     expect(host("ds1").connection.become.password?.reveal()).toBe("sudo-pw");
     expect(host("ds2").connection).toMatchObject({
@@ -150,6 +151,7 @@ describe("inventory normalisation", () => {
       knownHostsFiles: [`${ssh}/known_hosts`, `${ssh}/known_hosts2`],
       become: { enabled: false },
       connectTimeoutSec: 10,
+      timeoutScale: 1,
     });
     expect(minimal.groups).toEqual({ directors: [], realservers: [], clients: [] });
     expect(minimal.lvs).toBeUndefined();

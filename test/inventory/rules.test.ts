@@ -229,4 +229,18 @@ describe("inventory semantic rules", () => {
       'inv.yaml:4:43: hosts.ds1.groups[1]: "all" is reserved and cannot be a group',
     ]);
   });
+
+  it("timeout_scale multiplies command limits per host (defaults, host override), 1-100", () => {
+    const source = yaml(
+      "defaults: { timeout_scale: 5 }",
+      "hosts:",
+      "  a: { address: 127.0.0.2 }",
+      "  b: { address: 127.0.0.3, timeout_scale: 20 }",
+    );
+    const inv = parseInventory(source, "inv.yaml");
+    expect(inv.hosts.map((h) => h.connection.timeoutScale)).toEqual([5, 20]);
+    expect(parse(yaml("hosts:", "  a: { address: 127.0.0.2, timeout_scale: 0 }"))).toEqual([
+      expect.stringMatching(/^inv\.yaml:2:43: hosts\.a\.timeout_scale: expected an integer 1-100/),
+    ]);
+  });
 });

@@ -22,6 +22,7 @@ function host(name: string, sshd: TestSshd, jump?: string): Host {
       knownHostsFiles: [sshd.knownHostsFile],
       become: { enabled: false },
       connectTimeoutSec: 5,
+      timeoutScale: 1,
       ...(jump !== undefined ? { jump } : {}),
     },
     groups: [],

@@ -22,6 +22,7 @@ function host(name: string, sshd: TestSshd, extra: Partial<Host["connection"]> =
       knownHostsFiles: [sshd.knownHostsFile],
       become: { enabled: true },
       connectTimeoutSec: 5,
+      timeoutScale: 1,
       ...extra,
     },
     groups: [],

@@ -28,6 +28,17 @@ describe("wrapCommand", () => {
     });
   });
 
+  it("multiplies every time limit by the host's timeout_scale (slow hosts), never adding one", () => {
+    const ctx = { become: NO_BECOME, runsAsRoot: false, defaultTimeoutSec: 60, timeoutScale: 10 };
+    expect(wrapCommand({ argv: ["true"] }, ctx).argv).toEqual(["timeout", "--kill-after=5", "600", "true"]);
+    expect(wrapCommand({ argv: ["true"], timeoutSec: 2.5 }, ctx).timeoutSec).toBe(25);
+    expect(
+      wrapCommand({ argv: ["true"] }, { become: NO_BECOME, runsAsRoot: false, timeoutScale: 10 }),
+    ).toEqual({
+      argv: ["true"],
+    });
+  });
+
   it("uses sudo -n only for become commands on become hosts, with timeout inside sudo", () => {
     const ctx = { become: SUDO_N, runsAsRoot: false };
     expect(wrapCommand({ argv: ["ipvsadm", "-Ln"], become: true, timeoutSec: 10 }, ctx).argv).toEqual([

@@ -8,7 +8,13 @@ import { parse } from "yaml";
 import { buildCpio } from "../../src/lab/vm/cpio.js";
 import { GUEST_ADDRESS } from "../../src/lab/vm/init-script.js";
 import { readModuleFile } from "../../src/lab/vm/initramfs.js";
-import { labHosts, machineInventory, machineKnownHosts } from "../../src/lab/vm/lab-inventory.js";
+import {
+  EMULATED_CONNECT_TIMEOUT_SEC,
+  EMULATED_TIMEOUT_SCALE,
+  labHosts,
+  machineInventory,
+  machineKnownHosts,
+} from "../../src/lab/vm/lab-inventory.js";
 import { loadOrder, moduleName, parseModulesDep } from "../../src/lab/vm/modules-dep.js";
 import { kernelCommandLine, type QemuLaunch, qemuArgs } from "../../src/lab/vm/qemu-args.js";
 
@@ -153,6 +159,11 @@ lvs:
     expect(doc.hosts.rs3.port).toBe(41013);
     expect(doc.defaults.identity).toBe("/st/id_ed25519");
     expect(doc.defaults.known_hosts).toBe("/st/known_hosts");
+    // sshd runs on an emulated CPU: the lab's 10 s handshake limit is replaced by a generous one.
+    expect(doc.defaults.connect_timeout).toBe(EMULATED_CONNECT_TIMEOUT_SEC);
+    expect(EMULATED_CONNECT_TIMEOUT_SEC).toBeGreaterThanOrEqual(60);
+    expect(doc.defaults.timeout_scale).toBe(EMULATED_TIMEOUT_SCALE);
+    expect(EMULATED_TIMEOUT_SCALE).toBeGreaterThan(1);
     expect(doc.lvs.vrrp_only).toBe(false);
   });
 

@@ -2,6 +2,7 @@
 // (a QEMU hostfwd), authenticated with a bearer token.
 import { request } from "node:http";
 import type { CommandResult } from "../../transport/types.js";
+import { seconds } from "../wait.js";
 
 export interface AgentEndpoint {
   readonly port: number;
@@ -66,18 +67,23 @@ export async function agentExec(ep: AgentEndpoint, req: ExecRequest): Promise<Co
   return { stdout: r.stdout, stderr: r.stderr, code: r.code };
 }
 
-/** Polls /ping until the agent answers; resolves with the elapsed milliseconds. */
+/**
+ * Polls /ping until the agent answers; resolves with the elapsed milliseconds.
+ * Under emulation on a busy machine the guest may need minutes to boot and
+ * start Node: the wait ends at once when QEMU exits, otherwise only after
+ * `limitMs` (a hang guard). A ping that connects gets long to answer.
+ */
 export async function waitForAgent(
   ep: AgentEndpoint,
-  deadlineMs: number,
+  limitMs: number,
   stillRunning: () => boolean,
 ): Promise<number> {
   const started = Date.now();
   let lastError = "";
-  while (Date.now() - started < deadlineMs) {
-    if (!stillRunning()) throw new Error("QEMU exited during boot");
+  while (Date.now() - started < limitMs) {
+    if (!stillRunning()) throw new Error(`QEMU exited during boot (after ${seconds(Date.now() - started)})`);
     try {
-      await agentCall(ep, "/ping", {}, 2000);
+      await agentCall(ep, "/ping", {}, 30_000);
       return Date.now() - started;
     } catch (e) {
       lastError = String(e);
@@ -85,5 +91,7 @@ export async function waitForAgent(
     // Polling is cheap for the machine; the guest is what is slow.
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`guest agent did not answer within ${deadlineMs} ms (${lastError})`);
+  throw new Error(
+    `the guest agent did not answer within ${seconds(Date.now() - started)} of starting QEMU (limit; last error: ${lastError})`,
+  );
 }

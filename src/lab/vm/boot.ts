@@ -23,7 +23,7 @@ export interface VmBootOptions {
   readonly cpus?: number;
   /** TCG translation cache, MiB (default 256; QEMU's own default of 1024 mostly costs RSS). */
   readonly tbSizeMb?: number;
-  /** Milliseconds to wait for the guest agent (default 240 s: emulation on a busy machine is slow). */
+  /** Hang guard for the guest agent to answer (default 15 min: emulation on a busy machine is slow). */
   readonly bootTimeoutMs?: number;
   readonly log?: (line: string) => void;
 }
@@ -108,11 +108,11 @@ export async function vmBoot(opts: VmBootOptions): Promise<VmBootResult> {
     createdPaths: [],
   };
   writeVmState(state);
-  const bootMs = await waitForAgent(state.agent, opts.bootTimeoutMs ?? 240_000, () => isOurQemu(pid)).catch(
-    (e: unknown) => {
-      throw new Error(`${String(e)}; see ${consoleLog} and ${files.bootLog}`);
-    },
-  );
+  const bootMs = await waitForAgent(state.agent, opts.bootTimeoutMs ?? 15 * 60_000, () =>
+    isOurQemu(pid),
+  ).catch((e: unknown) => {
+    throw new Error(`${String(e)}; see ${consoleLog} and ${files.bootLog}`);
+  });
   state = { ...state, bootMs };
   writeVmState(state);
   const rssMb = qemuRssMb(pid);

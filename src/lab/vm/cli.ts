@@ -3,6 +3,9 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { setExitCode } from "../../cli/exit-status.js";
+import { UserError } from "../../errors.js";
+import { errorMessage } from "../../util/error-message.js";
+import { vmError } from "../errors.js";
 
 // Loaded on use: every other command would otherwise pay for the VM code.
 const guest = () => import("./guest.js");
@@ -17,6 +20,21 @@ interface VmCliOptions {
 function stateDirOf(opts: VmCliOptions): string {
   return resolve(opts.stateDir ?? process.env["LVSPLAY_VM_DIR"] ?? `${repoRoot()}/.cache/vm/state`);
 }
+
+/**
+ * Every failure of a VM verb is a lab failure: one "lvsplay lab vm: …" message
+ * and exit 1 (guest logs included where the error carries them), never an
+ * internal error.
+ */
+const vmAction =
+  <A extends unknown[]>(fn: (...args: A) => Promise<void>) =>
+  async (...args: A): Promise<void> => {
+    try {
+      await fn(...args);
+    } catch (error) {
+      throw error instanceof UserError ? error : vmError(errorMessage(error));
+    }
+  };
 
 export function registerVmCommands(parent: Command): void {
   const vm = parent
@@ -35,34 +53,40 @@ export function registerVmCommands(parent: Command): void {
     .option(...stateDirOption)
     .option("--memory <mib>", "guest memory", "2048")
     .option("--cpus <n>", "guest CPUs", "2")
-    .action(async (topology: string, opts: VmCliOptions & { memory: string; cpus: string }) => {
-      const up = await (await guest()).vmUp({
-        topology,
-        stateDir: stateDirOf(opts),
-        memoryMb: Number.parseInt(opts.memory, 10),
-        cpus: Number.parseInt(opts.cpus, 10),
-      });
-      process.stdout.write(`inventory: ${up.inventoryFile}\n`);
-      for (const f of up.forwards) process.stdout.write(`  ${f.name.padEnd(8)} 127.0.0.1:${f.hostPort}\n`);
-    });
+    .action(
+      vmAction(async (topology: string, opts: VmCliOptions & { memory: string; cpus: string }) => {
+        const up = await (await guest()).vmUp({
+          topology,
+          stateDir: stateDirOf(opts),
+          memoryMb: Number.parseInt(opts.memory, 10),
+          cpus: Number.parseInt(opts.cpus, 10),
+        });
+        process.stdout.write(`inventory: ${up.inventoryFile}\n`);
+        for (const f of up.forwards) process.stdout.write(`  ${f.name.padEnd(8)} 127.0.0.1:${f.hostPort}\n`);
+      }),
+    );
 
   vm.command("down")
     .description("power the guest off and remove everything `vm up` created")
     .option(...stateDirOption)
-    .action(async (opts: VmCliOptions) => {
-      const result = await (await guest()).vmDown({ stateDir: stateDirOf(opts) });
-      if (!result) process.stdout.write("no VM is up\n");
-    });
+    .action(
+      vmAction(async (opts: VmCliOptions) => {
+        const result = await (await guest()).vmDown({ stateDir: stateDirOf(opts) });
+        if (!result) process.stdout.write("no VM is up\n");
+      }),
+    );
 
   vm.command("exec")
     .description("run a command in the guest's root namespaces (argv, no shell)")
     .argument("<command...>")
     .option(...stateDirOption)
     .passThroughOptions()
-    .action(async (argv: string[], opts: VmCliOptions) => {
-      const r = await (await guest()).vmExec(argv, { stateDir: stateDirOf(opts) });
-      process.stdout.write(r.stdout);
-      process.stderr.write(r.stderr);
-      setExitCode(r.code ?? 255);
-    });
+    .action(
+      vmAction(async (argv: string[], opts: VmCliOptions) => {
+        const r = await (await guest()).vmExec(argv, { stateDir: stateDirOf(opts) });
+        process.stdout.write(r.stdout);
+        process.stderr.write(r.stderr);
+        setExitCode(r.code ?? 255);
+      }),
+    );
 }

@@ -3,6 +3,8 @@
 // can use (every lab host at 127.0.0.1 on a forwarded port); vmDown undoes it.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { vmError } from "../errors.js";
+import { loadTopology } from "../topology.js";
 import { type VmBootOptions, vmBoot } from "./boot.js";
 import { vmExecOk } from "./exec.js";
 import { vmForward, vmRecordCreated } from "./forward.js";
@@ -32,7 +34,7 @@ export interface VmUpOptions extends VmBootOptions {
    * Default: this Node binary running <repo>/bin/lvsplay.js (needs `npm run build`).
    */
   readonly labCommand?: readonly string[];
-  /** Seconds for `lab up` inside the guest (default 900: everything is emulated). */
+  /** Hang guard for `lab up` inside the guest, seconds (default 1800: everything is emulated; it waits on progress itself). */
   readonly labTimeoutSec?: number;
 }
 
@@ -56,10 +58,12 @@ export function defaultLabCommand(): string[] {
 
 /** On failure the guest is stopped and everything removed; the error carries the guest's log tails. */
 export async function vmUp(opts: VmUpOptions): Promise<VmUpResult> {
+  // Bad input fails before anything boots (the guest reads the same file through the shared root).
+  loadTopology(resolve(opts.topology));
   // Checked before the try: the cleanup below must never stop someone else's running guest.
   const running = readVmState(resolve(opts.stateDir));
   if (running && isOurQemu(running.pid)) {
-    throw new Error(`a VM already runs for ${running.stateDir} (QEMU pid ${running.pid}); run vm down first`);
+    throw vmError(`a VM already runs for ${running.stateDir} (QEMU pid ${running.pid}); run vm down first`);
   }
   try {
     return await bootAndRunLab(opts);
@@ -67,7 +71,7 @@ export async function vmUp(opts: VmUpOptions): Promise<VmUpResult> {
     const stateDir = resolve(opts.stateDir);
     const tails = guestLogTails(stateDir);
     await vmDown({ stateDir, ...(opts.log ? { log: opts.log } : {}) }).catch(() => undefined);
-    throw new Error(`${e instanceof Error ? e.message : String(e)}${tails}`);
+    throw vmError(`${e instanceof Error ? e.message : String(e)}${tails}`);
   }
 }
 
@@ -102,7 +106,7 @@ async function bootAndRunLab(opts: VmUpOptions): Promise<VmUpResult> {
     "--state-dir",
     GUEST_LAB_DIR,
   ];
-  await vmExecOk(labArgv, { ...ex, timeoutSec: opts.labTimeoutSec ?? 900 });
+  await vmExecOk(labArgv, { ...ex, timeoutSec: opts.labTimeoutSec ?? 1800 });
   const labUpMs = Date.now() - labStarted;
   log(`lvsplay vm: lab up inside the guest in ${(labUpMs / 1000).toFixed(1)} s`);
 

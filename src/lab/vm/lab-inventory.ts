@@ -33,6 +33,14 @@ export function labHosts(inventoryYaml: string): LabHostAddress[] {
   });
 }
 
+/** Seconds for the SSH handshake with a host inside the emulated guest. */
+export const EMULATED_CONNECT_TIMEOUT_SEC = 180;
+/**
+ * Every remote command limit on a guest host, multiplied: a firewall-cmd that
+ * takes a second on a real host took over 60 s in the guest on a loaded 2-core machine.
+ */
+export const EMULATED_TIMEOUT_SCALE = 10;
+
 export interface MachineInventoryInput {
   /** Host name → 127.0.0.1 port forwarded to that host's sshd. */
   readonly hostPorts: ReadonlyMap<string, number>;
@@ -49,7 +57,15 @@ export interface MachineInventoryInput {
 export function machineInventory(labInventoryYaml: string, input: MachineInventoryInput): string {
   const doc = asMapping(parse(labInventoryYaml), "the document");
   const defaults = doc["defaults"] === undefined ? {} : asMapping(doc["defaults"], "defaults");
-  doc["defaults"] = { ...defaults, identity: input.identityFile, known_hosts: input.knownHostsFile };
+  // Everything on these hosts runs on an emulated CPU: on a busy machine it takes far
+  // longer than on real hosts, so the SSH handshake and every command get generous limits.
+  doc["defaults"] = {
+    ...defaults,
+    identity: input.identityFile,
+    known_hosts: input.knownHostsFile,
+    connect_timeout: EMULATED_CONNECT_TIMEOUT_SEC,
+    timeout_scale: EMULATED_TIMEOUT_SCALE,
+  };
   const hosts = asMapping(doc["hosts"], "hosts");
   for (const [name, raw] of Object.entries(hosts)) {
     const host = asMapping(raw, `host ${name}`);

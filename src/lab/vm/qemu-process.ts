@@ -5,7 +5,8 @@ import { QEMU_BINARY, QEMU_NAME } from "./qemu-args.js";
 
 /** Runs QEMU with -daemonize: returns once the guest is started, with QEMU's PID. */
 export async function startQemu(args: readonly string[], pidFile: string): Promise<number> {
-  await runHost([QEMU_BINARY, ...args], { timeoutMs: 60_000 });
+  // -daemonize returns once the guest runs; the limit only guards against a hang.
+  await runHost([QEMU_BINARY, ...args], { timeoutMs: 10 * 60_000 });
   const pid = Number.parseInt(readFileSync(pidFile, "utf8").trim(), 10);
   if (!Number.isInteger(pid) || pid <= 1) throw new Error(`bad QEMU pid file ${pidFile}`);
   return pid;

@@ -14,13 +14,16 @@ export function qmpCommand(
   socketPath: string,
   execute: string,
   args?: object,
-  timeoutMs = 10_000,
+  timeoutMs = 60_000,
 ): Promise<unknown> {
   return new Promise((resolvePromise, reject) => {
     const sock = createConnection(socketPath);
     let buffer = "";
     let stage: "greeting" | "capabilities" | "command" = "greeting";
-    const timer = setTimeout(() => finish(new Error(`QMP ${execute}: timeout`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`QMP ${execute}: no answer within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     const finish = (err: Error | null, value?: unknown): void => {
       clearTimeout(timer);
       sock.destroy();

@@ -37,20 +37,22 @@ export async function vmDown(opts: VmDownOptions): Promise<{ stopped: StopMethod
   return { stopped, ms: Date.now() - started };
 }
 
+// Each step is a fallback for a guest that no longer responds, not for a slow
+// one: an emulated guest on a busy machine may need a minute to power off.
 async function stopGuest(state: VmState): Promise<StopMethod> {
   try {
-    await agentCall(state.agent, "/poweroff", {}, 5000);
-    if (await waitForExit(state.pid, 20_000)) return "poweroff";
+    await agentCall(state.agent, "/poweroff", {}, 60_000);
+    if (await waitForExit(state.pid, 180_000)) return "poweroff";
   } catch {
     // Agent gone or hung: fall through to QEMU itself.
   }
   try {
-    await qmpCommand(state.qmpSocket, "quit", undefined, 5000);
-    if (await waitForExit(state.pid, 5000)) return "QMP quit";
+    await qmpCommand(state.qmpSocket, "quit", undefined, 30_000);
+    if (await waitForExit(state.pid, 60_000)) return "QMP quit";
   } catch {
     // Monitor unreachable: last resort below.
   }
   if (isOurQemu(state.pid)) process.kill(state.pid, "SIGKILL");
-  if (!(await waitForExit(state.pid, 5000))) throw new Error(`QEMU pid ${state.pid} survived SIGKILL`);
+  if (!(await waitForExit(state.pid, 60_000))) throw new Error(`QEMU pid ${state.pid} survived SIGKILL`);
   return "SIGKILL";
 }

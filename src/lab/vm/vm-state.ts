@@ -1,6 +1,8 @@
 // vm.json: everything `down` needs to stop the guest and remove what `up` made.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { errorMessage } from "../../util/error-message.js";
+import { vmError } from "../errors.js";
 
 export interface HostForward {
   /** Who the forward is for (a lab host name, or "agent"). */
@@ -38,7 +40,11 @@ export function vmStateFile(stateDir: string): string {
 export function readVmState(stateDir: string): VmState | undefined {
   const file = vmStateFile(stateDir);
   if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, "utf8")) as VmState;
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as VmState;
+  } catch (error) {
+    throw vmError(`${file} is not a VM state record (${errorMessage(error)}); remove it by hand`);
+  }
 }
 
 export function writeVmState(state: VmState): void {
@@ -50,6 +56,6 @@ export function writeVmState(state: VmState): void {
 
 export function requireVmState(stateDir: string): VmState {
   const state = readVmState(stateDir);
-  if (!state) throw new Error(`no running lvsplay VM in ${stateDir} (vm.json missing)`);
+  if (!state) throw vmError(`no VM is up in ${stateDir} (no vm.json); run \`lvsplay lab vm up\``);
   return state;
 }

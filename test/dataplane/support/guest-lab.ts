@@ -71,7 +71,8 @@ export function inHost(
   const env = ["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8"];
   return vmExec(["nsenter", "-t", String(pid), "-a", "--wd=/", "--", ...env, ...argv], {
     stateDir: lab.stateDir,
-    timeoutSec: opts.timeoutSec ?? 120,
+    // A hang guard: a command in an emulated lab host can take a minute on a busy machine.
+    timeoutSec: opts.timeoutSec ?? 600,
     ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
   });
 }
@@ -88,6 +89,16 @@ export async function inHostOk(
   return r.stdout;
 }
 
+/**
+ * Bound for waits on things that take seconds on real hardware (a VRRP move, a
+ * health check, a daemon start): under emulation on a loaded 2-core machine
+ * they take longer, so only a broken cluster ever reaches this.
+ */
+export const SETTLE_LIMIT_MS = 5 * 60_000;
+
+/** Bound for starting the guest and its lab (boot + `lab up`), a hang guard for beforeAll. */
+export const GUEST_START_LIMIT_MS = 40 * 60_000;
+
 /** Polls until check() returns a value (not undefined) or the bound passes; returns it and the wait. */
 export async function pollUntil<T>(
   what: string,
@@ -99,7 +110,7 @@ export async function pollUntil<T>(
     const value = await check();
     if (value !== undefined) return { value, ms: Date.now() - started };
     if (Date.now() - started > opts.timeoutMs)
-      throw new Error(`timed out after ${opts.timeoutMs} ms: ${what}`);
+      throw new Error(`waited ${((Date.now() - started) / 1000).toFixed(1)} s (the limit) for ${what}`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 1000));
   }
 }

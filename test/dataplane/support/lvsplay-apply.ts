@@ -36,7 +36,8 @@ export function runApply(inventory: string, extra: readonly string[] = []): Prom
     execFile(
       process.execPath,
       [CLI, "apply", inventory, "--json", ...extra],
-      { encoding: "utf8", timeout: 600_000, maxBuffer: 64 * 1024 * 1024 },
+      // A hang guard: on a loaded machine a first apply on emulated hosts takes minutes.
+      { encoding: "utf8", timeout: 3_600_000, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
         let doc: { recap: Record<string, HostRecap>; results: TaskResult[] };

@@ -3,7 +3,7 @@
 // address/port, TCP sequence number AND IP id: a TCP retransmission gets a new
 // IP id (Linux bumps it per packet), while IPVS forwarding keeps the id and only
 // decrements the TTL — so only a forwarded copy counts as a repeat.
-import { type GuestLab, inHost, inHostOk, pollUntil } from "./guest-lab.js";
+import { type GuestLab, inHost, inHostOk, pollUntil, SETTLE_LIMIT_MS } from "./guest-lab.js";
 
 export interface SynFrame {
   readonly time: string;
@@ -124,7 +124,7 @@ export async function startSynCapture(
       const log = await inHost(lab, host, ["cat", `${pcap}.log`]);
       return /listening on/.test(log.stdout) ? true : undefined;
     },
-    { timeoutMs: 60_000, intervalMs: 500 },
+    { timeoutMs: SETTLE_LIMIT_MS, intervalMs: 500 },
   );
   return { host, iface, pcap, pid };
 }
@@ -136,7 +136,7 @@ export async function stopSynCapture(lab: GuestLab, cap: RunningCapture): Promis
     `tcpdump ${cap.pid} in ${cap.host} exits`,
     async () =>
       (await inHost(lab, cap.host, ["kill", "-0", String(cap.pid)])).code !== 0 ? true : undefined,
-    { timeoutMs: 30_000, intervalMs: 300 },
+    { timeoutMs: SETTLE_LIMIT_MS, intervalMs: 300 },
   );
   const text = await inHostOk(lab, cap.host, ["tcpdump", "-r", cap.pcap, "-nn", "-e", "-v", "-S"]);
   await inHost(lab, cap.host, ["rm", "-f", cap.pcap, `${cap.pcap}.log`]);

@@ -14,6 +14,7 @@ export const host = (name: string, address: string, groups: string[]): Host => (
     knownHostsFiles: ["/dev/null"],
     become: { enabled: false },
     connectTimeoutSec: 5,
+    timeoutScale: 1,
   },
   groups,
   vars: {},
