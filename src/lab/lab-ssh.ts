@@ -27,7 +27,8 @@ export function labSshArgv(node: string, command: readonly string[], opts: LabOp
     "-o",
     "StrictHostKeyChecking=yes",
     "-o",
-    "ConnectTimeout=10",
+    // Generous: the lab may run inside an emulated guest on a busy machine.
+    "ConnectTimeout=120",
     ...(command.length > 0 ? ["-o", "BatchMode=yes"] : []),
     `root@${rec.address}`,
     ...(command.length > 0 ? ["--", ...command] : []),

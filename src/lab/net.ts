@@ -45,8 +45,12 @@ export async function machineAddresses(): Promise<Set<string>> {
   return new Set([...out.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]!));
 }
 
-/** True when something at address:port answers with an SSH banner (`lab status`: a quick look). */
-export async function sshBanner(address: string, port = 22, timeoutMs = 5000): Promise<boolean> {
+/**
+ * True when something at address:port answers with an SSH banner (`lab status`).
+ * A refusal answers at once; an accepted connection gets a minute, since a
+ * forking sshd under emulation on a busy machine may need that long.
+ */
+export async function sshBanner(address: string, port = 22, timeoutMs = 60_000): Promise<boolean> {
   return (await sshGreeting(address, port, timeoutMs)) === "banner";
 }
 

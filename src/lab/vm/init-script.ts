@@ -28,10 +28,15 @@ while read -r module; do
 done < /modules/order
 
 mkdir -p /lower /rw /newroot
-# The virtio devices may still be probing right after insmod: retry briefly.
+# The virtio devices may still be probing right after insmod, which under
+# emulation on a busy machine can take long: retry, say what we wait for every
+# 10 s, give up only after 5 min (a hang guard: 9p that never mounts).
 tries=0
-until mount -t 9p -o ${P9},ro,cache=\${lvsplay_rootcache:-loose} hostroot /lower; do
-  tries=$((tries + 1)); [ "$tries" -lt 50 ] || fail "cannot mount the host root over 9p"; sleep 0.1
+until err=$(mount -t 9p -o ${P9},ro,cache=\${lvsplay_rootcache:-loose} hostroot /lower 2>&1); do
+  tries=$((tries + 1))
+  [ "$tries" -lt 3000 ] || fail "cannot mount the host root over 9p (tried for 5 min): $err"
+  [ $((tries % 100)) -eq 0 ] && log "still waiting for the 9p device to mount the host root ($((tries / 10)) s)"
+  sleep 0.1
 done
 mount -t tmpfs -o mode=0755 tmpfs /rw
 mkdir -p /rw/upper /rw/work
