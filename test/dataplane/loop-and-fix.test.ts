@@ -141,7 +141,7 @@ describe("two co-located directors on a real IPVS kernel", () => {
     // …and the BACKUP's own IPVS forwarded director-forwarded packets back to the MASTER.
     const naive = peer.services.find((s) => s.id === `TCP ${VIP}:80`);
     expect(naive?.reals.get("7.7.7.11")?.inPkts ?? 0).toBeGreaterThan(0);
-  }, 900_000);
+  }, 3_600_000);
 
   it("lvsplay's playbook on the same hosts: every request answered, no SYN crosses twice", async () => {
     await removeNaiveLayout(lab, LAYOUT);
@@ -201,7 +201,7 @@ describe("two co-located directors on a real IPVS kernel", () => {
     expect(fwm?.conns).toBe(0);
     const masterFwm = master.services.find((s) => s.id.startsWith("FWM"));
     expect(masterFwm?.conns ?? 0).toBeGreaterThanOrEqual(run.tally.sent);
-  }, 1_800_000);
+  }, 3_600_000);
 
   it("a second apply changes nothing", async () => {
     const again = await runApply(lab.up.inventoryFile);
@@ -210,7 +210,7 @@ describe("two co-located directors on a real IPVS kernel", () => {
     expect(changedTasks(again)).toEqual([]);
     expect(totalOf(again, "changed")).toBe(0);
     expect(totalOf(again, "failed")).toBe(0);
-  }, 900_000);
+  }, 3_600_000);
 
   it("failover: the VIP moves to ds2, requests keep being answered without a loop, ds1 takes it back", async () => {
     const stopped = Date.now();
@@ -239,7 +239,7 @@ describe("two co-located directors on a real IPVS kernel", () => {
     const after = await clientRequests(lab, { vip: VIP });
     console.log(describeTally("after failback", after));
     expect(after.answered).toBe(after.sent);
-  }, 1_800_000);
+  }, 3_600_000);
 
   it("health checks: a dead rs3 leaves both directors' IPVS tables and comes back", async () => {
     const ps = await inHostOk(lab, "rs3", ["ps", "-eo", "pid=,args="]);
@@ -268,5 +268,5 @@ describe("two co-located directors on a real IPVS kernel", () => {
     console.log(describeTally("rs3 back", run));
     expect(run.answered).toBe(run.sent);
     expect([...run.byServer.keys()].sort()).toEqual(["ds1", "ds2", "rs3"]);
-  }, 1_800_000);
+  }, 3_600_000);
 });

@@ -55,7 +55,7 @@ describe("three co-located directors on a real IPVS kernel", () => {
     expect(totalOf(apply, "unreachable")).toBe(0);
     expect(checks.filter((c) => c.status !== "pass").map((c) => c.line)).toEqual([]);
     expect(checks.some((c) => c.line.startsWith("client: requests to web → pass"))).toBe(true);
-  }, 1_800_000);
+  }, 3_600_000);
 
   it("every director's mark rule excludes both peers' MACs", async () => {
     for (const d of DIRECTORS) {
@@ -93,5 +93,5 @@ describe("three co-located directors on a real IPVS kernel", () => {
       expect(fwm, stats.text).toBeDefined();
       expect(fwm?.inPkts, stats.text).toBe(0);
     }
-  }, 900_000);
+  }, 3_600_000);
 });

@@ -45,16 +45,18 @@ export async function clientRequests(
   opts: { vip: string; port?: number; count?: number; timeoutSec?: number; client?: string },
 ): Promise<RequestTally> {
   const count = opts.count ?? 30;
-  // 5 s by default: generous for an emulated guest on a shared 2-core machine, and
-  // harmless — a looping SYN never gets an answer, however long curl waits.
-  const timeoutSec = opts.timeoutSec ?? 5;
+  // 30 s by default: an emulated guest on a busy shared machine can take seconds per
+  // answer, and a long limit is harmless — a looping SYN never gets an answer,
+  // however long curl waits (the loop control passes its own short limit).
+  const timeoutSec = opts.timeoutSec ?? 30;
   const url = `http://${opts.vip}:${opts.port ?? 80}/`;
   const started = Date.now();
   const out = await inHostOk(
     lab,
     opts.client ?? "client",
     ["sh", "-c", SCRIPT, "sh", String(count), url, String(timeoutSec)],
-    { timeoutSec: 60 + count * (timeoutSec + 2) },
+    // A hang guard only: starting curl in the emulated guest alone can take seconds each.
+    { timeoutSec: 600 + count * (timeoutSec + 30) },
   );
   return tallyAnswers(out, count, Date.now() - started);
 }
