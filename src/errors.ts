@@ -56,9 +56,16 @@ export class UserError extends Error {
     return EXIT_BY_KIND[this.kind];
   }
 
+  /**
+   * Whether the message is several lines on purpose (lab reports). Otherwise a
+   * newline in it came from input (a path, a flag value) and is escaped like
+   * every control character: it cannot forge a second error line.
+   */
+  protected readonly multiLine: boolean = false;
+
   /** The text on stderr, control characters escaped (input is echoed in messages). */
   render(): string {
-    return `${this.prefix}: ${escapeControl(this.message)}${this.suffix}\n`;
+    return `${this.prefix}: ${escapeControl(this.message, !this.multiLine)}${this.suffix}\n`;
   }
 }
 

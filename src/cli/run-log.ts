@@ -6,7 +6,7 @@
 // variable or file, key passphrase variables, the VRRP password) and for
 // auth_pass lines; stdin is shown only by size (it carries file contents and
 // sudo's password).
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, writeSync } from "node:fs";
 import type { EventBus } from "../engine/events.js";
 import { UsageError } from "../errors.js";
 import type { Inventory } from "../inventory/model.js";
@@ -63,11 +63,7 @@ export class RunLog implements CommandLog {
     // The file is for later: it gets the commands even without -v.
     this.fileVerbosity = Math.max(1, this.verbosity);
     if (flags.logFile !== undefined) {
-      try {
-        this.fd = openSync(flags.logFile, "a", 0o600);
-      } catch (error) {
-        throw new UsageError(`--log-file ${flags.logFile}: ${errorMessage(error)}`);
-      }
+      this.fd = openLogFile(flags.logFile);
       this.write(`lvsplay ${process.argv.slice(2).join(" ")} (pid ${process.pid})`);
     }
   }
@@ -140,4 +136,31 @@ function indent(label: string, text: string): string {
     .split("\n")
     .map((l) => `    | ${l}`)
     .join("\n")}`;
+}
+
+/**
+ * Opens the log for appending. Non-blocking, and only a regular file: opening
+ * a FIFO for writing waits for a reader (the run would hang before it starts),
+ * a device would swallow or refuse the lines.
+ */
+function openLogFile(file: string): number {
+  let fd: number;
+  try {
+    fd = openSync(
+      file,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK | constants.O_NOCTTY,
+      0o600,
+    );
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // ENXIO: a FIFO nobody reads (O_NONBLOCK makes open fail instead of wait).
+    const why =
+      code === "ENXIO" ? "a named pipe (FIFO) or device, expected a regular file" : errorMessage(error);
+    throw new UsageError(`--log-file ${file}: ${why}`);
+  }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new UsageError(`--log-file ${file}: not a regular file`);
+  }
+  return fd;
 }

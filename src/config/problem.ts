@@ -74,7 +74,14 @@ export const formatPath = (path: readonly PropertyKey[]): string => {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;
-    else out += out === "" ? String(part) : `.${String(part)}`;
+    else out += out === "" ? cutKey(String(part)) : `.${cutKey(String(part))}`;
   }
   return out;
+};
+
+/** Keys longer than this are cut in paths (a 1000-character key is not a 1000-character message). */
+const MAX_KEY_SHOWN = 64;
+const cutKey = (key: string): string => {
+  const chars = [...key];
+  return chars.length > MAX_KEY_SHOWN ? `${chars.slice(0, MAX_KEY_SHOWN - 1).join("")}…` : key;
 };

@@ -63,3 +63,23 @@ export const allowedKeysAt = (root: AnySchema, path: KeyPath): string[] => {
   });
   return [...new Set(keys)];
 };
+
+/**
+ * For a key that exists at `path` only in other options of a union (a tcp
+ * health check given `path:`, which belongs to kind: http): the option's tag
+ * as "kind: http", one per option holding the key. Empty when no option has it.
+ */
+export const keyOwnersAt = (root: AnySchema, path: KeyPath, key: string): string[] => {
+  let current = unwrap(root);
+  for (const segment of path) current = current.flatMap((s) => child(s, segment)).flatMap(unwrap);
+  const owners = current.flatMap((s) => {
+    const shape = defOf(s).type === "object" ? (defOf(s).shape ?? {}) : {};
+    if (!(key in shape)) return [];
+    const tags = Object.entries(shape).flatMap(([name, field]) => {
+      const values = (defOf(field) as { values?: readonly unknown[] }).values;
+      return defOf(field).type === "literal" && values ? values.map((v) => `${name}: ${String(v)}`) : [];
+    });
+    return tags;
+  });
+  return [...new Set(owners)];
+};

@@ -4,7 +4,7 @@
 import { isScalar } from "yaml";
 import type { z } from "zod";
 import { formatFound, formatPath, type Problem } from "./problem.js";
-import { allowedKeysAt } from "./schema-keys.js";
+import { allowedKeysAt, keyOwnersAt } from "./schema-keys.js";
 import { closeNames } from "./suggest.js";
 import { type KeyPath, problemAt, type YamlSource } from "./yaml-source.js";
 
@@ -85,6 +85,12 @@ const pathOf = (iss: Issue): KeyPath => iss.path as KeyPath;
 /** Secret fields: "password", "secret", "x_password"; not "password_env" or "password_file" (names, paths). */
 const SECRET_KEY = /(^|_)(password|secret)$/i;
 
+/** The found value as shown, secrets only by their length. */
+const hiddenOrFound = (path: KeyPath, input: unknown): string =>
+  SECRET_KEY.test(String(path.at(-1) ?? "")) && typeof input === "string"
+    ? `a hidden value of ${input.length} characters`
+    : formatFound(input);
+
 /**
  * The found value as shown: secrets only by length; a number YAML could not
  * represent (1e400 → Infinity) as written in the file, not as JSON's "null".
@@ -100,49 +106,65 @@ const foundAt = (source: YamlSource, path: KeyPath, input: unknown): string => {
   return formatFound(input);
 };
 
-/** Converts one zod issue into one or more problems (an unknown-keys issue yields one per key). */
-export const issueToProblems = (source: YamlSource, iss: Issue, schema: z.core.$ZodType): Problem[] => {
+/** One problem of an issue, before it is positioned: where (data path, and whether the key itself), what. */
+export interface IssuePart {
+  readonly path: KeyPath;
+  readonly target: "value" | "key";
+  readonly message: string;
+}
+
+/**
+ * What one zod issue says, as one or more parts (an unknown-keys issue yields
+ * one per key, with "did you mean"). `found` shows the value at a path.
+ */
+export const issueParts = (
+  iss: Issue,
+  schema: z.core.$ZodType,
+  found: (path: KeyPath, input: unknown) => string = hiddenOrFound,
+): IssuePart[] => {
   const path = pathOf(iss);
   if (iss.code === "unrecognized_keys") {
     const allowed = allowedKeysAt(schema, path);
     return iss.keys.map((key) => {
-      const close = closeNames(key, allowed);
-      const hint =
-        close.length > 0
+      // A key of another option of a union (path: on a tcp health check): say whose it is.
+      const owners = allowed.includes(key) ? keyOwnersAt(schema, path, key) : [];
+      const close = allowed.includes(key) ? [] : closeNames(key, allowed);
+      const hint = allowed.includes(key)
+        ? `; it applies only ${owners.length > 0 ? `with ${owners.join(" or ")}` : "to another kind of this block"}`
+        : close.length > 0
           ? `; did you mean ${close.map((k) => `"${k}"`).join(" or ")}?`
           : allowed.length > 0
             ? `; expected one of: ${allowed.join(", ")}`
             : "";
-      const message = `unknown key ${formatFound(key)}${hint}`;
-      return problemAt(source, [...path, key], formatPath([...path, key]), message, "key");
+      return {
+        path: [...path, key],
+        target: "key" as const,
+        message: `unknown key ${formatFound(key)}${hint}`,
+      };
     });
   }
   if (iss.code === "invalid_key") {
     const inner = iss.issues[0];
     const what = inner ? inner.message : iss.message;
-    return [
-      problemAt(
-        source,
-        path,
-        formatPath(path),
-        `invalid name: ${what}, found ${formatFound(iss.input)}`,
-        "key",
-      ),
-    ];
+    return [{ path, target: "key", message: `invalid name: ${what}, found ${formatFound(iss.input)}` }];
   }
   if (iss.code === "invalid_union" && iss.path.length > 0 && "discriminator" in iss) {
     // A discriminated union without a matching tag: point at the tag itself.
     const input = iss.input as Record<string, unknown> | undefined;
-    const found = input && typeof input === "object" ? input[String(iss.path.at(-1))] : undefined;
-    return [problemAt(source, path, formatPath(path), `${iss.message}, found ${formatFound(found)}`)];
+    const tag = input && typeof input === "object" ? input[String(iss.path.at(-1))] : undefined;
+    return [{ path, target: "value", message: `${iss.message}, found ${formatFound(tag)}` }];
   }
   if (iss.input === undefined && iss.code === "invalid_type") {
-    return [problemAt(source, path, formatPath(path), `missing required key (${iss.message})`)];
+    return [{ path, target: "value", message: `missing required key (${iss.message})` }];
   }
-  return [
-    problemAt(source, path, formatPath(path), `${iss.message}, found ${foundAt(source, path, iss.input)}`),
-  ];
+  return [{ path, target: "value", message: `${iss.message}, found ${found(path, iss.input)}` }];
 };
+
+/** Converts one zod issue into one or more problems (an unknown-keys issue yields one per key). */
+export const issueToProblems = (source: YamlSource, iss: Issue, schema: z.core.$ZodType): Problem[] =>
+  issueParts(iss, schema, (path, input) => foundAt(source, path, input)).map((part) =>
+    problemAt(source, part.path, formatPath(part.path), part.message, part.target),
+  );
 
 /** All problems of a failed parse; `schema` is the root schema (for "did you mean" on unknown keys). */
 export const zodErrorToProblems = (

@@ -2,11 +2,14 @@
 // for every host it targets and parsed by its operation. Any problem here stops
 // the run before a single connection is made.
 
+import { z } from "zod";
+import { formatPath } from "../config/problem.js";
+import { issueParts, parseOptions } from "../config/zod-problems.js";
 import type { Inventory } from "../inventory/model.js";
 import { selectHosts } from "../inventory/pattern.js";
 import type { OperationRegistry } from "../operations/registry.js";
 import { locateArg } from "../playbook/locate.js";
-import type { Playbook, SourcePos } from "../playbook/model.js";
+import type { Handler, Playbook, SourcePos, Task } from "../playbook/model.js";
 import { renderArgs, TemplateError, templateVarsFor } from "../playbook/template.js";
 import { errorMessage } from "../util/error-message.js";
 import { checkDataFlow } from "./data-flow.js";
@@ -50,16 +53,29 @@ export function preflight(
         add(task.pos, `task "${task.name}": unknown operation ${task.op}`);
         continue;
       }
+      // One problem per arg and message, not one per host: hosts are named only
+      // when the problem is theirs alone (a template rendered differently).
+      const found = new Map<string, { pos: SourcePos; text: string; hosts: string[] }>();
       for (const host of hosts) {
+        let rendered: unknown;
         try {
-          op.parseArgs(renderArgs(task.args, templateVarsFor(host)));
+          rendered = renderArgs(task.args, templateVarsFor(host));
+          op.parseArgs(rendered);
         } catch (error) {
           // Values registered by earlier tasks exist only at run time; the template
           // checker already verified those names.
           if (error instanceof TemplateError && registered.has(error.variable.split(".")[0] ?? "")) continue;
-          const where = error instanceof TemplateError ? locateArg(task, error.argPath) : task.pos;
-          add(where, `task "${task.name}" (${task.op}) on ${host.name}: ${errorMessage(error)}`);
+          for (const p of argProblems(task, op, rendered, error)) {
+            const key = `${p.pos.line}:${p.pos.col}:${p.text}`;
+            const entry = found.get(key) ?? { ...p, hosts: [] };
+            entry.hosts.push(host.name);
+            found.set(key, entry);
+          }
         }
+      }
+      for (const { pos, text, hosts: on } of found.values()) {
+        const whose = on.length < hosts.length ? ` (on ${on.join(", ")})` : "";
+        add(pos, `task "${task.name}" (${task.op}): ${text}${whose}`);
       }
     }
   }
@@ -69,4 +85,30 @@ export function preflight(
     if (!op) add(handler.pos, `handler "${handler.name}": unknown operation ${handler.op}`);
   }
   return problems;
+}
+
+/**
+ * A failed parse of a task's args as positioned problems: each zod issue at
+ * its own key ("args.argv[1]: …", "args: unknown key "unles"; did you mean
+ * "unless"?"), a template error where the template is, anything else at the task.
+ */
+function argProblems(
+  task: Task | Handler,
+  op: { readonly argsSchema?: z.ZodType },
+  rendered: unknown,
+  error: unknown,
+): { pos: SourcePos; text: string }[] {
+  if (error instanceof TemplateError)
+    return [{ pos: locateArg(task, error.argPath), text: errorMessage(error) }];
+  if (!(error instanceof z.ZodError)) return [{ pos: task.pos, text: errorMessage(error) }];
+  const schema = op.argsSchema;
+  // Parsed again with the readable messages the inventory and playbook loaders use.
+  const again = schema?.safeParse(rendered ?? {}, parseOptions);
+  const issues = again && !again.success ? again.error.issues : error.issues;
+  return issues.flatMap((iss) =>
+    issueParts(iss, schema ?? z.unknown()).map((part) => ({
+      pos: locateArg(task, part.path),
+      text: `${formatPath(["args", ...part.path])}: ${part.message}`,
+    })),
+  );
 }

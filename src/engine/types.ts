@@ -1,5 +1,6 @@
 // Facts → plan → apply. A fact is a remote read plus a pure parser; an operation
 // is a pure function from desired state + facts to a list of typed changes.
+import type { z } from "zod";
 import type { Host, Inventory } from "../inventory/model.js";
 import type { Command, CommandResult } from "../transport/types.js";
 import type { ChangeCause } from "./cause.js";
@@ -135,6 +136,8 @@ export interface Operation<A = unknown> {
   readonly description: string;
   /** Validate and normalise the task's `args` (zod schema parse, throws on error). */
   readonly parseArgs: (raw: unknown) => A;
+  /** The schema parseArgs checks with: preflight reports its issues at the arg's key, with "did you mean". */
+  readonly argsSchema?: z.ZodType;
   readonly facts: (ctx: Omit<PlanContext<A>, "facts">) => readonly FactRequest[];
   readonly plan: (ctx: PlanContext<A>) => Plan;
   /** Keys this operation produces on a host (decided from the inventory). */

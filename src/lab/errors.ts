@@ -5,6 +5,8 @@ import { UserError } from "../errors.js";
 
 export class LabError extends UserError {
   override readonly name = "LabError";
+  // Lab reports list what was left behind, one item a line.
+  protected override readonly multiLine = true;
   constructor(message: string, prefix = "lvsplay lab") {
     super("lab", message, prefix);
   }

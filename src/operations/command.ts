@@ -29,6 +29,7 @@ const shown = (argv: readonly string[]): string => argv.join(" ");
 export const commandOperation: Operation<CommandArgs> = {
   name: "command",
   description: "run a command (argv list), guarded by `unless` or `creates` for idempotency",
+  argsSchema: CommandArgs,
   parseArgs: (raw) => CommandArgs.parse(raw),
   facts: ({ args, check }) => [
     // Never in check mode or an audit: the guard could change the host.

@@ -21,6 +21,7 @@ export type FileArgs = z.infer<typeof FileArgs>;
 export const fileOperation: Operation<FileArgs> = {
   name: "file",
   description: "ensure a file has the given content and mode (atomic install, optional validation)",
+  argsSchema: FileArgs,
   parseArgs: (raw) => FileArgs.parse(raw),
   facts: ({ args }) => [factRequest(fileFact, args.path)],
   plan: ({ args, facts }) => {

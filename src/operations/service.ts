@@ -91,6 +91,7 @@ function restartedSince(name: string, changes: readonly Change[] | undefined): s
 export const serviceOperation: Operation<ServiceArgs> = {
   name: "service",
   description: "ensure a service is started/stopped, or reload/restart it (handlers)",
+  argsSchema: ServiceArgs,
   parseArgs: (raw) => ServiceArgs.parse(raw),
   facts: ({ args }) => [factRequest(serviceFact, args.name)],
   plan: ({ args, facts, sinceNotified }): Plan => {

@@ -104,16 +104,15 @@ export function createHostVerification(options: HostVerifierOptions): HostVerifi
     }
   };
 
-  const known = knownTypesOrEmpty(files, name);
+  // Read before connecting: a known_hosts that cannot be read (a FIFO, a
+  // device, too big) fails this host before any packet is sent to it.
+  let known: string[];
+  try {
+    known = knownKeyTypesIn(files, name);
+  } catch (error) {
+    throw new Error(`cannot check host keys against ${fileList}: ${(error as Error).message}`);
+  }
   const preferred = known.flatMap(algorithmsForKeyType).filter((a) => SUPPORTED.has(a));
   const serverHostKeyAlgorithms = [...new Set([...preferred, ...HOST_KEY_ALGORITHMS])];
   return { verify, refusal: () => refusal, serverHostKeyAlgorithms };
-}
-
-function knownTypesOrEmpty(files: readonly string[], name: string): string[] {
-  try {
-    return knownKeyTypesIn(files, name);
-  } catch {
-    return []; // unreadable file: the verifier reports it with a proper message
-  }
 }

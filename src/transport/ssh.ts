@@ -181,13 +181,19 @@ export class SshConnector implements Connector {
       throw fail(errorMessage(error));
     }
     const lookup = hostKeyLookupName(conn);
-    const verification = createHostVerification({
-      who: `${target.label.startsWith("jump host") ? target.label : `host ${target.label}`} (${where})`,
-      lookupName: lookup.name,
-      ...(lookup.portless === undefined ? {} : { portlessName: lookup.portless }),
-      knownHostsFiles: conn.knownHostsFiles,
-      acceptNew: this.options.acceptNewHostKeys ?? false,
-    });
+    let verification: ReturnType<typeof createHostVerification>;
+    try {
+      verification = createHostVerification({
+        who: `${target.label.startsWith("jump host") ? target.label : `host ${target.label}`} (${where})`,
+        lookupName: lookup.name,
+        ...(lookup.portless === undefined ? {} : { portlessName: lookup.portless }),
+        knownHostsFiles: conn.knownHostsFiles,
+        acceptNew: this.options.acceptNewHostKeys ?? false,
+      });
+    } catch (error) {
+      releaseJump();
+      throw fail(errorMessage(error));
+    }
     const config: Config = {
       username: conn.user,
       ...(sock ? { sock } : { host: target.dial, port: conn.port }),

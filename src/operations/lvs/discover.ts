@@ -81,6 +81,7 @@ export function discoveredProblem(iface: string, mac: string, address: string): 
 export const discoverOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.discover",
   description: "find each director's data-plane interface and MAC (shared with the other directors)",
+  argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host, inventory }) =>
     isDirector(host)

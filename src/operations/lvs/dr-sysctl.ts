@@ -30,6 +30,7 @@ export const drSysctlContent = (): string => sysctlFileContent(DR_TARGET);
 export const drSysctlOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.dr_sysctl",
   description: "persist and apply arp_ignore=1 / arp_announce=2 on real servers",
+  argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host }) =>
     isRealServer(host)

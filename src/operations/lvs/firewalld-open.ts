@@ -19,6 +19,7 @@ export const firewalldOpenOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.firewalld_open",
   description:
     "where firewalld runs: allow VRRP on directors and the service ports on directors and real servers",
+  argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host }) => (isDirector(host) || isRealServer(host) ? [factRequest(firewalldFact)] : []),
   // Directors open VRRP in the zone of their data-plane interface.

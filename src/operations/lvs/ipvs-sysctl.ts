@@ -33,6 +33,7 @@ const MODULES_CONTENT = "# Managed by lvsplay: load IPVS at boot, so that its sy
 export const ipvsSysctlOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.ipvs_sysctl",
   description: "persist and apply expire_nodest_conn=1 on directors (no black hole after a health check)",
+  argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host }) =>
     isDirector(host)

@@ -100,6 +100,7 @@ export function editedOptions(content: string | null, family: Family, vrrpOnly: 
 export const keepalivedModeOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.keepalived_mode",
   description: "vrrp_only lab concession: run keepalived with -P (VRRP only); take it back otherwise",
+  argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host }) =>
     isDirector(host)

@@ -43,6 +43,7 @@ export const keepalivedOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.keepalived",
   description:
     "render lvsplay's keepalived file (VRRP + fwmark virtual servers), include it once from keepalived.conf, validate the combination on the host, install atomically",
+  argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host, inventory }) =>
     isDirector(host)

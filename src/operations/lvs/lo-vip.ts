@@ -49,6 +49,7 @@ export const BOOT_UNIT_CONTENT = [
 export const loVipOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.lo_vip",
   description: "hold every VIP as /32 on lo on real servers, live and across reboots",
+  argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host }) =>
     isRealServer(host)

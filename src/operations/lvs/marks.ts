@@ -34,6 +34,7 @@ const Args = z.strictObject({});
 export const marksOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.marks",
   description: "write each director's fwmark rules (peer MACs excluded) into its own mangle chain",
+  argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
   // Only directors carry mark rules: real servers are not asked (every fact costs
   // process starts on every host of every run).

@@ -82,6 +82,7 @@ const installedRequest = (args: Args) =>
 export const packagesOperation: Operation<Args> = {
   name: "lvs.packages",
   description: "ensure ipvsadm, keepalived, iptables, ipset and the persistence package are installed",
+  argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ args }) => [
     factRequest(osFact),

@@ -35,6 +35,7 @@ export const persistOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.persist",
   description:
     "persist the mark rules (iptables save file, nftables include, or firewalld permanent ipset + rich rules)",
+  argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host }) =>
     isDirector(host)

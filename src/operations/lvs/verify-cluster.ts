@@ -104,6 +104,7 @@ function clusterChecks(ctx: Parameters<Operation<Args>["plan"]>[0]): CheckResult
 export const verifyClusterOperation: Operation<Args> = {
   name: "lvs.verify_cluster",
   description: "cluster checks: VIP held once, loop-freedom analysis, client requests to every VIP answered",
+  argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host, inventory, args, probes }) =>
     isClient(host) && probes !== false

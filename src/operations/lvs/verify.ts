@@ -98,6 +98,7 @@ function keepalivedConfigCheck(
 export const verifyOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.verify",
   description: "read-only checks: mark rules, persistence, keepalived, IPVS, DR sysctls, VIP on lo",
+  argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host, inventory, data }) => [
     ...(isDirector(host)
