@@ -15,7 +15,9 @@ const dir = mkdtempSync(path.join(tmpdir(), "lvsplay-audit-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const lvsplay = (...args: string[]) =>
-  spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: "utf8", timeout: 20_000 });
+  // A backstop, not a measure: each run is refused before contacting a host, but a busy machine
+  // (load 35 here) took more than 20 s to start the CLI.
+  spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: "utf8", timeout: 120_000 });
 
 describe("audit flags", () => {
   it("a prom file in a missing directory or without .prom is refused before any host is contacted", () => {
