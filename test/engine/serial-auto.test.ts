@@ -48,6 +48,7 @@ function inventoryOf(names: string[]): { inv: Inventory; dir: Record<string, str
         knownHostsFiles: ["/dev/null"],
         become: { enabled: false },
         connectTimeoutSec: 5,
+        timeoutScale: 1,
       },
     };
   });
