@@ -1,72 +1,20 @@
 // Engine behaviour with local fake hosts: each "host" is this machine with its
 // own temp folder, reached through a recording transport.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { DataKey } from "../../src/engine/data.js";
 import { type EngineEvent, EventBus } from "../../src/engine/events.js";
 import { runPlaybook } from "../../src/engine/run.js";
 import type { Operation } from "../../src/engine/types.js";
-import type { Host, Inventory } from "../../src/inventory/model.js";
+import type { Inventory } from "../../src/inventory/model.js";
 import { buildRegistry } from "../../src/operations/registry.js";
-import type { Playbook, Stage, Task } from "../../src/playbook/model.js";
+import type { Playbook } from "../../src/playbook/model.js";
 import type { Command, CommandResult, Connector, Transport } from "../../src/transport/types.js";
 import { UnreachableError } from "../../src/transport/types.js";
 import { RecordingLocalTransport } from "../support/local-sh.js";
-
-const pos = { file: "pb.yaml", line: 1, col: 1 };
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function host(name: string, groups: string[], dir: string): Host {
-  return {
-    name,
-    groups,
-    vars: { dir },
-    connection: {
-      address: "127.0.0.1",
-      port: 22,
-      user: "root",
-      agent: false,
-      identityFiles: [],
-      knownHostsFiles: ["/dev/null"],
-      become: { enabled: false },
-      connectTimeoutSec: 5,
-      timeoutScale: 1,
-    },
-  };
-}
-
-function inventoryOf(names: string[]): { inv: Inventory; dir: Record<string, string> } {
-  const dir: Record<string, string> = {};
-  const hosts = names.map((n) => {
-    dir[n] = mkdtempSync(join(tmpdir(), `lvsplay-engine-${n}-`));
-    dirs.push(dir[n]!);
-    return host(n, ["web"], dir[n]!);
-  });
-  return { inv: { file: "inv.yaml", hosts, groups: { web: names }, vars: {} }, dir };
-}
-
-const task = (name: string, op: string, args: unknown, extra: Partial<Task> = {}): Task => ({
-  name,
-  op,
-  args,
-  notify: [],
-  tags: [],
-  pos,
-  ...extra,
-});
-const stage = (name: string, tasks: readonly Task[], hosts = "all"): Stage => ({
-  name,
-  hosts,
-  tasks,
-  tags: [],
-  pos,
-});
+import { inventoryOf, pos, stage, task } from "./support/fake-hosts.js";
 
 class FakeConnector implements Connector {
   readonly transports = new Map<string, RecordingLocalTransport>();

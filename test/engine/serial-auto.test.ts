@@ -1,10 +1,9 @@
 // --serial auto (apply's default): one batch, and a host the run's hooks
 // postpone before a change leaves it and runs alone afterwards. Local fake
 // hosts (temp folders on this machine); the hook stands in for the drain.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   ALL_AT_ONCE,
@@ -18,53 +17,13 @@ import { type EngineEvent, EventBus } from "../../src/engine/events.js";
 import type { RunHooks } from "../../src/engine/hooks.js";
 import { runPlaybook } from "../../src/engine/run.js";
 import type { Operation } from "../../src/engine/types.js";
-import type { Host, Inventory } from "../../src/inventory/model.js";
+import type { Inventory } from "../../src/inventory/model.js";
 import { buildRegistry } from "../../src/operations/registry.js";
-import type { Playbook, Stage, Task } from "../../src/playbook/model.js";
+import type { Playbook, Task } from "../../src/playbook/model.js";
 import type { Connector } from "../../src/transport/types.js";
 import { RecordingLocalTransport } from "../support/local-sh.js";
+import { inventoryOf, stage, task } from "./support/fake-hosts.js";
 
-const pos = { file: "pb.yaml", line: 1, col: 1 };
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function inventoryOf(names: string[]): { inv: Inventory; dir: Record<string, string> } {
-  const dir: Record<string, string> = {};
-  const hosts: Host[] = names.map((name) => {
-    dir[name] = mkdtempSync(join(tmpdir(), `lvsplay-auto-${name}-`));
-    dirs.push(dir[name]!);
-    return {
-      name,
-      groups: ["web"],
-      vars: { dir: dir[name]! },
-      connection: {
-        address: "127.0.0.1",
-        port: 22,
-        user: "root",
-        agent: false,
-        identityFiles: [],
-        knownHostsFiles: ["/dev/null"],
-        become: { enabled: false },
-        connectTimeoutSec: 5,
-        timeoutScale: 1,
-      },
-    };
-  });
-  return { inv: { file: "inv.yaml", hosts, groups: { web: names }, vars: {} }, dir };
-}
-
-const task = (name: string, op: string, args: unknown, extra: Partial<Task> = {}): Task => ({
-  name,
-  op,
-  args,
-  notify: [],
-  tags: [],
-  pos,
-  ...extra,
-});
-const stage = (name: string, tasks: readonly Task[]): Stage => ({ name, hosts: "all", tasks, tags: [], pos });
 const file = (name: string, path: string, extra: Partial<Task> = {}) =>
   task(name, "file", { path: `{{ dir }}/${path}`, content: `${path}\n` }, extra);
 
