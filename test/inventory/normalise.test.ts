@@ -96,8 +96,6 @@ describe("inventory normalisation", () => {
         auth: { type: "PASS", password: expect.any(Secret) },
         unicast: true,
         nopreempt: false,
-        hooks: { notify: {}, trackInterfaces: [], trackScripts: [] },
-        hooksByDirector: {},
       },
       services: [
         {

@@ -18,7 +18,6 @@ import {
 } from "../../config/charsets.js";
 import type { HealthCheck } from "../../inventory/model.js";
 import type { KeepalivedConfig, RealServerConfig, VirtualServerConfig, VrrpInstanceConfig } from "./model.js";
-import { renderInstanceHooks, renderVrrpScripts } from "./render-hooks.js";
 
 const INDENT = "    ";
 
@@ -101,7 +100,6 @@ export function renderVrrpInstance(v: VrrpInstanceConfig): string[] {
       ),
     ),
   );
-  body.push(...renderInstanceHooks(v.hooks));
   return block(`vrrp_instance ${v.name}`, body);
 }
 
@@ -149,7 +147,6 @@ export function renderKeepalivedConf(
   const sections = [
     renderHeader(cfg),
     renderGlobalDefs(cfg, opts),
-    ...renderVrrpScripts(cfg.vrrp.hooks),
     renderVrrpInstance(cfg.vrrp),
     ...cfg.virtualServers.map(renderVirtualServer),
   ].filter((s) => s.length > 0);

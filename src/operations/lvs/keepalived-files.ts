@@ -11,16 +11,13 @@ import {
   buildKeepalivedConfig,
   type CoexistPlan,
   foreignMarkTargets,
-  hooksFor,
   type KeepalivedConfig,
   type OwnConfig,
   parseMangle,
   planCoexistence,
   renderKeepalivedConf,
   resolveRealServers,
-  runsScripts,
   VRRP_INSTANCE_NAME,
-  vrrpScriptName,
 } from "../../lvs/index.js";
 import { MARK_PLAN } from "./data-keys.js";
 import { configFileOption, DAEMON_OPTIONS } from "./keepalived-mode.js";
@@ -34,14 +31,8 @@ export interface KeepalivedFiles {
 }
 
 /** What lvsplay's file will hold, as far as coexistence goes (marks are not known before the marks stage). */
-function ownConfig(
-  inventory: Inventory,
-  director: string,
-  iface: string,
-  marks: readonly number[],
-): OwnConfig {
+function ownConfig(inventory: Inventory, iface: string, marks: readonly number[]): OwnConfig {
   const lvs = lvsOf(inventory);
-  const hooks = hooksFor(lvs.vrrp, director);
   return {
     instanceName: VRRP_INSTANCE_NAME,
     vrid: lvs.vrrp.virtualRouterId,
@@ -49,8 +40,8 @@ function ownConfig(
     vips: [...new Set(lvs.services.map((s) => s.vip))],
     services: lvs.services.map((s) => ({ vip: s.vip, protocol: s.protocol, ports: s.ports })),
     marks,
-    scriptNames: hooks.trackScripts.map((t) => vrrpScriptName(t.name)),
-    usesScripts: runsScripts(hooks),
+    scriptNames: [],
+    usesScripts: false,
   };
 }
 
@@ -76,7 +67,6 @@ export function daemonConfigError(
  */
 export function coexistenceErrors(
   inventory: Inventory,
-  director: string,
   iface: string,
   config: KeepalivedConfigFact,
   mangleSave: string,
@@ -85,7 +75,7 @@ export function coexistenceErrors(
     fact: config,
     adopt: lvsOf(inventory).keepalived.adopt,
     foreignMarkTargets: foreignMarkTargets(parseMangle(mangleSave).foreignMarkRules),
-    own: ownConfig(inventory, director, iface, []),
+    own: ownConfig(inventory, iface, []),
   }).errors;
 }
 
@@ -109,7 +99,6 @@ export function keepalivedFiles(
     foreignMarkTargets: foreignMarkTargets(parseMangle(mangleSave).foreignMarkRules),
     own: ownConfig(
       inventory,
-      hostName,
       cfg.vrrp.interface,
       cfg.virtualServers.map((v) => v.fwmark),
     ),

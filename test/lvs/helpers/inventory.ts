@@ -66,8 +66,6 @@ export function inventory(opts: TopologyOptions = {}): Inventory {
       advertIntSec: 1,
       unicast: false,
       nopreempt: false,
-      hooks: { notify: {}, trackInterfaces: [], trackScripts: [] },
-      hooksByDirector: {},
     },
     persistence: "auto",
     keepalived: {
