@@ -14,6 +14,8 @@ export interface ListingInput {
   readonly hosts: readonly Host[];
   readonly filter: TagFilter;
   readonly serial: SerialSpec | undefined;
+  /** Batches used when --serial is not given and the cluster is serving (decided when the run starts). */
+  readonly servingSerial?: SerialSpec;
 }
 
 const names = (hosts: readonly { name: string }[]) => hosts.map((h) => h.name).join(", ");
@@ -22,9 +24,14 @@ export function listHosts(input: ListingInput): string[] {
   const { inventory, playbook, hosts, filter } = input;
   const lines = [`playbook: ${playbook.name}`, `  hosts (${hosts.length}): ${names(hosts)}`];
   const batches = makeBatches(hosts, input.serial);
-  if (batches.length > 1 || input.serial?.kind === "auto")
+  if (batches.length > 1)
     lines.push(
       `  batches (${describeSerial(input.serial)}): ${batches.map((b) => `[${names(b)}]`).join(" ")}`,
+    );
+  const serving = input.serial ? [] : makeBatches(hosts, input.servingSerial);
+  if (serving.length > 1)
+    lines.push(
+      `  batches when a director holds a VIP (${describeSerial(input.servingSerial)}; otherwise all at once): ${serving.map((b) => `[${names(b)}]`).join(" ")}`,
     );
   for (const stage of playbook.stages) {
     if (!stage.tasks.some((t) => taskSelected(stage, t, filter))) continue;

@@ -90,17 +90,15 @@ runOptions(program.command("apply").argument("[inventory]", "inventory YAML (def
   .description("converge hosts to the playbook (use --check for a dry run)")
   .option("-C, --check", "dry run: plan and report, change nothing (exit 2 when changes are pending)")
   .option(
-    "--serial <n|p%|auto|all>",
-    "batches: N hosts (or P% of them) per batch, each applied and verified before the next; " +
-      "auto (the default): all hosts in one batch, except that a director holding a VIP whose change " +
-      "would reload keepalived or rewrite its mark rules leaves the batch and runs alone afterwards, " +
-      "one at a time, its VIP handed to a peer first; all: every host in one batch, nothing postponed",
+    "--serial <n|p%|auto>",
+    "rolling apply: N hosts (or P% of them) per batch, each applied and verified before the next, " +
+      "a director holding a VIP handed over to a peer before a disruptive change; auto: directors one at " +
+      "a time when one holds a VIP, else all at once (default: all hosts in one batch, no hand-over)",
   )
   .option(
     "--no-drain",
-    "change a director that holds a VIP in place instead of handing the VIP to a peer first " +
-      "(nothing is postponed either: with the default, all hosts run in one batch; the service is " +
-      "interrupted while the holder's keepalived reloads or its mark rules are rewritten)",
+    "with --serial: change a director that holds a VIP in place instead of handing the VIP to a peer " +
+      "first (also when no peer could take it: the service is interrupted during the change)",
   )
   .action(async (inventory: string | undefined, flags) => {
     setExitCode(await (await commands.apply()).applyCommand(inventoryArg(inventory), flags));

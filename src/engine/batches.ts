@@ -1,9 +1,5 @@
 // Rolling apply: the run's hosts in batches (Ansible's `serial`). Every batch
 // runs the whole playbook (applied and verified) before the next one starts.
-// `auto` starts as one batch; a host the run's hooks postpone (lvsplay: a
-// director holding a VIP, about to get a change that needs it drained) leaves
-// it before that change and runs alone afterwards, one such host at a time —
-// so a no-op or a change that touches no VIP holder costs what one batch costs.
 import { UsageError } from "../errors.js";
 import type { Host } from "../inventory/model.js";
 
@@ -12,16 +8,11 @@ export type SerialSpec =
   | { readonly kind: "count"; readonly count: number }
   /** --serial P%: P percent of the run's hosts per batch (rounded down, at least 1). */
   | { readonly kind: "percent"; readonly percent: number }
-  /** One batch; hosts postponed by the run's hooks then run alone, one at a time (the default for apply). */
-  | { readonly kind: "auto" };
+  /** Members of a group one at a time, then everything else in one batch (lvsplay's default for directors). */
+  | { readonly kind: "one-at-a-time"; readonly group: string };
 
-/** Every host in one batch, nothing postponed (`--serial all`). */
-export const ALL_AT_ONCE: SerialSpec = { kind: "percent", percent: 100 };
-
-/** Parses --serial: "2", "25%", "auto", "all". */
+/** Parses --serial: "2", "25%". */
 export function parseSerial(value: string): SerialSpec {
-  if (value.trim() === "auto") return { kind: "auto" };
-  if (value.trim() === "all") return ALL_AT_ONCE;
   const percent = /^(\d+(?:\.\d+)?)%$/.exec(value.trim());
   if (percent) {
     const p = Number(percent[1]);
@@ -32,7 +23,7 @@ export function parseSerial(value: string): SerialSpec {
   const n = Number(value.trim());
   if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1)
     throw new UsageError(
-      `--serial ${JSON.stringify(value)}: expected a number of hosts (>= 1), a percentage like 25%, auto or all`,
+      `--serial ${JSON.stringify(value)}: expected a number of hosts (>= 1) or a percentage like 25%`,
     );
   return { kind: "count", count: n };
 }
@@ -43,7 +34,7 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => {
   return out;
 };
 
-/** The batches known before the run, in inventory order; no spec or auto → one batch. */
+/** The batches, in inventory order; no spec → one batch. */
 export function makeBatches(hosts: readonly Host[], spec: SerialSpec | undefined): Host[][] {
   if (hosts.length === 0) return [];
   if (!spec) return [[...hosts]];
@@ -52,20 +43,20 @@ export function makeBatches(hosts: readonly Host[], spec: SerialSpec | undefined
       return chunks(hosts, spec.count);
     case "percent":
       return chunks(hosts, Math.max(1, Math.floor((hosts.length * spec.percent) / 100)));
-    case "auto":
-      return [[...hosts]];
+    case "one-at-a-time": {
+      const members = hosts.filter((h) => h.groups.includes(spec.group));
+      const rest = hosts.filter((h) => !h.groups.includes(spec.group));
+      return [...members.map((h) => [h]), ...(rest.length > 0 ? [rest] : [])];
+    }
   }
 }
 
 /** "2 host(s) per batch" etc., for help and output. */
-export function describeSerial(spec: SerialSpec | undefined): string {
-  if (!spec || (spec.kind === "percent" && spec.percent === 100)) return "all hosts at once";
-  switch (spec.kind) {
-    case "count":
-      return `${spec.count} host(s) per batch`;
-    case "percent":
-      return `${spec.percent}% of the hosts per batch`;
-    case "auto":
-      return "all hosts at once; a VIP holder whose change needs a drain runs alone afterwards, one at a time";
-  }
-}
+export const describeSerial = (spec: SerialSpec | undefined): string =>
+  !spec
+    ? "all hosts at once"
+    : spec.kind === "count"
+      ? `${spec.count} host(s) per batch`
+      : spec.kind === "percent"
+        ? `${spec.percent}% of the hosts per batch`
+        : `${spec.group} one at a time, then the other hosts`;

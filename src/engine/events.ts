@@ -62,22 +62,11 @@ export type EngineEvent =
       readonly type: "batch-end";
       readonly index: number;
       readonly total: number;
-      /** The hosts that ran in the batch (the shared batch of --serial auto: without the postponed ones). */
-      readonly hosts: readonly string[];
       readonly failed: readonly string[];
       readonly durationMs: number;
     }
-  /**
-   * --serial auto: a host left the shared batch before a change (nothing of
-   * that stage applied); it runs alone after the batch. `reason` says why.
-   */
-  | {
-      readonly type: "postponed";
-      readonly host: string;
-      readonly stage: string;
-      readonly task: string;
-      readonly reason: string;
-    }
+  /** How the run was put in batches when --serial did not say (the command's default). */
+  | { readonly type: "batching"; readonly detail: string }
   /** Producers left out by --limit/--tags/--serial, run read-only on these hosts for their data. */
   | {
       readonly type: "data-read";

@@ -3,6 +3,7 @@
 // (around a host's changes).
 import type { Host, Inventory } from "../inventory/model.js";
 import type { Transport } from "../transport/types.js";
+import type { SerialSpec } from "./batches.js";
 import type { DataReader } from "./data.js";
 import type { EventBus } from "./events.js";
 import type { Change } from "./types.js";
@@ -21,15 +22,10 @@ export interface HostHookContext extends HookContext {
 }
 
 /** What beforeChange says about a change: undefined → apply it. */
-export type ChangeVerdict =
+export interface ChangeVerdict {
   /** The hook carries the change out itself (later): not applied now; the note says by what and when. */
-  | { readonly deferred: string }
-  /**
-   * Only when the context said `postponable`: the host leaves its batch before
-   * this change (nothing of it applied) and runs alone after the batch; the
-   * reason says why (e.g. it holds a VIP and this change needs it drained).
-   */
-  | { readonly postpone: string };
+  readonly deferred: string;
+}
 
 /** What beforeRun prepared. */
 export interface Prepared {
@@ -48,17 +44,17 @@ export interface RunHooks {
    * cluster lock. Throwing ends the run before any change.
    */
   readonly beforeRun?: (ctx: HookContext & { readonly hosts: readonly Host[] }) => Promise<Prepared>;
+  /**
+   * The batches when the run was given none (--serial), decided after beforeRun
+   * with the run's connections (e.g. directors one at a time on a serving
+   * cluster). Apply mode only: check mode is never batched.
+   */
+  readonly defaultSerial?: (
+    ctx: HookContext & { readonly hosts: readonly Host[] },
+  ) => Promise<SerialSpec | undefined>;
   /** Before each change on a host (apply mode only). Throwing fails the task. */
   readonly beforeChange?: (
-    ctx: HostHookContext & {
-      readonly change: Change;
-      /**
-       * The hook may answer `postpone`: `--serial auto`, the host is in the
-       * run's shared batch, and nothing of this host's stage has been applied
-       * yet (no change made, no handler notified), so leaving now loses nothing.
-       */
-      readonly postponable: boolean;
-    },
+    ctx: HostHookContext & { readonly change: Change },
   ) => Promise<ChangeVerdict | undefined>;
   /** After each host's stage (apply mode only): undo what beforeChange did. Throwing fails the host. */
   readonly afterHostStage?: (ctx: HostHookContext) => Promise<void>;

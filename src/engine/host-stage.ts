@@ -43,16 +43,9 @@ export interface HostStageInput {
   /**
    * Called before each change is applied (the rolling apply drains a VIP holder
    * here); throwing fails the task; a deferred verdict means the hook carries
-   * the change out itself (the task still counts it as changed, with a note);
-   * `postponable` (see `postponable` below) says whether it may answer postpone.
+   * the change out itself (the task still counts it as changed, with a note).
    */
-  readonly beforeChange?: (change: Change, postponable: boolean) => Promise<ChangeVerdict | undefined>;
-  /**
-   * The host may leave its batch before a change (--serial auto's shared
-   * batch): offered to beforeChange only while nothing of this stage has been
-   * applied on the host, so leaving loses no change and no handler.
-   */
-  readonly postponable?: boolean;
+  readonly beforeChange?: (change: Change) => Promise<ChangeVerdict | undefined>;
   /** Changes already pending in this run, on any host (check mode: cluster checks depend on them). */
   readonly pendingChanges?: number;
   /** Facts already read in this run (reused while nothing changed). */
@@ -68,8 +61,6 @@ export interface HostStageOutcome {
   /** The host failed (stop its remaining stages) or became unreachable. */
   readonly failed: boolean;
   readonly unreachable?: string;
-  /** beforeChange postponed the host before this task's first change: nothing of the stage was applied. */
-  readonly postponed?: { readonly task: string; readonly reason: string };
 }
 
 /** Facts for every runnable step, gathered in one batch; a read failure is returned, not thrown. */
@@ -108,7 +99,6 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
     }
   };
   let failed = false;
-  let postponed: HostStageOutcome["postponed"];
   let pending = input.pendingChanges ?? 0;
 
   let readAhead = input.readAhead ?? [];
@@ -179,14 +169,7 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
         }
         if (status === "changed" && !input.check) {
           for (const change of plan.changes) {
-            const postponable = (input.postponable ?? false) && stageChanges.length === 0 && applied === 0;
-            const verdict = await input.beforeChange?.(change, postponable);
-            if (verdict && "postpone" in verdict) {
-              if (!postponable)
-                throw new Error(`cannot postpone ${input.host.name} here: ${verdict.postpone}`);
-              postponed = { task: p.step.name, reason: verdict.postpone };
-              break;
-            }
+            const verdict = await input.beforeChange?.(change);
             input.onApplying?.();
             if (verdict) {
               deferred.push(`${change.summary}: ${verdict.deferred}`);
@@ -214,12 +197,6 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
           notify(p.step.notify);
           error += ` (${applied} of ${plan.changes.length} change(s) were applied before the failure)`;
         }
-      }
-      if (postponed) {
-        // What the plan produces is what this host will get in its own batch:
-        // later stages of this batch (other hosts' cluster checks) read it.
-        if ("op" in p) for (const produced of plan.produce ?? []) produced.store(input.data, input.host.name);
-        return undefined;
       }
       // What a plan produced is valid unless it could not plan (error, exception):
       // failed checks (verify) still observed what they report.
@@ -272,8 +249,6 @@ export async function runHostStage(input: HostStageInput): Promise<HostStageOutc
   try {
     const lost = await runSteps(taskSteps(input.tasks));
     if (lost) return { results, failed: true, unreachable: lost };
-    // Nothing was applied and no handler notified: the stage runs again in the host's own batch.
-    if (postponed) return { results, failed: false, postponed };
     // Handlers that were notified still run when a later task failed (so a
     // changed config is never left un-reloaded); each runs once, in definition order.
     const handlerSteps: Step[] = input.handlers

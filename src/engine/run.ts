@@ -1,6 +1,5 @@
-// The run: batches of hosts (a rolling apply; one batch unless --serial says
-// otherwise; with --serial auto, hosts the hooks postpone run alone after the
-// shared batch, one at a time), and in each batch the stages in order with
+// The run: batches of hosts (a rolling apply; one batch unless --serial or the
+// command's default says otherwise), and in each batch the stages in order with
 // a barrier between them, hosts in parallel bounded by --forks, one connection
 // per host reused by the whole run. Producers that --limit/--tags/a batch left
 // out run read-only for their data (data-reads.ts).
@@ -34,7 +33,7 @@ export interface RunOptions extends TagFilter {
   readonly forks: number;
   /** Abort when more than this percentage of a batch's hosts failed. */
   readonly maxFailPercent: number;
-  /** Rolling apply (ignored in check mode, where nothing changes); undefined: one batch. */
+  /** Rolling apply (ignored in check mode, where nothing changes). */
   readonly serial?: SerialSpec;
   /** Behaviour probes (client requests) run; default true, false in `audit --watch`. */
   readonly probes?: boolean;
@@ -73,11 +72,7 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
   const stats = new RunStatsRecorder();
   const stageHosts = playbook.stages.map((s) => new Set(selectHosts(inventory, s.hosts).map((h) => h.name)));
   const selectedTasks = playbook.stages.map((s) => s.tasks.filter((t) => taskSelected(s, t, options)));
-  const batches = options.check ? [inRun] : makeBatches(inRun, options.serial);
-  // --serial auto: hosts the hooks postponed out of the shared batch (each then runs alone).
-  const postponed = new Set<string>();
-  const mayPostpone = (b: number) =>
-    !options.check && options.serial?.kind === "auto" && b === 0 && batches[0]!.length > 1;
+  let batches = options.check ? [inRun] : makeBatches(inRun, options.serial);
 
   // Every batch's own tasks and data reads, known before the run: a host's first
   // round trip reads ahead what it will need in the whole run.
@@ -92,7 +87,6 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
         selected: (pos, host) =>
           names.has(host) &&
           !down.has(host) &&
-          !(batch === batches[0] && postponed.has(host)) &&
           (stageHosts[pos.stage]?.has(host) ?? false) &&
           selectedTasks[pos.stage]!.includes(playbook.stages[pos.stage]!.tasks[pos.task]!),
       });
@@ -154,13 +148,19 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
       // Hosts that failed here take no part: their reads-ahead are planned anew without them.
       if (prepared.failed.size > 0) plans = planReads(batches);
     }
-    // Not `for…of entries()`: the postponed hosts' batches are appended after the shared one.
-    for (let b = 0; b < batches.length; b++) {
-      const batch = batches[b]!;
+    if (hooks?.defaultSerial && !options.check && !options.serial) {
+      const serial = await hooks.defaultSerial({ inventory, events, connect, hosts: inRun });
+      if (serial) {
+        batches = makeBatches(inRun, serial);
+        plans = planReads(batches);
+      }
+    }
+
+    for (const [b, batch] of batches.entries()) {
       if (control?.stopping) break;
       const batchStarted = Date.now();
       const data = new RunData();
-      let reads: DataReads = plans[b]!;
+      const reads: DataReads = plans[b]!;
       const readAheadDone = new Set<string>();
       const downBefore = new Set(down);
       if (batches.length > 1)
@@ -242,7 +242,7 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
           });
           return;
         }
-        let status: "ok" | "changed" | "failed" | "unreachable" | "skipped" = "ok";
+        let status: "ok" | "changed" | "failed" | "unreachable" = "ok";
         const hookCtx = { inventory, events, connect, host, data: dataReader(data) };
         const failWith = async (task: string, error: unknown) => {
           status = "failed";
@@ -275,22 +275,9 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
             readAhead: readAhead(),
             ...(control ? { control } : {}),
             ...(hooks?.beforeChange && !options.check
-              ? {
-                  beforeChange: (change, postponable) =>
-                    hooks.beforeChange!({ ...hookCtx, change, postponable }),
-                  postponable: mayPostpone(b),
-                }
+              ? { beforeChange: (change) => hooks.beforeChange!({ ...hookCtx, change }) }
               : {}),
           });
-          if (outcome.postponed) {
-            postponed.add(host.name);
-            await events.emit({
-              type: "postponed",
-              host: host.name,
-              stage: stage.name,
-              ...outcome.postponed,
-            });
-          }
           for (const r of outcome.results) {
             results.push(r);
             tally(recap[host.name]!, r.status);
@@ -315,23 +302,16 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
           }
         }
         if (status === "failed" || status === "unreachable") down.add(host.name);
-        else if (b === 0 && postponed.has(host.name)) status = "skipped";
         await events.emit({ type: "host-stage-end", stage: stage.name, host: host.name, status });
       };
 
       for (const [stageIndex, stage] of playbook.stages.entries()) {
         if (control?.stopping) break;
         const tasks = selectedTasks[stageIndex]!;
-        const postponedBefore = postponed.size;
         const targets =
           tasks.length === 0
             ? []
-            : batch.filter(
-                (h) =>
-                  stageHosts[stageIndex]!.has(h.name) &&
-                  !down.has(h.name) &&
-                  !(b === 0 && postponed.has(h.name)),
-              );
+            : batch.filter((h) => stageHosts[stageIndex]!.has(h.name) && !down.has(h.name));
         const readsHere = reads.get(stageIndex) ?? new Map<string, Task[]>();
         if (targets.length === 0 && readsHere.size === 0) continue;
         const targetNames = targets.map((h) => h.name);
@@ -359,8 +339,6 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
         );
         if (targetNames.length > 0)
           await events.emit({ type: "stage-end", stage: stage.name, durationMs: Date.now() - stageStarted });
-        // A host left the batch: later stages read its data instead of running on it.
-        if (postponed.size > postponedBefore) reads = planReads([batch])[0]!;
         const failedNow = batch.filter((h) => down.has(h.name) && !downBefore.has(h.name));
         if (failedNow.length > 0 && (failedNow.length / batch.length) * 100 > options.maxFailPercent) {
           aborted = `${failedNow.length} of ${batch.length} host(s)${batches.length > 1 ? ` of batch ${b + 1}` : ""} failed or unreachable (more than ${options.maxFailPercent}%): remaining ${batches.length > 1 ? "stages and batches" : "stages"} not run`;
@@ -368,25 +346,21 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
         }
       }
       const failed = batch.filter((h) => down.has(h.name) && !downBefore.has(h.name)).map((h) => h.name);
-      const ran = b === 0 ? batch.filter((h) => !postponed.has(h.name)) : batch;
-      if (b === 0 && postponed.size > 0) {
-        // Each postponed host alone, in inventory order, after the shared batch.
-        const alone = batch.filter((h) => postponed.has(h.name)).map((h) => [h]);
-        batches.push(...alone);
-        plans.push(...planReads(alone));
-        if (aborted) aborted += `; postponed, not run: ${alone.map(([h]) => h!.name).join(", ")}`;
-      }
       if (batches.length > 1)
         await events.emit({
           type: "batch-end",
           index: b + 1,
           total: batches.length,
-          hosts: ran.map((h) => h.name),
           failed,
           durationMs: Date.now() - batchStarted,
         });
       if (aborted) break;
-      if (batches.length > 1 && b < batches.length - 1 && failed.length > 0 && failed.length === ran.length) {
+      if (
+        batches.length > 1 &&
+        b < batches.length - 1 &&
+        failed.length > 0 &&
+        failed.length === batch.length
+      ) {
         aborted = `every host of batch ${b + 1} (${failed.join(", ")}) failed: the rolling apply stops here; batches ${b + 2}-${batches.length} not run`;
         break;
       }

@@ -71,10 +71,8 @@ export function runEventLines(event: EngineEvent): string[] {
         pc.dim(`  (batch ${event.index}/${event.total}: ${(event.durationMs / 1000).toFixed(2)} s${failed})`),
       ];
     }
-    case "postponed":
-      return [
-        `${pc.cyan("postponed:")} [${event.host}] ${event.reason} (before "${event.task}"): runs alone after this batch`,
-      ];
+    case "batching":
+      return [pc.dim(`batches: ${event.detail}`)];
     case "data-read":
       return [pc.dim(`reading ${event.hosts.join(", ")} for ${event.what.join(", ")}`)];
     case "data-read-failed":

@@ -9,15 +9,12 @@ export function jsonRenderer(
   let check = false;
   let playbook = "";
   const unreachable: Record<string, string> = {};
+  let batching: string | undefined;
   const batches: (readonly string[])[] = [];
   const drains: Omit<Extract<EngineEvent, { type: "drain" }>, "type">[] = [];
-  const postponed: Omit<Extract<EngineEvent, { type: "postponed" }>, "type">[] = [];
   return (event: EngineEvent) => {
-    if (event.type === "batch-end") batches.push(event.hosts);
-    if (event.type === "postponed") {
-      const { type: _, ...p } = event;
-      postponed.push(p);
-    }
+    if (event.type === "batching") batching = event.detail;
+    if (event.type === "batch-start") batches.push(event.hosts);
     if (event.type === "drain") {
       const { type: _, ...drain } = event;
       drains.push(drain);
@@ -39,10 +36,9 @@ export function jsonRenderer(
           unreachable,
           ...(event.aborted ? { aborted: event.aborted } : {}),
           ...(event.interrupted ? { interrupted: event.interrupted } : {}),
-          /** The rolling apply: hosts that ran per batch (absent: one batch). */
+          /** The rolling apply: hosts per batch (absent: one batch), and why when --serial did not say. */
           ...(batches.length > 0 ? { batches } : {}),
-          /** --serial auto: hosts that left the shared batch to run alone (and why). */
-          ...(postponed.length > 0 ? { postponed } : {}),
+          ...(batching ? { batching } : {}),
           /** VIP hand-overs (operations/lvs/drain.ts), in order: where each VIP was after each phase. */
           ...(drains.length > 0 ? { drains } : {}),
           durationMs: event.durationMs,

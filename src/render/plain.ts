@@ -37,7 +37,7 @@ export function plainRenderer(opts: PlainOptions): EventListener {
       case "host-unreachable":
         opts.write(`${pc.red("unreachable:")} [${event.host}] ${event.error}`);
         break;
-      case "postponed":
+      case "batching":
       case "batch-start":
       case "batch-end":
       case "data-read":

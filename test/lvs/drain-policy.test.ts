@@ -5,7 +5,6 @@ import { cause } from "../../src/engine/cause.js";
 import type { Change } from "../../src/engine/types.js";
 import {
   carriedOutByDrain,
-  decideForHolder,
   describeHolders,
   disruptsTraffic,
   holdersOf,
@@ -96,32 +95,5 @@ describe("holders", () => {
       ]),
     );
     expect(describeHolders(h)).toBe("10.0.0.1 on a; 10.0.0.2 on no director");
-  });
-});
-
-describe("decideForHolder (the default's batching decision)", () => {
-  const conf = file(cause("keepalived-config"));
-  const base = { host: "alpha", change: conf, held: ["10.9.8.100"], postponable: true, directors: 3 };
-  it("a VIP holder whose change needs a drain leaves the shared batch (drained on its own later)", () => {
-    expect(decideForHolder(base)).toEqual({
-      kind: "postpone",
-      reason: "alpha holds 10.9.8.100 and its keepalived.conf changes: drained on its own",
-    });
-    expect(decideForHolder({ ...base, change: command(cause("mark-rule-stale-mac")) })).toMatchObject({
-      kind: "postpone",
-      reason: expect.stringMatching(/its mark rules are rewritten/),
-    });
-    expect(
-      decideForHolder({ ...base, change: command(cause("service-reload", "keepalived")) }),
-    ).toMatchObject({ kind: "postpone", reason: expect.stringMatching(/keepalived is reloaded/) });
-  });
-  it("a director holding no VIP is changed in place, in the shared batch", () => {
-    expect(decideForHolder({ ...base, held: [] })).toEqual({ kind: "in-place" });
-  });
-  it("a holder that may not leave (its own batch already, --serial N/all, part of its stage applied) is drained where it is", () => {
-    expect(decideForHolder({ ...base, postponable: false })).toEqual({ kind: "drain" });
-  });
-  it("the only director is not postponed (nobody to hand over to: the drain says so and changes it in place)", () => {
-    expect(decideForHolder({ ...base, directors: 1 })).toEqual({ kind: "drain" });
   });
 });

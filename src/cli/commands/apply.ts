@@ -1,10 +1,11 @@
 // `lvsplay apply` (and `audit`, which is apply in check mode whose exit code reports drift).
-import { parseSerial, type SerialSpec } from "../../engine/batches.js";
+import { parseSerial } from "../../engine/batches.js";
 import { EventBus } from "../../engine/events.js";
 import { ownerLine, takeClusterLock } from "../../engine/lock.js";
 import { runPlaybook } from "../../engine/run.js";
 import { checkTags, splitTags, type TagFilter } from "../../engine/select.js";
 import { drainHooks } from "../../operations/lvs/drain.js";
+import { DIRECTORS_ONE_AT_A_TIME, rollingDefault } from "../../operations/lvs/rolling-default.js";
 import { SshConnector } from "../../transport/ssh.js";
 import { type ExitCode, exitCodeFor } from "../exit-codes.js";
 import { trapInterrupts } from "../interrupt.js";
@@ -46,12 +47,11 @@ export async function applyCommand(inventoryFile: string, flags: ApplyFlags): Pr
     ...(flags.skipTags !== undefined ? { skipTags: splitTags(flags.skipTags) ?? [] } : {}),
   };
   checkTags(playbook, filter);
-  // Default --serial auto: one batch; a director holding a VIP whose change needs
-  // a drain leaves it and runs alone afterwards, drained (one at a time). A no-op
-  // and a change that touches no VIP holder therefore cost what one batch costs.
-  const serial: SerialSpec = flags.serial !== undefined ? parseSerial(flags.serial) : { kind: "auto" };
-  // VIP holders are drained before a disruptive change, in any batching, unless --no-drain.
-  const drain = inventory.lvs !== undefined && flags.drain !== false;
+  // --serial auto: directors one at a time when one holds a VIP, else all at once (decided when the run starts).
+  const auto = flags.serial === "auto";
+  const serial = flags.serial !== undefined && !auto ? parseSerial(flags.serial) : undefined;
+  // A rolling apply drains VIP holders (unless --no-drain); without --serial hosts change in place.
+  const rolling = flags.serial !== undefined && inventory.lvs !== undefined;
   if (flags.listHosts || flags.listTasks) {
     const listing = {
       inventory,
@@ -59,7 +59,8 @@ export async function applyCommand(inventoryFile: string, flags: ApplyFlags): Pr
       registry,
       hosts,
       filter,
-      serial: flags.check || (serial.kind === "auto" && !drain) ? undefined : serial,
+      serial: flags.check ? undefined : serial,
+      ...(!flags.check && auto && inventory.lvs ? { servingSerial: DIRECTORS_ONE_AT_A_TIME } : {}),
     };
     const lines = [
       ...(flags.listHosts ? listHosts(listing) : []),
@@ -101,7 +102,8 @@ export async function applyCommand(inventoryFile: string, flags: ApplyFlags): Pr
           control: interrupts,
           hooks: {
             beforeRun: (ctx) => takeClusterLock(ctx, owner, flags.forks),
-            ...(drain ? drainHooks(inventory, { control: interrupts }) : {}),
+            ...(auto && inventory.lvs ? { defaultSerial: rollingDefault(inventory, flags.forks) } : {}),
+            ...(rolling && flags.drain !== false ? drainHooks(inventory, { control: interrupts }) : {}),
           },
         }
       : {}),

@@ -39,49 +39,6 @@ export function carriedOutByDrain(change: Change): boolean {
   );
 }
 
-/** What the apply does about a disruptive change on a director, given the VIPs it holds. */
-export type HolderDecision =
-  /** It holds no VIP: change it in place. */
-  | { readonly kind: "in-place" }
-  /** --serial auto's shared batch: leave it, and run it alone (drained) after the others. */
-  | { readonly kind: "postpone"; readonly reason: string }
-  /** Hand its VIPs over now, change it, take them back. */
-  | { readonly kind: "drain" };
-
-const DISRUPTION: Partial<Record<ChangeCauseKind, string>> = {
-  "keepalived-config": "its keepalived.conf changes",
-  "keepalived-options": "its keepalived options change",
-  "mark-rule-missing": "its mark rules are rewritten",
-  "mark-rule-stale-mac": "its mark rules are rewritten",
-  "mark-rule-differs": "its mark rules are rewritten",
-  "service-reload": "keepalived is reloaded",
-  "service-restart": "keepalived is restarted",
-};
-
-/**
- * The default's batching decision, per disruptive change: a director holding a
- * VIP is postponed out of the shared batch when it may be (nothing of its stage
- * applied yet) and has a peer to hand over to; otherwise drained where it is.
- * A director holding nothing, and every non-disruptive change, costs nothing.
- */
-export function decideForHolder(input: {
-  readonly host: string;
-  readonly change: Change;
-  readonly held: readonly string[];
-  readonly postponable: boolean;
-  readonly directors: number;
-}): HolderDecision {
-  if (input.held.length === 0) return { kind: "in-place" };
-  if (input.postponable && input.directors > 1) {
-    const what = DISRUPTION[input.change.cause.kind] ?? "this change disrupts its traffic";
-    return {
-      kind: "postpone",
-      reason: `${input.host} holds ${input.held.join(", ")} and ${what}: drained on its own`,
-    };
-  }
-  return { kind: "drain" };
-}
-
 /** A peer director as the drain sees it just before handing a VIP over. */
 export interface PeerState {
   readonly name: string;

@@ -29,7 +29,6 @@ import { errorMessage } from "../../util/error-message.js";
 import { serviceArgv } from "../service.js";
 import {
   carriedOutByDrain,
-  decideForHolder,
   describeHolders,
   disruptsTraffic,
   holdersOf,
@@ -239,15 +238,7 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
       if (!drained.has(host)) {
         if (!disruptsTraffic(ctx.change)) return undefined;
         const mine = await holding(ctx, host);
-        const decision = decideForHolder({
-          host,
-          change: ctx.change,
-          held: mine.held,
-          postponable: ctx.postponable,
-          directors: directors.length,
-        });
-        if (decision.kind === "postpone") return { postpone: decision.reason };
-        if (decision.kind === "in-place") {
+        if (mine.held.length === 0) {
           if (!saidThisStage.has(host)) {
             saidThisStage.add(host);
             await ctx.events.emit({
