@@ -20,6 +20,23 @@ export interface TaskResult {
   readonly durationMs: number;
 }
 
+/** A failure of the engine's own step on a host (the cluster lock, a hook), not of a task's operation. */
+export function engineFailure(host: string, stage: string, task: string, error: string): TaskResult {
+  return {
+    host,
+    stage,
+    task,
+    op: "engine",
+    status: "failed",
+    changes: [],
+    notes: [],
+    checks: [],
+    error,
+    handler: false,
+    durationMs: 0,
+  };
+}
+
 export interface HostRecap {
   ok: number;
   changed: number;

@@ -2,29 +2,27 @@
 // command's default says otherwise), and in each batch the stages in order with
 // a barrier between them, hosts in parallel bounded by --forks, one connection
 // per host reused by the whole run. Producers that --limit/--tags/a batch left
-// out run read-only for their data (data-reads.ts).
+// out run read-only for their data (data-reads.ts). What one host does in a
+// stage is in run-on-host.ts.
 
-import { readOnlyTransport } from "../audit/read-only.js";
 import type { Host, Inventory } from "../inventory/model.js";
 import { selectHosts } from "../inventory/pattern.js";
 import type { OperationRegistry } from "../operations/registry.js";
-import type { Playbook, Stage, Task } from "../playbook/model.js";
+import type { Playbook, Task } from "../playbook/model.js";
 import type { Connector, Transport } from "../transport/types.js";
-import { errorMessage } from "../util/error-message.js";
 import { makeBatches, type SerialSpec } from "./batches.js";
-import { dataReader, RunData } from "./data.js";
+import { RunData } from "./data.js";
 import { type DataReads, planDataReads } from "./data-reads.js";
-import { EventBus, type Recap, type TaskResult } from "./events.js";
+import { EventBus, engineFailure, type Recap, type TaskResult } from "./events.js";
 import { RunFactCache } from "./fact-cache.js";
 import type { RunHooks } from "./hooks.js";
-import { type RunControl, runHostStage } from "./host-stage.js";
+import type { RunControl } from "./host-stage.js";
 import { mapBounded } from "./limit.js";
-import { likelyFactRequests, taskSteps } from "./prepare.js";
-import { emptyRecap, tally } from "./recap.js";
+import { emptyRecap } from "./recap.js";
 import type { Registered } from "./register.js";
+import { type HostRunContext, runOnHost } from "./run-on-host.js";
 import { type RunStats, RunStatsRecorder } from "./run-stats.js";
 import { type TagFilter, taskSelected } from "./select.js";
-import type { FactRequest } from "./types.js";
 
 export interface RunOptions extends TagFilter {
   readonly check: boolean;
@@ -129,19 +127,7 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
       for (const [host, error] of prepared.failed) {
         down.add(host);
         recap[host]!.failed++;
-        const result: TaskResult = {
-          host,
-          stage: playbook.stages[0]?.name ?? "",
-          task: "cluster lock",
-          op: "engine",
-          status: "failed",
-          changes: [],
-          notes: [],
-          checks: [],
-          error,
-          handler: false,
-          durationMs: 0,
-        };
+        const result = engineFailure(host, playbook.stages[0]?.name ?? "", "cluster lock", error);
         results.push(result);
         await events.emit({ type: "task-result", result });
       }
@@ -171,138 +157,25 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
           hosts: batch.map((h) => h.name),
         });
 
-      const runOnHost = async (
-        stage: Stage,
-        stageIndex: number,
-        tasks: readonly Task[],
-        readTasks: readonly Task[],
-        host: Host,
-        targets: readonly string[],
-      ): Promise<void> => {
-        const base = {
-          host,
-          inventory,
-          stage,
-          handlers: playbook.handlers,
-          registry: input.registry,
-          data,
-          selected: () => targets,
-          factCache: factCache.forHost(host.name),
-          probes: options.probes ?? true,
-          onApplying: () => factCache.invalidate(),
-        };
-        const readAhead = (): FactRequest[] => {
-          if (readAheadDone.has(host.name)) return [];
-          readAheadDone.add(host.name);
-          const prep = { ...base, registered, check: options.check };
-          return workOf(host)
-            .filter((w) => w.stage !== stageIndex || w.tasks.length > 0)
-            .flatMap((w) => likelyFactRequests(taskSteps(w.tasks), prep));
-        };
-        if (readTasks.length > 0) {
-          try {
-            const transport = readOnlyTransport(await connect(host.name));
-            stats.enterStage(host.name, stage.name);
-            const outcome = await runHostStage({
-              ...base,
-              tasks: readTasks,
-              handlers: [],
-              transport,
-              check: true,
-              registered: {},
-              events: silent,
-              readAhead: readAhead(),
-            });
-            // Failed checks still observed what they report; anything else produced nothing.
-            const failedRead =
-              outcome.unreachable ??
-              outcome.results.find((r) => r.status === "failed" && !r.checks.some((c) => c.status === "fail"))
-                ?.error;
-            if (failedRead)
-              await events.emit({ type: "data-read-failed", host: host.name, error: failedRead });
-          } catch (error) {
-            await events.emit({ type: "data-read-failed", host: host.name, error: errorMessage(error) });
-          }
-        }
-        if (tasks.length === 0) return;
-        await events.emit({ type: "host-stage-start", stage: stage.name, host: host.name });
-        stats.enterStage(host.name, stage.name);
-        let transport: Transport;
-        try {
-          transport = await connect(host.name);
-        } catch (error) {
-          down.add(host.name);
-          recap[host.name]!.unreachable++;
-          await events.emit({ type: "host-unreachable", host: host.name, error: errorMessage(error) });
-          await events.emit({
-            type: "host-stage-end",
-            stage: stage.name,
-            host: host.name,
-            status: "unreachable",
-          });
-          return;
-        }
-        let status: "ok" | "changed" | "failed" | "unreachable" = "ok";
-        const hookCtx = { inventory, events, connect, host, data: dataReader(data) };
-        const failWith = async (task: string, error: unknown) => {
-          status = "failed";
-          recap[host.name]!.failed++;
-          const result: TaskResult = {
-            host: host.name,
-            stage: stage.name,
-            task,
-            op: "engine",
-            status: "failed",
-            changes: [],
-            notes: [],
-            checks: [],
-            error: errorMessage(error),
-            handler: false,
-            durationMs: 0,
-          };
-          results.push(result);
-          await events.emit({ type: "task-result", result });
-        };
-        try {
-          const outcome = await runHostStage({
-            ...base,
-            tasks,
-            transport,
-            check: options.check,
-            registered,
-            events,
-            pendingChanges: Object.values(recap).reduce((n, h) => n + h.changed, 0),
-            readAhead: readAhead(),
-            ...(control ? { control } : {}),
-            ...(hooks?.beforeChange && !options.check
-              ? { beforeChange: (change) => hooks.beforeChange!({ ...hookCtx, change }) }
-              : {}),
-          });
-          for (const r of outcome.results) {
-            results.push(r);
-            tally(recap[host.name]!, r.status);
-            if (r.status === "changed") status = "changed";
-          }
-          if (outcome.unreachable) {
-            status = "unreachable";
-            recap[host.name]!.unreachable++;
-            await events.emit({ type: "host-unreachable", host: host.name, error: outcome.unreachable });
-          } else if (outcome.failed) status = "failed";
-        } catch (error) {
-          await failWith("internal error", error);
-        }
-        if (hooks?.afterHostStage && !options.check && status !== "unreachable") {
-          try {
-            await hooks.afterHostStage(hookCtx);
-          } catch (error) {
-            await failWith("restore after drain", error);
-          } finally {
-            // The hook may have changed the host (keepalived started again): cached facts are stale.
-            factCache.invalidate();
-          }
-        }
-        if (status === "failed" || status === "unreachable") down.add(host.name);
-        await events.emit({ type: "host-stage-end", stage: stage.name, host: host.name, status });
+      const hostRun: HostRunContext = {
+        inventory,
+        playbook,
+        registry: input.registry,
+        options,
+        events,
+        silent,
+        hooks,
+        control,
+        connect,
+        stats,
+        factCache,
+        data,
+        registered,
+        recap,
+        results,
+        down,
+        readAheadDone,
+        workOf,
       };
 
       for (const [stageIndex, stage] of playbook.stages.entries()) {
@@ -328,14 +201,14 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
           });
         const hosts = inventory.hosts.filter((h) => targetNames.includes(h.name) || readsHere.has(h.name));
         await mapBounded(hosts, options.forks, (host) =>
-          runOnHost(
+          runOnHost(hostRun, {
             stage,
             stageIndex,
-            targetNames.includes(host.name) ? tasks : [],
-            readsHere.get(host.name) ?? [],
+            tasks: targetNames.includes(host.name) ? tasks : [],
+            readTasks: readsHere.get(host.name) ?? [],
             host,
-            targetNames,
-          ),
+            targets: targetNames,
+          }),
         );
         if (targetNames.length > 0)
           await events.emit({ type: "stage-end", stage: stage.name, durationMs: Date.now() - stageStarted });
