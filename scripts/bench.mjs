@@ -24,7 +24,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureAnsible, runAnsible, writeAnsibleInventory } from "./bench/ansible.mjs";
+import { ensureAnsible, runAnsible, writeAdoptingInventory, writeAnsibleInventory } from "./bench/ansible.mjs";
 import { benchTopology, reserveSlot } from "./bench/lab.mjs";
 import { benchWatch } from "./bench/watch.mjs";
 
@@ -161,7 +161,9 @@ try {
     writeFileSync(topoFile, benchTopology(slot, n));
     const stateDir = join(dir, "lab");
     const env = { LVSPLAY_LAB_DIR: stateDir };
-    const inventory = join(stateDir, "inventory.yaml");
+    const labInventory = join(stateDir, "inventory.yaml");
+    // After Ansible, lvsplay takes over its hosts the way an operator would: adopting the playbook's keepalived.conf.
+    const inventory = vsAnsible ? join(stateDir, "inventory-adopt.yaml") : labInventory;
     try {
       console.error(`\n== N=${n}: lab up (slot ${slot.id}, ${slot.subnet}.0/24); load ${loadavg()[0].toFixed(1)}`);
       const upStarted = Date.now();
@@ -170,7 +172,8 @@ try {
       const row = { labUpMs: Date.now() - upStarted, loadavg: loadavg() };
       if (vsAnsible) {
         const ansInv = join(dir, "ansible-inventory.yml");
-        writeAnsibleInventory(inventory, ["ds2"], ansInv);
+        writeAnsibleInventory(labInventory, ["ds2"], ansInv);
+        writeAdoptingInventory(labInventory, inventory);
         console.error("   ansible: first run");
         const firstA = runAnsible(root, ansInv);
         if (firstA.code !== 0) throw new Error(`ansible first run: exit ${firstA.code}\n${firstA.output.slice(-3000)}`);

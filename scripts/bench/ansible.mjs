@@ -96,3 +96,14 @@ export function runAnsible(root, inventory) {
     output: `${r.stdout ?? ""}\n${r.stderr ?? ""}`,
   };
 }
+
+/**
+ * The lvsplay inventory an operator taking over from this playbook writes: the same hosts and
+ * service, with `lvs.keepalived.adopt: true`, because the playbook's hand-made keepalived.conf
+ * already serves the VIP and lvsplay (rightly) stops on such blocks unless told to replace them.
+ */
+export function writeAdoptingInventory(lvsplayInventory, out) {
+  const inv = parse(readFileSync(lvsplayInventory, "utf8"));
+  inv.lvs.keepalived = { ...(inv.lvs.keepalived ?? {}), adopt: true };
+  writeFileSync(out, stringify(inv));
+}
