@@ -6,13 +6,8 @@
 import { homedir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { SSH_HOST, USER } from "../config/charsets.js";
-import {
-  checked,
-  type LoadedSshConfig,
-  SshConfigError,
-  type SshConfigHost,
-  sshConfigFor,
-} from "../transport/ssh-config.js";
+import { type LoadedSshConfig, SshConfigError } from "../transport/ssh-config.js";
+import { checked, type SshConfigHost, sshConfigFor } from "../transport/ssh-config-host.js";
 import type { BecomeSettings, HostConnection, SshEndpoint, SshHop } from "./model.js";
 import type { RawConnection, RawHost } from "./schema.js";
 
