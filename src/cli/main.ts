@@ -52,24 +52,9 @@ const program = new Command("lvsplay")
   .version(VERSION)
   .exitOverride();
 
-const runOptions = (cmd: Command): Command =>
+/** Options of every command that runs commands on hosts over SSH (apply, audit, facts), in this order. */
+const sshRunOptions = (cmd: Command): Command =>
   cmd
-    .option("-p, --playbook <file>", "playbook to run (default: the built-in LVS HA playbook)")
-    .option("--diff", "show unified diffs for files and before/after for other changes")
-    .option(
-      "-l, --limit <pattern>",
-      "only change these hosts (group, host, glob, a:b, a:&b, a:!b); others are only read for data they need",
-    )
-    .option(
-      "-t, --tags <tags>",
-      "only tasks with one of these comma-separated tags (their stage's count; also all, tagged, untagged)",
-    )
-    .option("--skip-tags <tags>", "leave out tasks with one of these tags")
-    .option("--list-hosts", "print the hosts (and batches) the run would touch; contact nothing")
-    .option("--list-tasks", "print the tasks the run would run per stage; contact nothing")
-    .option("-f, --forks <n>", "hosts in parallel", positiveInt, DEFAULT_FORKS)
-    .option("--json", "write one JSON result object to stdout (progress goes to stderr)")
-    .option("--plain", "plain lines instead of the live view")
     .option("--accept-new-host-keys", "trust and record keys of hosts missing from known_hosts")
     .option("-F, --ssh-config <file>", SSH_CONFIG_HELP)
     .option(
@@ -78,13 +63,36 @@ const runOptions = (cmd: Command): Command =>
       increase,
       0,
     )
-    .option("--log-file <file>", "append this run's progress and the commands sent (as -v, or -vv) to a file")
     .option(
-      "--max-fail-percent <pct>",
-      "stop (remaining stages and batches) when more than this % of a batch's hosts failed",
-      percent,
-      100,
+      "--log-file <file>",
+      "append this run's progress and the commands sent (as -v, or -vv) to a file",
     );
+
+const runOptions = (cmd: Command): Command =>
+  sshRunOptions(
+    cmd
+      .option("-p, --playbook <file>", "playbook to run (default: the built-in LVS HA playbook)")
+      .option("--diff", "show unified diffs for files and before/after for other changes")
+      .option(
+        "-l, --limit <pattern>",
+        "only change these hosts (group, host, glob, a:b, a:&b, a:!b); others are only read for data they need",
+      )
+      .option(
+        "-t, --tags <tags>",
+        "only tasks with one of these comma-separated tags (their stage's count; also all, tagged, untagged)",
+      )
+      .option("--skip-tags <tags>", "leave out tasks with one of these tags")
+      .option("--list-hosts", "print the hosts (and batches) the run would touch; contact nothing")
+      .option("--list-tasks", "print the tasks the run would run per stage; contact nothing")
+      .option("-f, --forks <n>", "hosts in parallel", positiveInt, DEFAULT_FORKS)
+      .option("--json", "write one JSON result object to stdout (progress goes to stderr)")
+      .option("--plain", "plain lines instead of the live view"),
+  ).option(
+    "--max-fail-percent <pct>",
+    "stop (remaining stages and batches) when more than this % of a batch's hosts failed",
+    percent,
+    100,
+  );
 
 runOptions(program.command("apply").argument("[inventory]", "inventory YAML (default: $LVSPLAY_INVENTORY)"))
   .description("converge hosts to the playbook (use --check for a dry run)")
@@ -104,27 +112,20 @@ runOptions(program.command("apply").argument("[inventory]", "inventory YAML (def
     setExitCode(await (await commands.apply()).applyCommand(inventoryArg(inventory), flags));
   });
 
-program
-  .command("audit")
-  .argument("[inventory]", "inventory YAML (default: $LVSPLAY_INVENTORY)")
-  .description("drift audit, strictly read-only: exit 0 clean, 2 drift, 3 a host failed or was unreachable")
-  .option("-p, --playbook <file>", "playbook to audit against (default: the built-in LVS HA playbook)")
-  .option("-l, --limit <pattern>", "only these hosts (group, host, glob, a:b, a:&b, a:!b)")
-  .option("-f, --forks <n>", "hosts in parallel", positiveInt, DEFAULT_FORKS)
-  .option("--json", "print the audit report as JSON (schema: README, `Drift audits`)")
-  .option("--no-diff", "leave file diffs out of the text report")
-  .option("--prom-file <path>", "write a node_exporter textfile (*.prom) atomically after the audit")
-  .option("--progress", "show task-by-task progress on stderr")
-  .option("--plain", "no colours (the default when not writing to a terminal)")
-  .option("--accept-new-host-keys", "trust and record keys of hosts missing from known_hosts")
-  .option("-F, --ssh-config <file>", SSH_CONFIG_HELP)
-  .option(
-    "-v, --verbose",
-    "show each command sent to a host (-vv: and its output); secrets redacted",
-    increase,
-    0,
-  )
-  .option("--log-file <file>", "append this run's progress and the commands sent (as -v, or -vv) to a file")
+sshRunOptions(
+  program
+    .command("audit")
+    .argument("[inventory]", "inventory YAML (default: $LVSPLAY_INVENTORY)")
+    .description("drift audit, strictly read-only: exit 0 clean, 2 drift, 3 a host failed or was unreachable")
+    .option("-p, --playbook <file>", "playbook to audit against (default: the built-in LVS HA playbook)")
+    .option("-l, --limit <pattern>", "only these hosts (group, host, glob, a:b, a:&b, a:!b)")
+    .option("-f, --forks <n>", "hosts in parallel", positiveInt, DEFAULT_FORKS)
+    .option("--json", "print the audit report as JSON (schema: README, `Drift audits`)")
+    .option("--no-diff", "leave file diffs out of the text report")
+    .option("--prom-file <path>", "write a node_exporter textfile (*.prom) atomically after the audit")
+    .option("--progress", "show task-by-task progress on stderr")
+    .option("--plain", "no colours (the default when not writing to a terminal)"),
+)
   .option(
     "--watch",
     "audit continuously (every --interval) over kept-open connections, one round trip per host per cycle; " +
@@ -172,20 +173,13 @@ program
     setExitCode(await (await commands.validate()).validateCommand(inventoryArg(inventory), flags));
   });
 
-program
-  .command("facts")
-  .argument("[inventory]", "inventory YAML (default: $LVSPLAY_INVENTORY)")
-  .option("-l, --limit <pattern>", "only these hosts")
-  .option("-f, --forks <n>", "hosts in parallel", positiveInt, DEFAULT_FORKS)
-  .option("--accept-new-host-keys", "trust and record keys of hosts missing from known_hosts")
-  .option("-F, --ssh-config <file>", SSH_CONFIG_HELP)
-  .option(
-    "-v, --verbose",
-    "show each command sent to a host (-vv: and its output); secrets redacted",
-    increase,
-    0,
-  )
-  .option("--log-file <file>", "append this run's progress and the commands sent (as -v, or -vv) to a file")
+sshRunOptions(
+  program
+    .command("facts")
+    .argument("[inventory]", "inventory YAML (default: $LVSPLAY_INVENTORY)")
+    .option("-l, --limit <pattern>", "only these hosts")
+    .option("-f, --forks <n>", "hosts in parallel", positiveInt, DEFAULT_FORKS),
+)
   .description("print the facts lvsplay gathers from each host (JSON)")
   .action(async (inventory: string | undefined, flags) => {
     setExitCode(await (await commands.facts()).factsCommand(inventoryArg(inventory), flags));
