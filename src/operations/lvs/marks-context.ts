@@ -48,6 +48,31 @@ export function driftCommand(
   };
 }
 
+/**
+ * A change removing what this host's other mark back-end left behind (its
+ * back-end changed): it would keep marking next to the rules in use, so the
+ * drift is high.
+ */
+export function leftoverRemoval(
+  drift: MarkDriftNote,
+  leftover: {
+    /** The drift's summary: what is still there. */
+    readonly summary: string;
+    /** The change's summary. */
+    readonly change: string;
+    readonly argv: readonly string[];
+    /** What the command reads on stdin. */
+    readonly script: string;
+  },
+): Change {
+  return driftCommand(
+    { ...drift, kind: "mark-rule-differs", severity: "high", summary: leftover.summary },
+    leftover.change,
+    leftover.argv,
+    { stdin: leftover.script },
+  );
+}
+
 /** `firewall-cmd [--permanent] ARGS…` as a short summary. */
 export const firewallCmdSummary = (argv: readonly string[]): string => {
   const permanent = argv.includes("--permanent");

@@ -7,7 +7,7 @@ import type { Service } from "../../inventory/model.js";
 import { desiredMarkRules, diffRules, renderNftRemoval, renderRestore } from "../../lvs/index.js";
 import { describeMarkDrift } from "../../lvs/marks/drift.js";
 import type { MangleState } from "../../lvs/marks/parse.js";
-import { type BackendMarkPlan, driftCommand, type MarkContext } from "./marks-context.js";
+import { type BackendMarkPlan, driftCommand, leftoverRemoval, type MarkContext } from "./marks-context.js";
 
 export function planIptablesMarks(
   mc: MarkContext,
@@ -52,17 +52,12 @@ export function planIptablesMarks(
   const removal = renderNftRemoval(nft.ruleset.ours !== null);
   if (removal !== null)
     changes.push(
-      driftCommand(
-        {
-          ...drift,
-          kind: "mark-rule-differs",
-          severity: "high",
-          summary: `${mc.host}: lvsplay's table inet lvsplay is still there although this host's marks live in iptables`,
-        },
-        "remove table inet lvsplay (the marks live in the iptables chain LVSPLAY-MARK)",
-        ["nft", "-f", "-"],
-        { stdin: removal },
-      ),
+      leftoverRemoval(drift, {
+        summary: `${mc.host}: lvsplay's table inet lvsplay is still there although this host's marks live in iptables`,
+        change: "remove table inet lvsplay (the marks live in the iptables chain LVSPLAY-MARK)",
+        argv: ["nft", "-f", "-"],
+        script: removal,
+      }),
     );
   return { changes, notes, rules: desired, peerSet: null };
 }

@@ -13,7 +13,7 @@ import {
 import { renderRemoval } from "../../lvs/marks/chain.js";
 import { describeMarkDrift } from "../../lvs/marks/drift.js";
 import type { MangleState } from "../../lvs/marks/parse.js";
-import { type BackendMarkPlan, driftCommand, type MarkContext } from "./marks-context.js";
+import { type BackendMarkPlan, driftCommand, leftoverRemoval, type MarkContext } from "./marks-context.js";
 
 /** Our live table's rules as iptables-save lines (what the loop analysis and drift notes read). */
 export const liveNftLines = (nft: NftablesFact): string[] =>
@@ -71,17 +71,12 @@ export function planNftablesMarks(mc: MarkContext, nft: NftablesFact, mangle: Ma
   const removal = renderRemoval(mangle);
   if (removal !== null)
     changes.push(
-      driftCommand(
-        {
-          ...drift,
-          kind: "mark-rule-differs",
-          severity: "high",
-          summary: `${mc.host}: lvsplay's iptables chain LVSPLAY-MARK is still there although this host's marks live in nftables`,
-        },
-        "remove lvsplay's iptables chain LVSPLAY-MARK (the marks live in table inet lvsplay)",
-        ["iptables-restore", "--noflush"],
-        { stdin: removal },
-      ),
+      leftoverRemoval(drift, {
+        summary: `${mc.host}: lvsplay's iptables chain LVSPLAY-MARK is still there although this host's marks live in nftables`,
+        change: "remove lvsplay's iptables chain LVSPLAY-MARK (the marks live in table inet lvsplay)",
+        argv: ["iptables-restore", "--noflush"],
+        script: removal,
+      }),
     );
   return { changes, notes, rules, peerSet };
 }
