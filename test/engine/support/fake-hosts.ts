@@ -1,11 +1,13 @@
 // Engine tests' fake hosts: each "host" is this machine with its own temp
-// folder (vars.dir), plus small builders for tasks and stages.
+// folder (vars.dir), plus small builders for tasks and stages. The Host itself
+// is the LVS tests' builder (test/lvs/helpers/inventory.ts).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
-import type { Host, Inventory } from "../../../src/inventory/model.js";
+import type { Inventory } from "../../../src/inventory/model.js";
 import type { Stage, Task } from "../../../src/playbook/model.js";
+import { host } from "../../lvs/helpers/inventory.js";
 
 export const pos = { file: "pb.yaml", line: 1, col: 1 };
 
@@ -14,32 +16,13 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function host(name: string, groups: string[], dir: string): Host {
-  return {
-    name,
-    groups,
-    vars: { dir },
-    connection: {
-      address: "127.0.0.1",
-      port: 22,
-      user: "root",
-      agent: false,
-      identityFiles: [],
-      knownHostsFiles: ["/dev/null"],
-      become: { enabled: false },
-      connectTimeoutSec: 5,
-      timeoutScale: 1,
-    },
-  };
-}
-
 /** Hosts in group "web", each with a temp folder removed after the test. */
 export function inventoryOf(names: string[]): { inv: Inventory; dir: Record<string, string> } {
   const dir: Record<string, string> = {};
   const hosts = names.map((n) => {
     dir[n] = mkdtempSync(join(tmpdir(), `lvsplay-engine-${n}-`));
     dirs.push(dir[n]!);
-    return host(n, ["web"], dir[n]!);
+    return { ...host(n, "127.0.0.1", ["web"]), vars: { dir: dir[n]! } };
   });
   return { inv: { file: "inv.yaml", hosts, groups: { web: names }, vars: {} }, dir };
 }
