@@ -9,8 +9,9 @@
 //   opts in (lvs.keepalived.adopt), otherwise the plan stops and says why;
 // - blocks an older lvsplay rendered into the main file move to lvsplay.conf.
 import type { KeepalivedConfigFact } from "../../facts/keepalived-config.js";
+import { planAdoption } from "./adoption.js";
 import { type ConfigView, hasGlobMagic, includesPath, viewConfig } from "./config-view.js";
-import { at, describeVirtualServer, type InstanceInfo, type VirtualServerInfo } from "./content.js";
+import { at, describeInstance, describeVirtualServer } from "./content.js";
 import type { IncludeRef } from "./syntax.js";
 
 /** What lvsplay renders into its own file, as far as coexistence is concerned. */
@@ -112,9 +113,6 @@ function fileProblems(fact: KeepalivedConfigFact): string[] {
   return errors;
 }
 
-const describeInstance = (i: InstanceInfo) =>
-  `vrrp_instance ${i.name} (VRID ${i.vrid ?? "?"} on ${i.iface ?? "?"}, holds ${i.addresses.join(", ")}) at ${at(i)}`;
-
 export function planCoexistence(input: CoexistInput): CoexistPlan {
   const { fact, own, adopt } = input;
   const mainFile = fact.files.find((f) => f.path === fact.main);
@@ -175,100 +173,21 @@ export function planCoexistence(input: CoexistInput): CoexistPlan {
     };
   }
 
-  // Hand-made blocks for lvsplay's VIPs: adoption candidates.
-  const candidates: { what: string; span: Range | null; file: string; reason?: string }[] = [];
-  const syncMembers = new Map(foreign.syncGroups.flatMap((g) => g.members.map((m) => [m, g] as const)));
-  for (const inst of foreign.instances) {
-    const ours = inst.addresses.filter((a) => vips.has(a));
-    if (ours.length === 0) continue;
-    const others = inst.addresses.filter((a) => !vips.has(a));
-    const group = syncMembers.get(inst.name);
-    candidates.push({
-      what: describeInstance(inst),
-      span: inst.statement.span,
-      file: inst.file,
-      ...(others.length > 0
-        ? { reason: `it also holds ${others.join(", ")}, which the inventory does not declare` }
-        : group
-          ? { reason: `it is a member of vrrp_sync_group ${group.name} (${at(group)})` }
-          : {}),
-    });
-  }
-  const servesOurs = (v: VirtualServerInfo): boolean => {
-    const k = v.key;
-    if (k.kind === "address")
-      return own.services.some(
-        (s) => s.vip === k.ip && s.protocol === k.protocol && s.ports.includes(k.port),
-      );
-    if (k.kind === "fwmark") return (input.foreignMarkTargets.get(k.mark) ?? []).some((t) => vips.has(t));
-    return false;
-  };
-  for (const vs of foreign.virtualServers) {
-    if (servesOurs(vs))
-      candidates.push({
-        what: `${describeVirtualServer(vs.key)} at ${at(vs)}`,
-        span: vs.statement.span,
-        file: vs.file,
-      });
-    else if (vs.key.kind === "address" && vips.has(vs.key.ip))
-      notes.push(
-        `${describeVirtualServer(vs.key)} at ${at(vs)} uses lvsplay's VIP ${vs.key.ip} on a port the inventory does not declare: kept`,
-      );
-  }
-  for (const g of foreign.virtualServerGroups) {
-    const hit = g.members.some(
-      (m) =>
-        (m.kind === "address" && own.services.some((s) => s.vip === m.ip && s.ports.includes(m.port))) ||
-        (m.kind === "fwmark" && own.marks.includes(m.mark)),
-    );
-    if (hit)
-      errors.push(
-        `virtual_server_group ${g.name} at ${at(g)} serves lvsplay's services: convert it by hand (lvsplay does not rewrite groups)`,
-      );
-  }
-  const candidateStatements = new Set([
-    ...foreign.instances.filter((i) => i.addresses.some((a) => vips.has(a))).map((i) => i.statement),
-    ...foreign.virtualServers.filter(servesOurs).map((v) => v.statement),
-  ]);
-  const adopted: string[] = [];
+  // Hand-made blocks for lvsplay's VIPs: adopted, or the plan stops (adoption.ts).
+  const adoption = planAdoption({
+    foreign,
+    own,
+    vips,
+    foreignMarkTargets: input.foreignMarkTargets,
+    main: fact.main,
+    adopt,
+  });
+  errors.push(...adoption.errors);
+  notes.push(...adoption.notes);
+  const { adopted, candidateStatements } = adoption;
   const removals: Range[] = [...view.legacyComments];
   for (const s of view.legacy) if (s.span) removals.push(s.span);
-  if (candidates.length > 0) {
-    const blocked = candidates.filter((c) => c.reason || c.span === null || c.file !== fact.main);
-    for (const c of blocked)
-      errors.push(
-        `${c.what} serves lvsplay's VIP but cannot be replaced automatically: ${
-          c.reason ??
-          (c.file !== fact.main
-            ? `it is in an included file (${c.file})`
-            : "it shares lines with other statements")
-        }; convert it by hand`,
-      );
-    if (blocked.length === 0 && !adopt)
-      errors.push(
-        `the host already serves lvsplay's VIP ${[...vips].join(", ")} with a hand-made keepalived configuration: ${candidates
-          .map((c) => c.what)
-          .join(
-            "; ",
-          )}. lvsplay never runs a second instance for the same VIP. To let it replace these blocks ` +
-          `(old file kept as ${fact.main}.lvsplay-bak; \`apply --check --diff\` shows the change first), set lvs.keepalived.adopt: true`,
-      );
-    if (blocked.length === 0 && adopt)
-      for (const c of candidates) {
-        removals.push(c.span!);
-        adopted.push(c.what);
-      }
-  }
-  if (adopted.length > 0) {
-    notes.push(
-      `adopting the hand-made configuration for ${[...vips].join(", ")}: replacing ${adopted.join("; ")}`,
-    );
-    const stale = [...input.foreignMarkTargets].filter(([, t]) => t.some((x) => vips.has(x))).map(([m]) => m);
-    if (stale.length > 0)
-      notes.push(
-        `mangle rules outside LVSPLAY-MARK still set mark(s) ${stale.join(", ")} for the VIP; no virtual server uses them any more: delete them`,
-      );
-  }
+  removals.push(...adoption.removals);
 
   // Collisions with what stays.
   for (const inst of foreign.instances) {

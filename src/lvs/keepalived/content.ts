@@ -156,6 +156,10 @@ export function describeContent(statements: readonly Statement[]): ConfigContent
 /** "file:line" for messages. */
 export const at = (w: Where): string => `${w.file}:${w.line}`;
 
+/** How a VRRP instance reads in a message. */
+export const describeInstance = (i: InstanceInfo): string =>
+  `vrrp_instance ${i.name} (VRID ${i.vrid ?? "?"} on ${i.iface ?? "?"}, holds ${i.addresses.join(", ")}) at ${at(i)}`;
+
 /** How a virtual server reads in a message. */
 export function describeVirtualServer(key: VirtualServerKey): string {
   switch (key.kind) {
