@@ -3,6 +3,7 @@
 // backed up, then renamed over the target. Script text is constant; every
 // value (paths, modes, validate argv) travels as a positional parameter.
 import type { Transport } from "../transport/types.js";
+import { clipMiddle } from "../util/clip.js";
 import type { Change, FileChange } from "./types.js";
 
 export class ApplyError extends Error {
@@ -51,7 +52,7 @@ export async function applyChange(transport: Transport, change: Change): Promise
   const command = change.kind === "file" ? fileCommand(change) : change.command;
   const result = await transport.run(command);
   if (result.code !== 0) {
-    const detail = (result.stderr.trim() || result.stdout.trim()).slice(0, 2000);
+    const detail = clipMiddle(result.stderr.trim() || result.stdout.trim(), 2000);
     const status = result.code === null ? "killed (timeout or signal)" : `exit ${result.code}`;
     throw new ApplyError(`${change.summary}: ${status}${detail ? `: ${detail}` : ""}`);
   }

@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { shellJoin } from "../transport/quote.js";
 import type { CommandResult, Transport } from "../transport/types.js";
+import { clipMiddle } from "../util/clip.js";
 import { errorMessage } from "../util/error-message.js";
 import type { FactCacheView } from "./fact-cache.js";
 import { FactError, type FactReader, type FactRequest, factKey } from "./types.js";
@@ -76,6 +77,19 @@ export interface GatheredFacts extends FactReader {
   readonly roundTrips: number;
 }
 
+/** A fact as messages name it: `name(args…)`, long arguments cut. */
+function describeRequest(req: FactRequest): string {
+  const args = req.args.map((a) => (a.length > 40 ? `${a.slice(0, 39)}…` : a)).join(" ");
+  return `${req.fact.name}(${args})`;
+}
+
+/** How many facts of the batch printed their status line (in order: a killed batch stops at one). */
+function completedFacts(stdout: string, count: number, boundary: string): number {
+  let done = 0;
+  while (done < count && stdout.includes(`\n${boundary}:${done}:rc:`)) done++;
+  return done;
+}
+
 /** A fact that declares no time limit gets this much of the batch's limit. */
 const DEFAULT_FACT_SEC = 10;
 
@@ -110,12 +124,21 @@ export async function gatherFacts(
       become: true,
       timeoutSec,
       readOnly: true,
+      what: `fact batch (${ordered.map(describeRequest).join(", ")})`,
     });
     roundTrips = 1;
     // The batch never started (sudo refused, no shell, killed): say what the host said.
     if (!result.stdout.includes(`${boundary}:0:out\n`)) {
       const said = result.stderr.trim() || result.stdout.trim() || "no output";
-      throw new FactError(`cannot read facts (exit ${result.code ?? "killed"}): ${said.slice(0, 500)}`);
+      throw new FactError(`cannot read facts (exit ${result.code ?? "killed"}): ${clipMiddle(said, 800)}`);
+    }
+    // The batch ended before its last fact did (killed at its time limit): name the fact it was in.
+    const done = completedFacts(result.stdout, ordered.length, boundary);
+    if (done < ordered.length) {
+      const said = result.stderr.trim() || "no message";
+      throw new FactError(
+        `cannot read facts: the batch ended (exit ${result.code ?? "killed"}) during fact ${describeRequest(ordered[done]!)} (${done + 1} of ${ordered.length}): ${clipMiddle(said, 800)}`,
+      );
     }
     const parts = splitBatchOutput(result.stdout, ordered.length, boundary);
     ordered.forEach((req, i) => {

@@ -15,8 +15,12 @@
  *                            is set, like OpenSSH.
  *   known_hosts: ~/.ssh/known_hosts   File for strict host key checking (default shown).
  *   connect_timeout: 10      Seconds for the TCP/SSH handshake, 1-3600 (default 10).
- *   timeout_scale: 1         Multiplies every remote command's time limit, 1-100 (default 1): for
- *                            hosts far slower than usual (emulated, heavily overloaded).
+ *   timeout_scale: 1         Multiplies every time limit lvsplay sets on the host, 1-100 (default 1):
+ *                            each remote command's, the waits inside its scripts (a daemon's stop,
+ *                            a client probe's per request, a just-started sysv daemon's reload
+ *                            guard), the drain's waits and SSH keepalive's patience. For hosts far
+ *                            slower than usual (emulated, heavily overloaded). A command killed
+ *                            at its limit is named in the error with the limit and the scale.
  *   become:                  Privilege escalation with sudo.
  *     enabled: false         (default false; root logins need none)
  *     password_env: NAME     Environment variable holding the sudo password, or

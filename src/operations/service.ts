@@ -7,6 +7,7 @@ import { inCharset } from "../config/validators.js";
 import { type ChangeCauseKind, cause } from "../engine/cause.js";
 import { type Change, factRequest, type Operation, type Plan } from "../engine/types.js";
 import { type ServiceFact, serviceFact } from "../facts/service.js";
+import type { Host } from "../inventory/model.js";
 
 const ServiceArgs = z.strictObject({
   name: inCharset(SERVICE_UNIT),
@@ -18,20 +19,28 @@ export type ServiceArgs = z.infer<typeof ServiceArgs>;
 
 type Verb = "start" | "stop" | "reload" | "restart";
 
+/** Seconds a stop may take before a restart gives up (× the host's timeout_scale). */
+export const STOP_WAIT_SEC = 10;
+
 /**
- * sysv restart as stop, wait for the process to be gone (up to 10 s), start.
+ * sysv restart as stop, wait for the process to be gone (up to $2 s), start.
  * Init scripts' own `restart` (Debian's keepalived: stop, sleep 1, start) lose
  * the race against a daemon that takes longer than a second to exit: start
  * sees it still running, does nothing, and then nothing runs at all.
  */
 const SYSV_RESTART =
-  'service "$1" stop; i=0; while pgrep -x -- "$1" >/dev/null 2>&1 && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i+1)); done; ' +
+  'service "$1" stop; i=0; n=$(( $2 * 10 )); while pgrep -x -- "$1" >/dev/null 2>&1 && [ "$i" -lt "$n" ]; do sleep 0.1; i=$((i+1)); done; ' +
   // Still there: starting now would "succeed" against the old process and keep the old config.
-  'if pgrep -x -- "$1" >/dev/null 2>&1; then echo "$1 did not stop within 10 s: not restarted" >&2; exit 1; fi; service "$1" start';
+  'if pgrep -x -- "$1" >/dev/null 2>&1; then echo "$1 did not stop within $2 s: not restarted" >&2; exit 1; fi; service "$1" start';
 
-export function serviceArgv(fact: ServiceFact, name: string, verb: Verb): string[] {
+/** STOP_WAIT_SEC for this host: a slow host (inventory timeout_scale) stops its daemons slowly too. */
+export const stopWaitSec = (host: Host): number => STOP_WAIT_SEC * host.connection.timeoutScale;
+
+export function serviceArgv(fact: ServiceFact, name: string, verb: Verb, stopWait = STOP_WAIT_SEC): string[] {
   if (fact.manager === "systemd") return ["systemctl", verb, name];
-  return verb === "restart" ? ["sh", "-c", SYSV_RESTART, "lvsplay-restart", name] : ["service", name, verb];
+  return verb === "restart"
+    ? ["sh", "-c", SYSV_RESTART, "lvsplay-restart", name, String(stopWait)]
+    : ["service", name, verb];
 }
 
 /** A start repairs a stopped service, a stop a running one; reload/restart act for a handler. */
@@ -42,7 +51,7 @@ const VERB_CAUSE: Record<Verb, ChangeCauseKind> = {
   restart: "service-restart",
 };
 
-/** Younger than this, a sysv daemon is restarted instead of reloaded (see plan). */
+/** Younger than this (× the host's timeout_scale), a sysv daemon is restarted instead of reloaded (see plan). */
 const RELOAD_MIN_AGE_SEC = 3;
 
 /** `reloaded`/`restarted` always act (handlers); a reload of a stopped service starts it. */
@@ -94,7 +103,7 @@ export const serviceOperation: Operation<ServiceArgs> = {
   argsSchema: ServiceArgs,
   parseArgs: (raw) => ServiceArgs.parse(raw),
   facts: ({ args }) => [factRequest(serviceFact, args.name)],
-  plan: ({ args, facts, sinceNotified }): Plan => {
+  plan: ({ host, args, facts, sinceNotified }): Plan => {
     const fact = facts.get(factRequest(serviceFact, args.name));
     const changes: Change[] = [];
     const notes: string[] = [];
@@ -125,12 +134,13 @@ export const serviceOperation: Operation<ServiceArgs> = {
     }
     // A sysv daemon sent SIGHUP before it installed its handlers dies of it:
     // keepalived did, when the reload handler followed the restart handler.
-    // Started moments ago, it is restarted instead (which covers a reload).
+    // Started moments ago, it is restarted instead (which covers a reload). A
+    // slow host (timeout_scale) takes that much longer to get its handlers in place.
     if (
       verb === "reload" &&
       fact.manager === "sysv" &&
       fact.ageSec !== undefined &&
-      fact.ageSec < RELOAD_MIN_AGE_SEC
+      fact.ageSec < RELOAD_MIN_AGE_SEC * host.connection.timeoutScale
     ) {
       verb = "restart";
       notes.push(`${args.name} started ${fact.ageSec} s ago: restarted instead of reloaded`);
@@ -140,7 +150,11 @@ export const serviceOperation: Operation<ServiceArgs> = {
         kind: "command",
         cause: cause(VERB_CAUSE[verb], args.name),
         summary: `${verb} ${args.name} (${fact.manager})`,
-        command: { argv: serviceArgv(fact, args.name, verb), become: true, timeoutSec: 60 },
+        command: {
+          argv: serviceArgv(fact, args.name, verb, stopWaitSec(host)),
+          become: true,
+          timeoutSec: 60,
+        },
         // A reload/restart changes no state worth a before/after: --diff shows the command.
         ...(verb === "start" || verb === "stop"
           ? { before: fact.running ? "running" : "stopped", after: verb === "stop" ? "stopped" : "running" }

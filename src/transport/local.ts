@@ -32,6 +32,7 @@ export class LocalTransport implements Transport {
       ...(this.options.env !== undefined ? { env: this.options.env } : {}),
     });
     const [program, ...args] = wrapped.argv;
+    const timedOut = { command, timeoutSec: wrapped.timeoutSec ?? 0 };
     const output = collectOutput();
     const started = performance.now();
     return new Promise((resolve) => {
@@ -61,12 +62,12 @@ export class LocalTransport implements Transport {
         clearTimeout(backstop);
         const result = { ...output.result(), code: signal === null ? code : null };
         if (backstopHit) {
-          resolve({ ...result, stderr: noteTimeout(result.stderr, wrapped.timeoutSec!, "killed locally") });
+          resolve({ ...result, stderr: noteTimeout(result.stderr, timedOut, "killed locally") });
         } else if (
           wrapped.timeoutSec !== undefined &&
           timedOutRemotely(result.code, started, wrapped.timeoutSec)
         ) {
-          resolve({ ...result, stderr: noteTimeout(result.stderr, wrapped.timeoutSec, "killed by timeout") });
+          resolve({ ...result, stderr: noteTimeout(result.stderr, timedOut, "killed by timeout") });
         } else {
           resolve(result);
         }

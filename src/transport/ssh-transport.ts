@@ -9,7 +9,7 @@ import { Semaphore } from "../util/semaphore.js";
 import { collectOutput, timedOutRemotely } from "./output.js";
 import { shellJoin } from "./quote.js";
 import { type Command, type CommandResult, type Held, type Transport, UnreachableError } from "./types.js";
-import { backstopSec, noteTimeout, type WrappedCommand, wrapCommand } from "./wrap-command.js";
+import { backstopSec, noteTimeout, type TimedOut, type WrappedCommand, wrapCommand } from "./wrap-command.js";
 
 /** Retries (20, 40, 80, 160, 320 ms apart) when sshd refuses to open a channel. */
 const CHANNEL_OPEN_RETRIES = 5;
@@ -90,10 +90,10 @@ export class SshTransport implements Transport {
         : {}),
       ...(this.options.timeoutScale !== undefined ? { timeoutScale: this.options.timeoutScale } : {}),
     });
-    return this.channels.with(() => this.exec(wrapped));
+    return this.channels.with(() => this.exec(command, wrapped));
   }
 
-  private async exec(wrapped: WrappedCommand): Promise<CommandResult> {
+  private async exec(command: Command, wrapped: WrappedCommand): Promise<CommandResult> {
     if (this.failure) throw this.failure;
     const output = collectOutput();
     let channel: ClientChannel | undefined;
@@ -122,11 +122,18 @@ export class SshTransport implements Transport {
         channel?.close();
         const how = "no answer from the host; channel closed, the command may still run";
         const partial = output.result();
-        return { ...partial, stderr: noteTimeout(partial.stderr, wrapped.timeoutSec!, how), code: null };
+        return {
+          ...partial,
+          stderr: noteTimeout(partial.stderr, this.timedOut(command, wrapped), how),
+          code: null,
+        };
       }
       const result = { ...output.result(), code: outcome.code };
       if (wrapped.timeoutSec !== undefined && timedOutRemotely(result.code, started, wrapped.timeoutSec)) {
-        return { ...result, stderr: noteTimeout(result.stderr, wrapped.timeoutSec, "killed on the host") };
+        return {
+          ...result,
+          stderr: noteTimeout(result.stderr, this.timedOut(command, wrapped), "killed on the host"),
+        };
       }
       return result;
     } catch (error) {
@@ -135,6 +142,14 @@ export class SshTransport implements Transport {
     } finally {
       clearTimeout(backstopTimer);
     }
+  }
+
+  private timedOut(command: Command, wrapped: WrappedCommand): TimedOut {
+    return {
+      command,
+      timeoutSec: wrapped.timeoutSec ?? 0,
+      ...(this.options.timeoutScale !== undefined ? { scale: this.options.timeoutScale } : {}),
+    };
   }
 
   /**

@@ -22,8 +22,9 @@ export interface SshConnectorOptions {
   readonly onConnect?: (hostName: string) => void;
 }
 
-/** Seconds between keepalives; three missed ones mark the connection dead. */
+/** Seconds between keepalives; KEEPALIVE_MISSED (× the host's timeout_scale) unanswered ones mark the connection dead. */
 const KEEPALIVE_SEC = 15;
+const KEEPALIVE_MISSED = 3;
 
 export class SshConnector implements Connector {
   private readonly hosts: ReadonlyMap<string, Host>;
@@ -199,7 +200,8 @@ export class SshConnector implements Connector {
       ...(sock ? { sock } : { host: target.dial, port: conn.port }),
       readyTimeout: conn.connectTimeoutSec * 1000,
       keepaliveInterval: KEEPALIVE_SEC * 1000,
-      keepaliveCountMax: 3,
+      // A slow host (timeout_scale) may leave sshd unscheduled for longer than 45 s without being gone.
+      keepaliveCountMax: KEEPALIVE_MISSED * (target.timeoutScale ?? 1),
       hostVerifier: verification.verify,
       authHandler: auth.authHandler,
       algorithms: { serverHostKey: verification.serverHostKeyAlgorithms as never },

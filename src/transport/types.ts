@@ -12,6 +12,8 @@ export interface Command {
   readonly become?: boolean;
   /** Only reads (fact batches): the one kind of command `lvsplay audit` lets through. */
   readonly readOnly?: boolean;
+  /** How messages (a time-out) name the command; default: its argv, a script shown as `sh -c …`. */
+  readonly what?: string;
 }
 
 export interface CommandResult {

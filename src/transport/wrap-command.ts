@@ -1,6 +1,7 @@
 // Turns a Command into the argv + stdin actually executed: privilege escalation
 // with sudo and a remote-side timeout. Shared by the SSH and local transports.
 import type { BecomeSettings } from "../inventory/model.js";
+import { shellJoin } from "./quote.js";
 import type { Command } from "./types.js";
 
 /** Grace period between `timeout`'s TERM and its KILL. */
@@ -84,11 +85,47 @@ export function backstopSec(timeoutSec: number): number {
   return timeoutSec + KILL_AFTER_SEC + 5;
 }
 
+/** Longest command text a time-out message quotes. */
+const WHAT_MAX_CHARS = 300;
+
 /**
- * Note a time-out in stderr so the caller sees why the command failed: the
- * CommandResult has no separate field for it.
+ * The command as a message names it: its own `what`, else its argv quoted,
+ * with an inline script (`sh -c SCRIPT NAME ARGS…`) shown as `sh -c …` and
+ * its name and arguments kept, cut to a readable length.
  */
-export function noteTimeout(stderr: string, timeoutSec: number, how: string): string {
+export function describeCommand(command: Command): string {
+  const [program, flag, , ...rest] = command.argv;
+  const text =
+    command.what ??
+    (program === "sh" && flag === "-c" && command.argv.length >= 3
+      ? `sh -c …${rest.length > 0 ? ` ${shellJoin(rest)}` : ""}`
+      : shellJoin(command.argv));
+  return text.length > WHAT_MAX_CHARS ? `${text.slice(0, WHAT_MAX_CHARS - 1)}…` : text;
+}
+
+/** What a time-out hit: the command and the limit (as the code set it and as the host's timeout_scale made it). */
+export interface TimedOut {
+  readonly command: Command;
+  /** The effective limit (WrappedCommand.timeoutSec). */
+  readonly timeoutSec: number;
+  /** The host's inventory `timeout_scale`, when it multiplied the limit. */
+  readonly scale?: number;
+}
+
+/**
+ * Note a time-out in stderr so the caller sees why the command failed (the
+ * CommandResult has no separate field for it): which command, which limit,
+ * and how it was stopped — the one line a failed run's output must carry.
+ */
+export function noteTimeout(stderr: string, timedOut: TimedOut, how: string): string {
   const separator = stderr === "" || stderr.endsWith("\n") ? "" : "\n";
-  return `${stderr}${separator}lvsplay: command timed out after ${timeoutSec}s (${how})\n`;
+  const { command, timeoutSec, scale } = timedOut;
+  const base = command.timeoutSec;
+  const scaled = scale !== undefined && scale !== 1;
+  const limit = !scaled
+    ? ""
+    : base !== undefined && base > 0
+      ? `limit ${base} s × timeout_scale ${scale}; `
+      : `timeout_scale ${scale}; `;
+  return `${stderr}${separator}lvsplay: command timed out after ${timeoutSec}s (${limit}${how}): ${describeCommand(command)}\n`;
 }

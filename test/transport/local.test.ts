@@ -35,7 +35,7 @@ describe("LocalTransport", () => {
     const result = await local.run({ argv: ["sleep", "30"], timeoutSec: 1 });
     const elapsed = performance.now() - started;
     expect(result.code).toBe(124);
-    expect(result.stderr).toMatch(/timed out after 1s/);
+    expect(result.stderr).toMatch(/timed out after 1s \(killed by timeout\): sleep 30\n$/);
     expect(elapsed).toBeGreaterThanOrEqual(950);
     expect(elapsed).toBeLessThan(3000);
   });

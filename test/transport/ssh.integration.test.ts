@@ -172,11 +172,29 @@ describe("SshConnector against a real sshd", () => {
       const result = await t.run({ argv: ["sleep", "31.517"], timeoutSec: 1 });
       const elapsed = performance.now() - started;
       expect(result.code).toBe(124);
-      expect(result.stderr).toMatch(/timed out after 1s/);
+      expect(result.stderr).toMatch(/timed out after 1s \(killed on the host\): sleep 31\.517\n$/);
       expect(elapsed).toBeLessThan(3000);
       // The remote process is really gone (closing a channel alone would leave it running).
       const left = await t.run({ argv: ["pgrep", "-f", "^sleep 31.517$"] });
       expect(left.code).toBe(1);
+    } finally {
+      await connector.closeAll();
+    }
+  });
+
+  it("multiplies the limit by the host's timeout_scale and says so when it is hit", async () => {
+    const { connector } = counted(inventory(host("slow", sshd1, { timeoutScale: 3 })));
+    const t = await connector.connect("slow");
+    try {
+      const started = performance.now();
+      // 0.5 s × 3: killed after 2 s (ceil of 1.5), not after 0.5 s.
+      const result = await t.run({ argv: ["sleep", "31.519"], timeoutSec: 0.5 });
+      const elapsed = performance.now() - started;
+      expect(result.code).toBe(124);
+      expect(result.stderr).toBe(
+        "lvsplay: command timed out after 2s (limit 0.5 s × timeout_scale 3; killed on the host): sleep 31.519\n",
+      );
+      expect(elapsed).toBeGreaterThanOrEqual(1950);
     } finally {
       await connector.closeAll();
     }

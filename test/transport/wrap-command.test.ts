@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Secret } from "../../src/config/secret.js";
 import {
   backstopSec,
+  describeCommand,
   noteTimeout,
   SUDO_WITH_ASKPASS,
   wrapCommand,
@@ -118,8 +119,49 @@ describe("timeout helpers", () => {
     expect(backstopSec(10)).toBeGreaterThan(10 + 5);
   });
 
-  it("appends a timeout note on its own line", () => {
-    expect(noteTimeout("partial", 2, "x")).toBe("partial\nlvsplay: command timed out after 2s (x)\n");
-    expect(noteTimeout("", 2, "x")).toBe("lvsplay: command timed out after 2s (x)\n");
+  it("appends a timeout note on its own line, naming the command", () => {
+    const command = { argv: ["firewall-cmd", "--reload"], timeoutSec: 2 };
+    expect(noteTimeout("partial", { command, timeoutSec: 2 }, "x")).toBe(
+      "partial\nlvsplay: command timed out after 2s (x): firewall-cmd --reload\n",
+    );
+    expect(noteTimeout("", { command, timeoutSec: 2 }, "x")).toBe(
+      "lvsplay: command timed out after 2s (x): firewall-cmd --reload\n",
+    );
+  });
+
+  it("says how the host's timeout_scale made the limit", () => {
+    const command = { argv: ["firewall-cmd", "--permanent", "--add-port=80/tcp"], timeoutSec: 60 };
+    expect(noteTimeout("", { command, timeoutSec: 600, scale: 10 }, "killed on the host")).toBe(
+      "lvsplay: command timed out after 600s (limit 60 s × timeout_scale 10; killed on the host): " +
+        "firewall-cmd --permanent '--add-port=80/tcp'\n",
+    );
+    // The limit came from the connection's default: the scale is still named.
+    expect(noteTimeout("", { command: { argv: ["true"] }, timeoutSec: 600, scale: 10 }, "x")).toBe(
+      "lvsplay: command timed out after 600s (timeout_scale 10; x): true\n",
+    );
+    // A scale of 1 adds nothing to say.
+    expect(noteTimeout("", { command, timeoutSec: 60, scale: 1 }, "x")).toBe(
+      "lvsplay: command timed out after 60s (x): firewall-cmd --permanent '--add-port=80/tcp'\n",
+    );
+  });
+});
+
+describe("describeCommand", () => {
+  it("quotes argv, shows an inline script as sh -c … with its name and arguments", () => {
+    expect(describeCommand({ argv: ["nft", "-f", "-"] })).toBe("nft -f -");
+    expect(describeCommand({ argv: ["ip", "addr", "add", "a b"] })).toBe("ip addr add 'a b'");
+    expect(
+      describeCommand({ argv: ["sh", "-c", "long\nscript", "lvsplay-install", "/etc/x.conf", "0644"] }),
+    ).toBe("sh -c … lvsplay-install /etc/x.conf 0644");
+    expect(describeCommand({ argv: ["sh", "-c", "script"] })).toBe("sh -c …");
+  });
+
+  it("prefers the command's own name for itself, and cuts what is long", () => {
+    expect(describeCommand({ argv: ["sh", "-c", "x"], what: "fact batch (os, kernel)" })).toBe(
+      "fact batch (os, kernel)",
+    );
+    const long = describeCommand({ argv: ["echo", "y".repeat(1000)] });
+    expect(long).toHaveLength(300);
+    expect(long.endsWith("…")).toBe(true);
   });
 });

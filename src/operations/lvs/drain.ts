@@ -18,7 +18,7 @@
 import { gatherFacts } from "../../engine/gather.js";
 import type { ChangeVerdict, HostHookContext, RunHooks } from "../../engine/hooks.js";
 import { factRequest } from "../../engine/types.js";
-import { httpProbeFact } from "../../facts/http-probe.js";
+import { httpProbeRequest } from "../../facts/http-probe.js";
 import { serviceFact } from "../../facts/service.js";
 import { vipHoldingFact } from "../../facts/vip-holding.js";
 import type { Inventory } from "../../inventory/model.js";
@@ -26,7 +26,7 @@ import { directorNames } from "../../lvs/index.js";
 import { shellJoin } from "../../transport/quote.js";
 import type { Held } from "../../transport/types.js";
 import { errorMessage } from "../../util/error-message.js";
-import { serviceArgv } from "../service.js";
+import { serviceArgv, stopWaitSec } from "../service.js";
 import {
   carriedOutByDrain,
   describeHolders,
@@ -61,10 +61,17 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
   const vips = [...new Set(lvs.services.map((s) => s.vip))];
   const urls = lvs.services.filter((s) => s.protocol === "tcp").map((s) => `http://${s.vip}:${s.ports[0]}/`);
   const directors = directorNames(inventory);
-  const clients = inventory.hosts.filter(isClient).map((h) => h.name);
+  const clients = inventory.hosts.filter(isClient);
   const settleSec = 3 * lvs.vrrp.advertIntSec + 2;
+  // Each poll reads the directors and a client: on slow hosts (timeout_scale) it takes that much longer.
+  const slowest = Math.max(
+    1,
+    ...inventory.hosts
+      .filter((h) => directors.includes(h.name) || isClient(h))
+      .map((h) => h.connection.timeoutScale),
+  );
   /** Every wait's bound: generous against a loaded machine, and named when it is reached. */
-  const boundMs = Math.max(30, 4 * settleSec) * 1000;
+  const boundMs = Math.max(30, 4 * settleSec) * slowest * 1000;
   const drained = new Map<string, Drained>();
   const saidThisStage = new Set<string>();
 
@@ -92,13 +99,13 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
     if (urls.length === 0) return { ok: true, detail: "no TCP service to request" };
     for (const client of clients) {
       try {
-        const reqs = urls.map((u) => factRequest(httpProbeFact, u, String(PROBE_REQUESTS)));
-        const facts = await gatherFacts(await ctx.connect(client), reqs);
+        const reqs = urls.map((u) => httpProbeRequest(client, u, PROBE_REQUESTS));
+        const facts = await gatherFacts(await ctx.connect(client.name), reqs);
         const answered = reqs.map((r) => facts.get(r).answers.filter((a) => a !== "-").length);
         const total = answered.reduce((a, b) => a + b, 0);
         return {
           ok: total === reqs.length * PROBE_REQUESTS,
-          detail: `${total}/${reqs.length * PROBE_REQUESTS} requests answered through the VIP from ${client}`,
+          detail: `${total}/${reqs.length * PROBE_REQUESTS} requests answered through the VIP from ${client.name}`,
         };
       } catch {
         // Try the next client.
@@ -109,7 +116,7 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
       detail:
         clients.length === 0
           ? "no client host in the inventory: checked that a peer holds the VIP, not that it answers"
-          : `no client could be read (${clients.join(", ")}): checked that a peer holds the VIP, not that it answers`,
+          : `no client could be read (${clients.map((c) => c.name).join(", ")}): checked that a peer holds the VIP, not that it answers`,
     };
   };
   /** Polls until `done` (returns what it saw), bounded and interruptible; throws naming what it waited for. */
@@ -177,14 +184,17 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
     // after the wait goes nowhere: the connection may be gone by then.
     const script = [
       `${stop} 2>&1`,
-      'i=0; while pgrep -x keepalived >/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
-      `if pgrep -x keepalived >/dev/null; then echo "keepalived did not stop within 10 s"; ${start} >/dev/null 2>&1; exit 1; fi`,
+      'i=0; n=$(( $1 * 10 )); while pgrep -x keepalived >/dev/null && [ "$i" -lt "$n" ]; do sleep 0.1; i=$((i+1)); done',
+      `if pgrep -x keepalived >/dev/null; then echo "keepalived did not stop within $1 s"; ${start} >/dev/null 2>&1; exit 1; fi`,
       `echo ${READY}`,
       "cat >/dev/null",
       "exec >/dev/null 2>&1 </dev/null",
       `pgrep -x keepalived >/dev/null || ${start}`,
     ].join("\n");
-    const hold = await transport.hold({ argv: ["sh", "-c", script, "lvsplay-drain"], become: true }, READY);
+    const hold = await transport.hold(
+      { argv: ["sh", "-c", script, "lvsplay-drain", String(stopWaitSec(ctx.host))], become: true },
+      READY,
+    );
     if (!hold.running)
       throw new Error(
         `could not stop keepalived on ${host} to hand ${held.join(", ")} over: ${hold.output.trim().slice(0, 300) || "no output"}`,

@@ -3,8 +3,8 @@
 // directors in a row (loop analysis over the live mark rules and IPVS services).
 // On client hosts: N requests to each VIP are all answered.
 import { z } from "zod";
-import { type CheckResult, factRequest, type Operation, type Plan } from "../../engine/types.js";
-import { httpProbeFact } from "../../facts/http-probe.js";
+import type { CheckResult, Operation, Plan } from "../../engine/types.js";
+import { httpProbeRequest } from "../../facts/http-probe.js";
 import type { IpvsService } from "../../facts/ipvs.js";
 import {
   analyzeLoops,
@@ -108,7 +108,7 @@ export const verifyClusterOperation: Operation<Args> = {
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host, inventory, args, probes }) =>
     isClient(host) && probes !== false
-      ? urlsOf(inventory).map((u) => factRequest(httpProbeFact, u.url, String(args.requests)))
+      ? urlsOf(inventory).map((u) => httpProbeRequest(host, u.url, args.requests))
       : [],
   // Directors check the cluster from every director's observations; clients
   // only need the real servers' addresses (directors' from their data plane).
@@ -141,7 +141,7 @@ export const verifyClusterOperation: Operation<Args> = {
     } else if (isClient(host)) {
       const names = resolveRealServers(inventory, directors).map((r) => r.name);
       for (const { service, url } of urlsOf(inventory)) {
-        const answers = facts.get(factRequest(httpProbeFact, url, String(args.requests))).answers;
+        const answers = facts.get(httpProbeRequest(host, url, args.requests)).answers;
         const ok = answers.filter((a) => a !== "-").length;
         const by = [...new Set(answers.filter((a) => a !== "-"))].sort();
         checks.push({
