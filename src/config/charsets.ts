@@ -177,6 +177,41 @@ export const PACKAGE: Charset = {
   first: ALNUM,
 };
 
+/**
+ * A command keepalived runs for a hook (notify_*, vrrp_script): an absolute
+ * path, then arguments, one space apart. keepalived splits it on spaces and runs
+ * it without a shell, so quotes could not group words anyway; `$`, braces, `#`,
+ * `!`, quotes and backslashes would be keepalived syntax.
+ */
+export const SCRIPT_COMMAND: Charset = {
+  what: "a command",
+  rule: "an absolute path, then arguments one space apart; letters, digits and / . _ - + : = , @ % only, at most 255 characters",
+  minLength: 2,
+  maxLength: 255,
+  char: oneOf(/[A-Za-z0-9/._\-+:=,@% ]/),
+  first: oneOf(/\//),
+  whole: {
+    test: (v) => !/ {2}| $/.test(v) && !/^\/+( |$)/.test(v),
+    reason: "it has two spaces in a row, a trailing space, or no file name",
+  },
+};
+
+/**
+ * A path lvsplay writes into keepalived's configuration (the include line for
+ * its own file) and passes to the host's shell scripts: absolute, plain
+ * characters only — no whitespace, glob characters (an include is a glob), `$`,
+ * braces, quotes or comment characters, which keepalived reads as syntax.
+ */
+export const KEEPALIVED_PATH: Charset = {
+  what: "an absolute path",
+  rule: 'starting with "/", then letters, digits and . _ - / only, not ending with "/", at most 255 characters',
+  minLength: 2,
+  maxLength: 255,
+  char: oneOf(/[A-Za-z0-9._/-]/),
+  first: oneOf(/\//),
+  whole: { test: (v) => !v.endsWith("/"), reason: "it ends with /" },
+};
+
 /** Stage, task, handler and playbook names: shown in reports, one line each. */
 export const LABEL: Charset = {
   what: "a name",
@@ -295,6 +330,8 @@ export const CHARSETS = {
   HOST_PATTERN,
   SERVICE_UNIT,
   PACKAGE,
+  SCRIPT_COMMAND,
+  KEEPALIVED_PATH,
   LABEL,
   IPV4,
   MAC,

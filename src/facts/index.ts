@@ -13,6 +13,7 @@ import { nftablesFact } from "./nftables.js";
 import { osFact } from "./os.js";
 import { packagesFact } from "./packages.js";
 import { pathExistsFact } from "./path-exists.js";
+import { scriptFilesFact } from "./script-files.js";
 import { serviceFact } from "./service.js";
 import { symlinkFact } from "./symlink.js";
 import { sysctlFact } from "./sysctl.js";
@@ -33,6 +34,7 @@ export const ALL_FACTS: ReadonlyMap<string, Fact<unknown>> = new Map(
     osFact,
     packagesFact,
     pathExistsFact,
+    scriptFilesFact,
     serviceFact,
     symlinkFact,
     sysctlFact,

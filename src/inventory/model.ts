@@ -120,6 +120,28 @@ export interface Service {
   readonly weights: Readonly<Record<string, number>>;
 }
 
+/** keepalived's notify_master/backup/fault/stop, and `notify` (every change) as "all". */
+export type NotifyEvent = "master" | "backup" | "fault" | "stop" | "all";
+
+/** A check keepalived runs (vrrp_script); failing, it puts the director in FAULT or adds its weight. */
+export interface TrackScript {
+  readonly name: string;
+  /** Absolute path, then arguments one space apart. */
+  readonly command: string;
+  readonly intervalSec: number;
+  readonly timeoutSec?: number;
+  readonly weight?: number;
+  readonly rise?: number;
+  readonly fall?: number;
+}
+
+/** Failover hooks of a director's VRRP instance. */
+export interface VrrpHooks {
+  readonly notify: Readonly<Partial<Record<NotifyEvent, string>>>;
+  readonly trackInterfaces: readonly { readonly name: string; readonly weight?: number }[];
+  readonly trackScripts: readonly TrackScript[];
+}
+
 export interface VrrpSettings {
   readonly virtualRouterId: number;
   /** Director names, highest priority first (from `order`, or sorted `priorities`). */
@@ -131,6 +153,10 @@ export interface VrrpSettings {
   /** Unicast peers instead of multicast: each director lists the others' addresses. */
   readonly unicast: boolean;
   readonly nopreempt: boolean;
+  /** Hooks of every director… */
+  readonly hooks: VrrpHooks;
+  /** …and what one director sets for itself (notify merges by event, lists replace). */
+  readonly hooksByDirector: Readonly<Record<string, Partial<VrrpHooks>>>;
 }
 
 export type PersistenceBackend = "auto" | "iptables" | "firewalld" | "nftables";

@@ -8,6 +8,8 @@ import type {
   Inventory,
   LvsModel,
   Service,
+  TrackScript,
+  VrrpHooks,
   VrrpSettings,
 } from "./model.js";
 import type { RawHost, RawInventory, RawLvs, RawService } from "./schema.js";
@@ -52,6 +54,35 @@ export const prioritiesFromOrder = (order: readonly string[]): Record<string, nu
   return Object.fromEntries(order.map((name, i) => [name, 100 + step * (n - 1 - i)]));
 };
 
+type RawHooks = Pick<RawLvs["vrrp"], "notify" | "track_interfaces" | "track_scripts">;
+
+/** Only what is set: a director's own hooks must not hide the common ones with empty lists. */
+const hooksOf = (raw: RawHooks): Partial<VrrpHooks> => ({
+  ...(raw.notify ? { notify: Object.fromEntries(Object.entries(raw.notify).filter(([, c]) => c)) } : {}),
+  ...(raw.track_interfaces
+    ? {
+        trackInterfaces: raw.track_interfaces.map((t) =>
+          t.weight === undefined ? { name: t.name } : { name: t.name, weight: t.weight },
+        ),
+      }
+    : {}),
+  ...(raw.track_scripts
+    ? {
+        trackScripts: raw.track_scripts.map(
+          (t): TrackScript => ({
+            name: t.name,
+            command: t.script,
+            intervalSec: t.interval,
+            ...(t.timeout === undefined ? {} : { timeoutSec: t.timeout }),
+            ...(t.weight === undefined ? {} : { weight: t.weight }),
+            ...(t.rise === undefined ? {} : { rise: t.rise }),
+            ...(t.fall === undefined ? {} : { fall: t.fall }),
+          }),
+        ),
+      }
+    : {}),
+});
+
 const vrrpOf = (raw: RawLvs, hostOrder: readonly string[], secrets: ResolvedSecrets): VrrpSettings => {
   const v = raw.vrrp;
   let order: string[];
@@ -73,6 +104,10 @@ const vrrpOf = (raw: RawLvs, hostOrder: readonly string[], secrets: ResolvedSecr
     ...(v.auth && secrets.vrrp ? { auth: { type: v.auth.type, password: secrets.vrrp } } : {}),
     unicast: v.unicast,
     nopreempt: v.nopreempt,
+    hooks: { notify: {}, trackInterfaces: [], trackScripts: [], ...hooksOf(v) },
+    hooksByDirector: Object.fromEntries(
+      Object.entries(v.per_director ?? {}).map(([d, h]) => [d, hooksOf(h)]),
+    ),
   };
 };
 

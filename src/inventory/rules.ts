@@ -169,6 +169,34 @@ const checkVrrp = (inv: RawInventory, directors: readonly string[], report: Repo
   const field = vrrp.order ? "order" : "priorities";
   if (missing.length > 0)
     report(["lvs", "vrrp", field], `must name every director; missing: ${missing.join(", ")}`);
+  checkHooks(inv, directors, report);
+};
+
+/** per_director names directors; a list of track scripts or interfaces names each one once. */
+const checkHooks = (inv: RawInventory, directors: readonly string[], report: Report): void => {
+  const vrrp = inv.lvs!.vrrp;
+  type Hooks = Pick<typeof vrrp, "track_scripts" | "track_interfaces">;
+  const lists: [KeyPath, Hooks][] = [[["lvs", "vrrp"], vrrp]];
+  for (const [name, hooks] of Object.entries(vrrp.per_director ?? {})) {
+    const at: KeyPath = ["lvs", "vrrp", "per_director", name];
+    if (!(name in inv.hosts)) report(at, `${name} is not a host of this inventory`, "key");
+    else if (!directors.includes(name)) report(at, `${name} is not in group directors`, "key");
+    lists.push([at, hooks]);
+  }
+  for (const [at, hooks] of lists) {
+    const once = (names: readonly string[], key: string) =>
+      names.forEach((n, i) => {
+        if (names.indexOf(n) !== i) report([...at, key, i], `${n} is listed twice`);
+      });
+    once(
+      (hooks.track_scripts ?? []).map((t) => t.name),
+      "track_scripts",
+    );
+    once(
+      (hooks.track_interfaces ?? []).map((t) => t.name),
+      "track_interfaces",
+    );
+  }
 };
 
 const servicePorts = (service: RawService): number[] =>

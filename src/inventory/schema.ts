@@ -81,6 +81,18 @@
  *                            inventory is loaded; never printed.
  *     unicast: false         Unicast peers instead of multicast (default false).
  *     nopreempt: false       Do not take the VIP back after recovering (default false).
+ *     notify:                Failover hooks keepalived runs (as root) when this director's VRRP
+ *       master: /usr/local/sbin/vip-up    state changes: master, backup, fault, stop, and all
+ *       all: /usr/local/sbin/vrrp-event   (keepalived's `notify`: called with INSTANCE NAME STATE
+ *                            PRIORITY appended). Absolute path, then arguments one space apart.
+ *     track_interfaces: [eth0, { name: bond0, weight: -30 }]   Interfaces whose failure puts this
+ *                            director in FAULT (no weight) or lowers its priority (weight -253..253).
+ *     track_scripts:         Checks keepalived runs; failure → FAULT, or priority + weight.
+ *       - { name: web_up, script: /usr/local/bin/check-web 80, interval: 2, timeout: 2,
+ *           weight: -60, rise: 2, fall: 2 }   interval default 2 s; the others optional.
+ *     per_director:          Hooks of one director: { ds2: { notify: {...}, track_interfaces: [...],
+ *                            track_scripts: [...] } }. notify merges by event with the common one;
+ *                            a list given here replaces the common list.
  *   services:                At least one.
  *     - name: web            Unique; a name as for hosts (1-64: it is part of rule comments).
  *       vip: 192.0.2.100     IPv4 virtual address; must not be a host's address.
@@ -96,7 +108,14 @@
  *       weights: { rs3: 2 }  Optional real server weights 0-65535 (default 1).
  */
 import { z } from "zod";
-import { ENV_NAME, HTTP_PATH, USER, VRRP_PASSWORD } from "../config/charsets.js";
+import {
+  ENV_NAME,
+  HTTP_PATH,
+  KEEPALIVED_PATH,
+  SCRIPT_COMMAND,
+  USER,
+  VRRP_PASSWORD,
+} from "../config/charsets.js";
 import {
   filePath,
   hostName,
@@ -147,6 +166,41 @@ const hostSchema = z.strictObject({
 
 const groupSchema = z.strictObject({ vars: varsSchema.optional() }).nullable();
 
+// Failover hooks (keepalived's notify scripts, track_interface, track_script).
+const scriptCommand = inCharset(SCRIPT_COMMAND);
+/** keepalived's range for track_interface and vrrp_script weights (±254 is refused). */
+const trackWeight = intRange(-253, 253, "a weight -253..253");
+
+const notifySchema = z.strictObject({
+  master: scriptCommand.optional(),
+  backup: scriptCommand.optional(),
+  fault: scriptCommand.optional(),
+  stop: scriptCommand.optional(),
+  all: scriptCommand.optional(),
+});
+
+/** `eth0` or `{ name: eth0, weight: -30 }`. */
+const trackInterfaceSchema = z.preprocess(
+  (v) => (typeof v === "string" ? { name: v } : v),
+  z.strictObject({ name: interfaceName, weight: trackWeight.optional() }),
+);
+
+const trackScriptSchema = z.strictObject({
+  name: hostName,
+  script: scriptCommand,
+  interval: intRange(1, 3600).default(2),
+  timeout: intRange(1, 3600).optional(),
+  weight: trackWeight.optional(),
+  rise: intRange(1, 100).optional(),
+  fall: intRange(1, 100).optional(),
+});
+
+const hooksFields = {
+  notify: notifySchema.optional(),
+  track_interfaces: z.array(trackInterfaceSchema).optional(),
+  track_scripts: z.array(trackScriptSchema).optional(),
+};
+
 const vrrpSchema = z.strictObject({
   virtual_router_id: intRange(1, 255),
   order: z.array(hostName).min(1, expected("at least one director")).optional(),
@@ -162,6 +216,8 @@ const vrrpSchema = z.strictObject({
     .optional(),
   unicast: z.boolean().default(false),
   nopreempt: z.boolean().default(false),
+  ...hooksFields,
+  per_director: z.record(hostName, z.strictObject(hooksFields)).optional(),
 });
 
 const healthCheckTimings = {
@@ -214,12 +270,7 @@ const serviceSchema = z.strictObject({
 });
 
 /** An absolute path of plain characters: it ends up in keepalived's include line and in shell arguments. */
-const configPath = z
-  .string(expected("an absolute path"))
-  .regex(
-    /^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/,
-    expected('an absolute path of letters, digits, ".", "_", "-" and "/"'),
-  );
+const configPath = inCharset(KEEPALIVED_PATH);
 
 const keepalivedSchema = z.strictObject({
   config: configPath.default("/etc/keepalived/keepalived.conf"),

@@ -4,6 +4,7 @@ export * from "./keepalived/coexist.js";
 export * from "./keepalived/config-view.js";
 export * from "./keepalived/content.js";
 export * from "./keepalived/guard.js";
+export * from "./keepalived/hooks.js";
 export * from "./keepalived/mark-targets.js";
 export * from "./keepalived/model.js";
 export * from "./keepalived/render.js";

@@ -12,11 +12,13 @@ import {
   HTTP_PATH,
   INTERFACE,
   IPV4,
+  KEEPALIVED_PATH,
   LABEL,
   LOCAL_PATH,
   MAC,
   NAME,
   REMOTE_PATH,
+  SCRIPT_COMMAND,
   SERVICE_UNIT,
   USER,
   VRRP_PASSWORD,
@@ -133,5 +135,40 @@ describe("character sets", () => {
     expect(charsetViolation(NAME, "-a")).toBe('it cannot start with "-"');
     expect(charsetViolation(NAME, "")).toBe("it is empty");
     expect(charsetViolation(INTERFACE, "a\u202eb")).toBe('"\\u{202e}" is not allowed');
+  });
+
+  it("keepalived paths and hook commands: plain characters, absolute, nothing keepalived reads as syntax", () => {
+    ok(KEEPALIVED_PATH, "/etc/keepalived/lvsplay.conf", "/opt/k_2/a-b.conf");
+    bad(
+      KEEPALIVED_PATH,
+      "etc/k.conf",
+      "/etc/k*.conf",
+      "/etc/k ep.conf",
+      "/etc/$X.conf",
+      "/etc/k{a}.conf",
+      "/etc/k/",
+      "/etc/k#.conf",
+    );
+    ok(
+      SCRIPT_COMMAND,
+      "/usr/local/sbin/vip-up",
+      "/usr/bin/logger -t lvsplay-master ds1",
+      "/x/check --port=80,81 a@b 50%",
+    );
+    bad(
+      SCRIPT_COMMAND,
+      "vip-up",
+      "/usr/bin/x $HOME",
+      '/usr/bin/x "a b"',
+      "/usr/bin/x a\\",
+      "/usr/bin/x # c",
+      "/usr/bin/x ! c",
+      "/usr/bin/x {",
+      "/usr/bin/x  a",
+      "/usr/bin/x ",
+      "/ a",
+      "/usr/bin/x;reboot",
+      "/usr/bin/x\na",
+    );
   });
 });

@@ -96,6 +96,8 @@ describe("inventory normalisation", () => {
         auth: { type: "PASS", password: expect.any(Secret) },
         unicast: true,
         nopreempt: false,
+        hooks: { notify: {}, trackInterfaces: [], trackScripts: [] },
+        hooksByDirector: {},
       },
       services: [
         {

@@ -177,6 +177,50 @@ describe("a host with its own keepalived configuration", () => {
   });
 });
 
+describe("failover hooks next to the host's own scripts", () => {
+  const withHooks: OwnConfig = { ...own, scriptNames: ["lvsplay_web_up"], usesScripts: true };
+  const scripted = FOREIGN.replace(
+    "    priority 150\n",
+    "    priority 150\n    notify /usr/local/sbin/mail-vrrp root\n",
+  );
+
+  it("adds enable_script_security only when the host's configuration has none and runs no scripts of its own", () => {
+    const bare = plan(fact({ [MAIN]: FOREIGN.replace("   enable_script_security\n", "") }), {
+      own: withHooks,
+    });
+    expect(bare.errors).toEqual([]);
+    expect(bare.renderScriptSecurity).toBe(true);
+    const secured = plan(
+      fact({
+        [MAIN]: `${FOREIGN.replace("router_id mail-lb-1", "router_id mail-lb-1\n   enable_script_security")}`,
+      }),
+      {
+        own: withHooks,
+      },
+    );
+    expect(secured.renderScriptSecurity).toBe(false);
+  });
+
+  it("refuses to turn script security on under the host's own scripts", () => {
+    const p = plan(fact({ [MAIN]: scripted }), { own: withHooks });
+    expect(p.errors).toEqual([
+      expect.stringMatching(
+        /^the host's configuration runs scripts \(notify at .*:11\) without enable_script_security; lvsplay's hooks need it/,
+      ),
+    ]);
+    expect(plan(fact({ [MAIN]: scripted })).errors).toEqual([]);
+  });
+
+  it("refuses a vrrp_script of the host's with one of lvsplay's names", () => {
+    const p = plan(fact({ [MAIN]: `${FOREIGN}vrrp_script lvsplay_web_up {\n}\n` }), { own: withHooks });
+    expect(p.errors).toEqual([
+      `vrrp_script lvsplay_web_up at ${MAIN}:21 has a name lvsplay uses`,
+      // A vrrp_script is a script of the host's too, and it has no enable_script_security.
+      expect.stringMatching(/^the host's configuration runs scripts \(vrrp_script at .*:21\)/),
+    ]);
+  });
+});
+
 describe("hosts lvsplay configured before", () => {
   it("a missing main file is created with the include line only", () => {
     const p = plan(fact({ [MAIN]: "missing", [OWN]: "missing" }));

@@ -7,20 +7,48 @@ import { Secret } from "../../src/config/secret.js";
 import type { Inventory } from "../../src/inventory/model.js";
 import { resolveRealServers } from "../../src/lvs/directors.js";
 import { buildKeepalivedConfig } from "../../src/lvs/keepalived/model.js";
-import { renderKeepalivedConf } from "../../src/lvs/keepalived/render.js";
+import { type GlobalDefsOptions, renderKeepalivedConf } from "../../src/lvs/keepalived/render.js";
 import { allocateMarks } from "../../src/lvs/marks/allocate.js";
 import { expectGolden, GOLDEN_DIR, goldenPath } from "./helpers/golden.js";
 import { allFacts, inventory, webService } from "./helpers/inventory.js";
 import { Netns } from "./helpers/netns.js";
 
-function render(inv: Inventory, director: string): string {
+function render(inv: Inventory, director: string, opts?: GlobalDefsOptions): string {
   const n = inv.groups.directors!.length;
   const facts = allFacts(n);
   const { marks, errors } = allocateMarks(inv, {});
   expect(errors).toEqual([]);
   const cfg = buildKeepalivedConfig(inv, director, facts, marks[director]!, resolveRealServers(inv, facts));
-  return renderKeepalivedConf(cfg);
+  return renderKeepalivedConf(cfg, opts);
 }
+
+/** Failover hooks: notify for every director, ds1 with its own master script and a tracked interface. */
+const withHooks = (): Inventory => {
+  const base = inventory();
+  const vrrp = base.lvs!.vrrp;
+  return {
+    ...base,
+    lvs: {
+      ...base.lvs!,
+      vrrp: {
+        ...vrrp,
+        hooks: {
+          notify: { all: "/usr/bin/logger -t lvsplay-vrrp", backup: "/usr/bin/logger -t lvsplay-backup" },
+          trackInterfaces: [],
+          trackScripts: [
+            { name: "web_up", command: "/usr/bin/true", intervalSec: 2, timeoutSec: 2, weight: -60, fall: 2 },
+          ],
+        },
+        hooksByDirector: {
+          ds1: {
+            notify: { master: "/usr/bin/logger -t lvsplay-master ds1" },
+            trackInterfaces: [{ name: "eth1peer", weight: -30 }],
+          },
+        },
+      },
+    },
+  };
+};
 
 const threeDirectors = (): Inventory =>
   inventory({
@@ -55,6 +83,8 @@ const threeDirectors = (): Inventory =>
         auth: { type: "PASS", password: new Secret("s3cret", "the test") },
         unicast: true,
         nopreempt: false,
+        hooks: { notify: {}, trackInterfaces: [], trackScripts: [] },
+        hooksByDirector: {},
       },
     },
   });
@@ -68,6 +98,11 @@ describe("keepalived.conf rendering (goldens)", () => {
     expectGolden("keepalived-3dir-ds2.conf", render(threeDirectors(), "ds2")));
   it("vrrpOnly lab concession", () =>
     expectGolden("keepalived-vrrp-only-ds1.conf", render(inventory({ lvs: { vrrpOnly: true } }), "ds1")));
+  it("failover hooks (ds1's own over the common ones), no router_id (the host sets one), script security", () =>
+    expectGolden(
+      "keepalived-hooks-ds1.conf",
+      render(withHooks(), "ds1", { routerId: false, scriptSecurity: true }),
+    ));
 });
 
 describe("keepalived.conf rendering (properties)", () => {
@@ -208,6 +243,7 @@ describe("keepalived -t accepts every golden", () => {
     "keepalived-seed-ds2.conf",
     "keepalived-3dir-ds2.conf",
     "keepalived-vrrp-only-ds1.conf",
+    "keepalived-hooks-ds1.conf",
   ];
   it("covers every keepalived golden on disk", () => {
     expect(

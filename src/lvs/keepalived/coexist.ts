@@ -8,6 +8,7 @@
 //   are never run next to lvsplay's: they are replaced only when the inventory
 //   opts in (lvs.keepalived.adopt), otherwise the plan stops and says why;
 // - blocks an older lvsplay rendered into the main file move to lvsplay.conf.
+import { assertCharset, KEEPALIVED_PATH } from "../../config/charsets.js";
 import type { KeepalivedConfigFact } from "../../facts/keepalived-config.js";
 import { planAdoption } from "./adoption.js";
 import { type ConfigView, hasGlobMagic, includesPath, viewConfig } from "./config-view.js";
@@ -57,7 +58,9 @@ export interface CoexistPlan {
   readonly view: ConfigView | null;
 }
 
-export const includeLine = (own: string): string => `include ${own}`;
+/** The one line lvsplay writes into the host's main file; the path is checked again here, as every renderer does. */
+export const includeLine = (own: string): string =>
+  `include ${assertCharset(KEEPALIVED_PATH, own, "keepalived.conf: include line")}`;
 
 export function stubMain(own: string): string {
   return [

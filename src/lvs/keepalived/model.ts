@@ -1,8 +1,9 @@
 // Typed keepalived configuration for one director, built from the inventory.
 // Rendering (render.ts) is a separate, purely textual step.
 import type { Secret } from "../../config/secret.js";
-import type { HealthCheck, Inventory } from "../../inventory/model.js";
+import type { HealthCheck, Inventory, VrrpHooks } from "../../inventory/model.js";
 import type { DirectorFacts, RealServer } from "../directors.js";
+import { hooksFor } from "./hooks.js";
 
 export interface VrrpInstanceConfig {
   readonly name: string;
@@ -17,6 +18,8 @@ export interface VrrpInstanceConfig {
   readonly nopreempt: boolean;
   /** `ADDRESS/32 dev IFACE` entries. */
   readonly virtualIps: readonly { readonly address: string; readonly dev: string }[];
+  /** This director's failover hooks (track scripts are rendered as vrrp_script blocks). */
+  readonly hooks: VrrpHooks;
 }
 
 export interface RealServerConfig {
@@ -85,6 +88,7 @@ export function buildKeepalivedConfig(
     advertIntSec: vrrp.advertIntSec,
     nopreempt: vrrp.nopreempt,
     virtualIps: vips.map((address) => ({ address, dev: self.interface })),
+    hooks: hooksFor(vrrp, director),
     ...(vrrp.auth !== undefined && { auth: vrrp.auth }),
     ...(vrrp.unicast && {
       unicast: {

@@ -18,6 +18,7 @@ import {
 } from "../../config/charsets.js";
 import type { HealthCheck } from "../../inventory/model.js";
 import type { KeepalivedConfig, RealServerConfig, VirtualServerConfig, VrrpInstanceConfig } from "./model.js";
+import { renderInstanceHooks, renderVrrpScripts } from "./render-hooks.js";
 
 const INDENT = "    ";
 
@@ -100,6 +101,7 @@ export function renderVrrpInstance(v: VrrpInstanceConfig): string[] {
       ),
     ),
   );
+  body.push(...renderInstanceHooks(v.hooks));
   return block(`vrrp_instance ${v.name}`, body);
 }
 
@@ -147,6 +149,7 @@ export function renderKeepalivedConf(
   const sections = [
     renderHeader(cfg),
     renderGlobalDefs(cfg, opts),
+    ...renderVrrpScripts(cfg.vrrp.hooks),
     renderVrrpInstance(cfg.vrrp),
     ...cfg.virtualServers.map(renderVirtualServer),
   ].filter((s) => s.length > 0);

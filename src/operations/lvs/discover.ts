@@ -119,7 +119,7 @@ export const discoverOperation: Operation<z.infer<typeof Args>> = {
       daemonConfigError(inventory, facts.get(factRequest(osFact)), (path) =>
         facts.get(factRequest(fileFact, path)),
       ),
-      ...coexistenceErrors(inventory, iface.name, config, mangleSave),
+      ...coexistenceErrors(inventory, host.name, iface.name, config, mangleSave),
     ].filter((e): e is string => e !== undefined);
     if (refusals.length > 0) return { changes: [], error: `keepalived: ${refusals.join("; ")}` };
     // Marks others set, seen through iptables-save and through nft (native nftables tables),

@@ -11,13 +11,16 @@ import {
   buildKeepalivedConfig,
   type CoexistPlan,
   foreignMarkTargets,
+  hooksFor,
   type KeepalivedConfig,
   type OwnConfig,
   parseMangle,
   planCoexistence,
   renderKeepalivedConf,
   resolveRealServers,
+  runsScripts,
   VRRP_INSTANCE_NAME,
+  vrrpScriptName,
 } from "../../lvs/index.js";
 import { MARK_PLAN } from "./data-keys.js";
 import { configFileOption, DAEMON_OPTIONS } from "./keepalived-mode.js";
@@ -31,8 +34,14 @@ export interface KeepalivedFiles {
 }
 
 /** What lvsplay's file will hold, as far as coexistence goes (marks are not known before the marks stage). */
-function ownConfig(inventory: Inventory, iface: string, marks: readonly number[]): OwnConfig {
+function ownConfig(
+  inventory: Inventory,
+  director: string,
+  iface: string,
+  marks: readonly number[],
+): OwnConfig {
   const lvs = lvsOf(inventory);
+  const hooks = hooksFor(lvs.vrrp, director);
   return {
     instanceName: VRRP_INSTANCE_NAME,
     vrid: lvs.vrrp.virtualRouterId,
@@ -40,8 +49,8 @@ function ownConfig(inventory: Inventory, iface: string, marks: readonly number[]
     vips: [...new Set(lvs.services.map((s) => s.vip))],
     services: lvs.services.map((s) => ({ vip: s.vip, protocol: s.protocol, ports: s.ports })),
     marks,
-    scriptNames: [],
-    usesScripts: false,
+    scriptNames: hooks.trackScripts.map((t) => vrrpScriptName(t.name)),
+    usesScripts: runsScripts(hooks),
   };
 }
 
@@ -67,6 +76,7 @@ export function daemonConfigError(
  */
 export function coexistenceErrors(
   inventory: Inventory,
+  director: string,
   iface: string,
   config: KeepalivedConfigFact,
   mangleSave: string,
@@ -75,7 +85,7 @@ export function coexistenceErrors(
     fact: config,
     adopt: lvsOf(inventory).keepalived.adopt,
     foreignMarkTargets: foreignMarkTargets(parseMangle(mangleSave).foreignMarkRules),
-    own: ownConfig(inventory, iface, []),
+    own: ownConfig(inventory, director, iface, []),
   }).errors;
 }
 
@@ -99,6 +109,7 @@ export function keepalivedFiles(
     foreignMarkTargets: foreignMarkTargets(parseMangle(mangleSave).foreignMarkRules),
     own: ownConfig(
       inventory,
+      hostName,
       cfg.vrrp.interface,
       cfg.virtualServers.map((v) => v.fwmark),
     ),

@@ -15,6 +15,7 @@ import { osFact } from "../../facts/os.js";
 import { topologyGuard } from "../../lvs/index.js";
 import { DATA_PLANE, directorsOf, MARK_PLAN, selfOf } from "./data-keys.js";
 import { daemonConfigError, keepalivedFiles, VALIDATE_MAIN, VALIDATE_WITH_MAIN } from "./keepalived-files.js";
+import { hookFactRequests, hookProblems } from "./keepalived-hooks.js";
 import { DAEMON_OPTIONS } from "./keepalived-mode.js";
 import { isDirector, lvsOf } from "./shared.js";
 
@@ -47,7 +48,12 @@ export const keepalivedOperation: Operation<z.infer<typeof Args>> = {
   parseArgs: (raw) => Args.parse(raw ?? {}),
   facts: ({ host, inventory }) =>
     isDirector(host)
-      ? [keepalivedConfigRequest(inventory), factRequest(iptablesFact), ...daemonOptionRequests]
+      ? [
+          keepalivedConfigRequest(inventory),
+          factRequest(iptablesFact),
+          ...daemonOptionRequests,
+          ...hookFactRequests(host, inventory),
+        ]
       : [],
   consumes: ({ host, inventory }) => (isDirector(host) ? keepalivedNeeds(host.name, inventory) : []),
   plan: ({ host, inventory, facts, data }): Plan => {
@@ -72,7 +78,8 @@ export const keepalivedOperation: Operation<z.infer<typeof Args>> = {
     if ("error" in files) return { changes: [], error: files.error };
     const { coexist } = files;
     const notes = [...guard.warnings.map((w) => `WARNING: ${w}`), ...coexist.notes];
-    if (coexist.errors.length > 0) return { changes: [], error: coexist.errors.join("; "), notes };
+    const problems = [...coexist.errors, ...hookProblems(host, inventory, files.cfg.vrrp.interface, facts)];
+    if (problems.length > 0) return { changes: [], error: problems.join("; "), notes };
 
     const ownState = config.files.find((f) => f.path === own);
     const ownBefore = contentOf(config, own) ?? null;

@@ -66,6 +66,8 @@ export function inventory(opts: TopologyOptions = {}): Inventory {
       advertIntSec: 1,
       unicast: false,
       nopreempt: false,
+      hooks: { notify: {}, trackInterfaces: [], trackScripts: [] },
+      hooksByDirector: {},
     },
     persistence: "auto",
     keepalived: {
