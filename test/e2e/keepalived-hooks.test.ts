@@ -10,7 +10,14 @@ import { parse, stringify } from "yaml";
 import { ExitCode } from "../../src/cli/exit-codes.js";
 import type { LabNodeSpec } from "../support/lab-topology.js";
 import { timing, useE2eLab } from "./support/e2e-lab.js";
-import { LVSPLAY_CONF, waitFor, waitForMaster } from "./support/host-state.js";
+import {
+  keepalivedPids,
+  LVSPLAY_CONF,
+  startKeepalived,
+  stopKeepalived,
+  waitFor,
+  waitForMaster,
+} from "./support/host-state.js";
 import { applyJson, changedTasks, describeProblems } from "./support/lvsplay-cli.js";
 
 const NODES: readonly LabNodeSpec[] = [
@@ -86,15 +93,59 @@ describe("failover hooks", () => {
 
   it("the master's keepalived stops → the peer's notify script runs as it becomes MASTER; back again when it returns", async () => {
     const ds2Before = (await log("ds2")).length;
-    await lab.read("ds1", ["service", "keepalived", "stop"]);
-    timing("VIP to ds2 after stop", await waitForMaster(lab, "ds2", MOVE_MS));
+    // keepalived hands the VIP over at once and exits about a second later: the
+    // start must come after the exit (stopKeepalived), or it starts nothing.
+    const [moved, exited] = await Promise.all([
+      waitForMaster(lab, "ds2", MOVE_MS),
+      stopKeepalived(lab, "ds1", MOVE_MS),
+    ]);
+    timing("VIP to ds2 after stop", moved);
+    timing("keepalived on ds1 exited after stop returned", exited);
     await waitForLog("ds2", ds2Before, /^INSTANCE VI_LVSPLAY MASTER \d+$/);
+    await waitForLog("ds1", 0, /^INSTANCE VI_LVSPLAY STOP \d+$/);
 
     const ds1Before = (await log("ds1")).length;
-    await lab.read("ds1", ["service", "keepalived", "start"]);
+    await startKeepalived(lab, "ds1", MOVE_MS);
     timing("VIP back on ds1 after start", await waitForMaster(lab, "ds1", MOVE_MS));
     await waitForLog("ds1", ds1Before, /^ds1-notify-master$/);
     await waitForLog("ds2", ds2Before + 1, /^INSTANCE VI_LVSPLAY BACKUP \d+$/);
+  });
+
+  it("the lab's keepalived stop waits for the exit: a daemon frozen with SIGTERM pending keeps it waiting; start then runs a new one", async () => {
+    // Regression: `service keepalived stop` returns as soon as SIGTERM is sent;
+    // a start before the daemon exits starts nothing (this file failed 4 of 5
+    // on a quiet machine). Frozen (SIGSTOP), the daemon cannot exit: the wait
+    // is shown without depending on how fast keepalived exits.
+    const pids = await keepalivedPids(lab, "ds1");
+    expect(pids.length, "keepalived runs on ds1").toBeGreaterThan(0);
+    const parent = Math.min(...pids);
+    const sigtermPending = async () => {
+      const status = await lab.read("ds1", ["cat", `/proc/${parent}/status`]);
+      const pending = /^ShdPnd:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? "0";
+      return (Number.parseInt(pending.slice(-8), 16) & (1 << 14)) !== 0; // bit 15 - 1: SIGTERM
+    };
+    const initScriptDone = async () =>
+      (await lab.exec("ds1", ["pgrep", "-f", "/etc/init.d/keepalived"])).code === 1;
+    await lab.read("ds1", ["kill", "-STOP", ...pids.map(String)]);
+    let stopReturned = false;
+    const stopping = stopKeepalived(lab, "ds1", MOVE_MS).then(() => {
+      stopReturned = true;
+    });
+    try {
+      await waitFor("SIGTERM pending on ds1's frozen keepalived", sigtermPending, MOVE_MS);
+      await waitFor("ds1's init script to finish its stop", initScriptDone, MOVE_MS);
+      // The stop command is over; a helper that did not wait for the exit would return now.
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(stopReturned, "stopKeepalived returned while keepalived still ran").toBe(false);
+      expect(await keepalivedPids(lab, "ds1")).toEqual(pids);
+    } finally {
+      await lab.read("ds1", ["kill", "-CONT", ...pids.map(String)]);
+    }
+    await stopping;
+    expect(await keepalivedPids(lab, "ds1")).toEqual([]);
+    await startKeepalived(lab, "ds1", MOVE_MS);
+    expect((await keepalivedPids(lab, "ds1")).some((p) => pids.includes(p))).toBe(false);
+    timing("VIP back on ds1 after the frozen stop", await waitForMaster(lab, "ds1", MOVE_MS));
   });
 
   it("a failing track script hands the VIP over (weight -100), and it comes back when the check passes", async () => {

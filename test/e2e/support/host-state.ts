@@ -91,6 +91,58 @@ export async function processRunning(lab: E2eLab, node: string, name: string): P
   return (await lab.exec(node, ["pgrep", "-x", name])).code === 0;
 }
 
+/** PIDs of every keepalived process on a node (the parent and its VRRP/checker children). */
+export async function keepalivedPids(lab: E2eLab, node: string): Promise<number[]> {
+  const r = await lab.exec(node, ["pgrep", "-x", "keepalived"]);
+  if (r.code === 1) return []; // pgrep: nothing matched
+  if (r.code !== 0) throw new Error(`${node}: pgrep exited ${r.code}: ${r.stderr.trim()}`);
+  return r.stdout.split("\n").filter(Boolean).map(Number);
+}
+
+/**
+ * `service keepalived stop` as an operator types it, then waits until every
+ * keepalived process that ran is gone; returns how long that wait took.
+ * Debian's init script only signals (start-stop-daemon --stop, no --retry)
+ * and returns at once. keepalived gives its VIPs up at once (priority-0
+ * advert: the peer is MASTER within a second) but exits about a second later;
+ * a `service keepalived start` in between finds the old daemon through its
+ * pid file, starts nothing and still exits 0 ("keepalived failed!"), and then
+ * the old daemon exits: nothing runs.
+ */
+export async function stopKeepalived(lab: E2eLab, node: string, timeoutMs = 60_000): Promise<number> {
+  const running = await keepalivedPids(lab, node);
+  if (running.length === 0) throw new Error(`${node}: keepalived is not running: nothing to stop`);
+  await lab.read(node, ["service", "keepalived", "stop"]);
+  return waitFor(
+    `keepalived on ${node} (pids ${running.join(", ")}) to exit after service keepalived stop`,
+    async () => {
+      const now = await keepalivedPids(lab, node);
+      return !running.some((p) => now.includes(p));
+    },
+    timeoutMs,
+  );
+}
+
+/**
+ * `service keepalived start` on a node where no keepalived runs (see
+ * stopKeepalived), then waits until one does; returns how long that took.
+ * The init script's exit status says nothing (it exits 0 when it started
+ * nothing), so the processes are what is checked.
+ */
+export async function startKeepalived(lab: E2eLab, node: string, timeoutMs = 60_000): Promise<number> {
+  const old = await keepalivedPids(lab, node);
+  if (old.length > 0)
+    throw new Error(
+      `${node}: keepalived still runs (pids ${old.join(", ")}): service keepalived start would start nothing`,
+    );
+  await lab.read(node, ["service", "keepalived", "start"]);
+  return waitFor(
+    `keepalived to run on ${node} after service keepalived start`,
+    async () => (await keepalivedPids(lab, node)).length > 0,
+    timeoutMs,
+  );
+}
+
 /**
  * Polls `probe` until it returns true or `timeoutMs` passes; returns the time it
  * took, or throws naming what was awaited (bounded: a hung lab fails, not hangs).
