@@ -134,6 +134,132 @@ const inv = (
 const PW = '"s3cret"';
 const CHARSET = "is not allowed";
 
+/** Hook keys go under lvs.vrrp, after its auth line. */
+const AUTH = 'auth: { type: PASS, password: "s3cret" }';
+const hook = (
+  name: string,
+  yaml: string,
+  key: string,
+  says: RegExp | string,
+  options: { mark?: string; problems?: number } = {},
+): HostileCase =>
+  inv(name, AUTH, `${AUTH}\n    ${yaml}`, key, says, { mark: options.mark ?? yaml, ...options });
+
+/** Every hook string that reaches keepalived.conf: notify commands, track script names and commands, tracked interfaces. */
+const hookCases = (): HostileCase[] => [
+  hook(
+    "notify.master $_RANDOM",
+    'notify: { master: "/usr/local/sbin/up $_RANDOM" }',
+    "lvs.vrrp.notify.master",
+    CHARSET,
+  ),
+  hook(
+    "notify.backup with a dollar-brace definition",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: keepalived's ${…} definition syntax is the input under test
+    'notify: { backup: "/usr/local/sbin/up ${X}" }',
+    "lvs.vrrp.notify.backup",
+    CHARSET,
+  ),
+  hook(
+    "notify.fault closes the block",
+    'notify: { fault: "/usr/local/sbin/up }" }',
+    "lvs.vrrp.notify.fault",
+    CHARSET,
+  ),
+  hook(
+    "notify.stop opens a block",
+    'notify: { stop: "/usr/local/sbin/up {" }',
+    "lvs.vrrp.notify.stop",
+    CHARSET,
+  ),
+  hook(
+    "notify.all with a quote",
+    "notify: { all: '/usr/local/sbin/up\" root' }",
+    "lvs.vrrp.notify.all",
+    CHARSET,
+  ),
+  hook("notify with a comment #", 'notify: { all: "/usr/local/sbin/up #x" }', "lvs.vrrp.notify.all", CHARSET),
+  hook("notify with a comment !", 'notify: { all: "/usr/local/sbin/up !x" }', "lvs.vrrp.notify.all", CHARSET),
+  hook(
+    "notify with a backslash",
+    'notify: { all: "/usr/local/sbin/up\\\\x" }',
+    "lvs.vrrp.notify.all",
+    CHARSET,
+  ),
+  hook(
+    "notify with a newline",
+    'notify: { all: "/usr/local/sbin/up\\nvrrp_instance X {" }',
+    "lvs.vrrp.notify.all",
+    CHARSET,
+  ),
+  hook("notify with NUL", 'notify: { all: "/usr/local/sbin/up\\0x" }', "lvs.vrrp.notify.all", CHARSET),
+  hook("notify with ;", 'notify: { all: "/usr/local/sbin/up;reboot" }', "lvs.vrrp.notify.all", CHARSET),
+  hook("notify with $()", 'notify: { all: "/usr/local/sbin/up $(reboot)" }', "lvs.vrrp.notify.all", CHARSET),
+  hook("notify with ESC", 'notify: { all: "/usr/local/sbin/up\\e[2J" }', "lvs.vrrp.notify.all", CHARSET),
+  hook("notify relative path", "notify: { all: vip-up }", "lvs.vrrp.notify.all", 'cannot start with "v"'),
+  hook(
+    "notify of 300 characters",
+    `notify: { all: /${"a".repeat(299)} }`,
+    "lvs.vrrp.notify.all",
+    "300 characters long",
+  ),
+  hook(
+    "track script command $_PWD",
+    'track_scripts: [{ name: up, script: "/usr/local/sbin/check $_PWD" }]',
+    "lvs.vrrp.track_scripts[0].script",
+    CHARSET,
+  ),
+  hook(
+    "track script command with a quote",
+    "track_scripts: [{ name: up, script: '/usr/local/sbin/check\"' }]",
+    "lvs.vrrp.track_scripts[0].script",
+    CHARSET,
+  ),
+  hook(
+    "track script name closes the block",
+    'track_scripts: [{ name: "up}", script: /usr/local/sbin/check }]',
+    "lvs.vrrp.track_scripts[0].name",
+    CHARSET,
+  ),
+  hook(
+    "track script name with a space",
+    'track_scripts: [{ name: "up x", script: /usr/local/sbin/check }]',
+    "lvs.vrrp.track_scripts[0].name",
+    CHARSET,
+  ),
+  hook(
+    "tracked interface closes a block",
+    'track_interfaces: ["e}0"]',
+    "lvs.vrrp.track_interfaces[0].name",
+    CHARSET,
+  ),
+  hook(
+    "tracked interface with a newline",
+    'track_interfaces: [{ name: "e0\\nvrrp", weight: -10 }]',
+    "lvs.vrrp.track_interfaces[0].name",
+    CHARSET,
+  ),
+  hook(
+    "per-director notify $_RANDOM",
+    'per_director: { ds2: { notify: { master: "/usr/local/sbin/up $_RANDOM" } } }',
+    "lvs.vrrp.per_director.ds2.notify.master",
+    CHARSET,
+  ),
+  hook(
+    "per-director tracked interface with ;",
+    'per_director: { ds1: { track_interfaces: ["eth1;reboot"] } }',
+    "lvs.vrrp.per_director.ds1.track_interfaces[0].name",
+    CHARSET,
+  ),
+  hook(
+    "per-director track script command with dollar-brace",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: keepalived's ${…} definition syntax is the input under test
+    'per_director: { ds1: { track_scripts: [{ name: up, script: "/usr/local/sbin/check ${X}" }] } }',
+    "lvs.vrrp.per_director.ds1.track_scripts[0].script",
+    CHARSET,
+  ),
+];
+
 const inventoryCases: HostileCase[] = [
   // keepalived.conf: VRRP password (expansion, blocks, comments, quoting, NUL, length).
   inv(
@@ -196,6 +322,8 @@ const inventoryCases: HostileCase[] = [
     'cannot start with "-"',
   ),
   inv("interface with ESC", "interface: eth0", 'interface: "eth\\e[31m"', "hosts.ds1.interface", CHARSET),
+  // Failover hooks (keepalived.conf: notify_* "…", vrrp_script script "…", track_interface).
+  ...hookCases(),
   // Host and group names (comments, cron, unit files, messages).
   inv("host name with ;", "  rs3:", '  "rs3;reboot":', "hosts.rs3;reboot", "invalid name"),
   inv("host name with a space", "  rs3:", '  "rs 3":', "hosts.rs 3", "invalid name"),
