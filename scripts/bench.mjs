@@ -20,7 +20,7 @@
 // cores with lvsplay. Compare numbers from the same machine only, and check
 // `uptime` (the load average is printed with the results).
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -129,6 +129,33 @@ function keepalivedActions(json) {
   return per;
 }
 
+/**
+ * From a --log-file: seconds per stage (its stage-end lines) and, per host,
+ * the firewall-cmd processes started and the firewalld changes made over
+ * D-Bus (the busctl script), read from the commands the log lists.
+ */
+function firstApplyLog(file) {
+  const text = readFileSync(file, "utf8");
+  const stagesS = {};
+  for (const m of text.matchAll(/^\S+ +\((.+): ([\d.]+) s\)$/gm)) stagesS[m[1]] = (stagesS[m[1]] ?? 0) + Number(m[2]);
+  const firewallCmd = {};
+  const firewalldDbus = {};
+  const count = (o, host) => {
+    o[host] = (o[host] ?? 0) + 1;
+  };
+  // A command's first line names its host; a script's argv after the script ends a later line.
+  let host;
+  for (const line of text.split("\n")) {
+    const sent = /^\S+ \[([^\]]+)\] \$ (.*)$/.exec(line);
+    if (sent) {
+      host = sent[1];
+      if (/^firewall-cmd /.test(sent[2])) count(firewallCmd, host);
+    }
+    if (host !== undefined && /' lvsplay-firewalld (runtime|permanent) /.test(line)) count(firewalldDbus, host);
+  }
+  return { stagesS, firewallCmd, firewalldDbus };
+}
+
 /** Least-squares slope and intercept of y over x. */
 function fit(points) {
   const n = points.length;
@@ -195,7 +222,8 @@ try {
         };
       }
       console.error(vsAnsible ? "   lvsplay: converge (from Ansible's state)" : "   first apply");
-      const first = lvsplay(env, "apply", inventory, "--json", ...forkArgs);
+      const firstLog = join(dir, "first-apply.log");
+      const first = lvsplay(env, "apply", inventory, "--json", "--log-file", firstLog, ...forkArgs);
       if (first.code !== 0) throw new Error(`first apply: exit ${first.code}\n${first.stderr.slice(-3000)}`);
       row.firstApply = {
         from: vsAnsible ? "ansible-converged" : "bare",
@@ -204,6 +232,8 @@ try {
         peakRssMiB: Math.round(first.rssKiB / 102.4) / 10,
         keepalivedActionsPerDirector: keepalivedActions(first.json),
         cost: cost(first.json?.stats),
+        load1: loadavg()[0],
+        ...firstApplyLog(firstLog),
       };
       console.error("   no-op apply");
       row.noopApply = measure("no-op apply", env, ["apply", inventory, "--json", ...forkArgs], 0);
@@ -276,7 +306,10 @@ for (const [n, row] of Object.entries(results.sizes)) {
   }
   console.log(`\nN=${n}  (lab up ${s(row.labUpMs)} s; load ${load(row.loadavg)})`);
   const ka = Object.entries(row.firstApply.keepalivedActionsPerDirector).map(([h, k]) => `${h}:${k}`).join(" ");
-  console.log(`  first apply   ${s(row.firstApply.wallMs)} s (${row.firstApply.from}), CPU ${s(row.firstApply.cpuMs)} s, RSS ${row.firstApply.peakRssMiB} MiB; keepalived start/restart/reload per director: ${ka || "none"}`);
+  console.log(`  first apply   ${s(row.firstApply.wallMs)} s (${row.firstApply.from}), CPU ${s(row.firstApply.cpuMs)} s, RSS ${row.firstApply.peakRssMiB} MiB; keepalived start/restart/reload per director: ${ka || "none"}; load ${row.firstApply.load1.toFixed(1)} after`);
+  const perHost = (o) => Object.entries(o).map(([h, k]) => `${h}:${k}`).join(" ") || "none";
+  console.log(`                stages: ${Object.entries(row.firstApply.stagesS).map(([st, sec]) => `${st} ${sec.toFixed(2)} s`).join(", ")}`);
+  console.log(`                firewall-cmd processes per host: ${perHost(row.firstApply.firewallCmd)}; firewalld changes over D-Bus (busctl): ${perHost(row.firstApply.firewalldDbus)}`);
   for (const [name, m] of [["no-op apply", row.noopApply], ["apply --check", row.check], ["audit", row.audit], ["validate", row.validate], ["--help", row.help]]) {
     const c = m.cost;
     const perHost = c.hosts
