@@ -59,6 +59,12 @@ export interface CommandChange extends ChangeBase {
   /** One line a human can read: "load ip_vs", "add VIP 7.7.7.100/32 to lo". */
   readonly summary: string;
   readonly command: Command;
+  /**
+   * The command an operator would type for the same effect, shown by --diff
+   * when `command` is a script doing it another way (firewall-cmd's D-Bus
+   * calls made with busctl).
+   */
+  readonly equivalent?: readonly string[];
   /** Readable state before/after for --diff (e.g. the rule list). */
   readonly before?: string;
   readonly after?: string;

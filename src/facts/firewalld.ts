@@ -33,6 +33,8 @@ export interface FirewalldFact {
     readonly runtime: FirewalldIpset | null;
     readonly permanent: FirewalldIpset | null;
   };
+  /** Read over D-Bus with busctl: changes are made with busctl too (no firewall-cmd Python start-ups). */
+  readonly busctl: boolean;
 }
 
 export interface FirewalldZoneRules {
@@ -184,7 +186,7 @@ function parseIpset(stdout: string, where: "runtime" | "permanent"): FirewalldIp
   return { type, entries: words(entries).map((e) => e.toLowerCase()) };
 }
 
-export function parseFirewalld(stdout: string): FirewalldFact {
+export function parseFirewalld(stdout: string, via: "busctl" | "python" = "python"): FirewalldFact {
   const state = /^state=(\w+)$/m.exec(stdout)?.[1];
   const meta = (k: string) =>
     section(stdout, "meta")
@@ -207,6 +209,7 @@ export function parseFirewalld(stdout: string): FirewalldFact {
     defaultZone: meta("default"),
     richRules: parseRich(stdout),
     peerSet: { runtime: parseIpset(stdout, "runtime"), permanent: parseIpset(stdout, "permanent") },
+    busctl: via === "busctl" && state === "running",
   };
 }
 
@@ -217,8 +220,9 @@ export const firewalldFact: Fact<FirewalldFact> = {
     timeoutSec: 60,
   }),
   parse: (r) => {
-    const text = /^format=busctl$/m.test(r.stdout) ? busctlToProbeText(r.stdout) : r.stdout;
-    const fact = parseFirewalld(text);
+    const busctl = /^format=busctl$/m.test(r.stdout);
+    const text = busctl ? busctlToProbeText(r.stdout) : r.stdout;
+    const fact = parseFirewalld(text, busctl ? "busctl" : "python");
     // A D-Bus error half-way would otherwise read as "running, no rules": every run would re-add them.
     const complete = ["rc", "rr", "pc", "pr", "ro", "po", "meta", "rich", "ipset"].every((k) =>
       text.includes(`--${k}--\n`),

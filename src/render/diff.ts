@@ -22,7 +22,9 @@ export function describeChange(change: Change): string[] {
     return lines;
   }
   if (change.before === undefined && change.after === undefined)
-    return [`$ ${change.command.argv.join(" ")}`];
+    return change.equivalent === undefined
+      ? [`$ ${change.command.argv.join(" ")}`]
+      : [`$ ${change.equivalent.join(" ")}  (as D-Bus calls with busctl)`];
   const lines: string[] = [];
   for (const l of (change.before ?? "").split("\n")) if (l) lines.push(`- ${l}`);
   for (const l of (change.after ?? "").split("\n")) if (l) lines.push(`+ ${l}`);

@@ -16,7 +16,10 @@ describe("firewalld over busctl", () => {
   for (const state of ["ds2-converged", "ds2-eth1-internal"]) {
     it(`${state}: same fact as the Python probe`, () => {
       const viaBusctl = parse(capture(`busctl-${state}.txt`));
-      expect(viaBusctl).toEqual(parse(capture(`python-${state}.txt`)));
+      const viaPython = parse(capture(`python-${state}.txt`));
+      // Only how it was read differs (a host busctl read is written to with busctl too).
+      expect([viaBusctl.busctl, viaPython.busctl]).toEqual([true, false]);
+      expect({ ...viaBusctl, busctl: false }).toEqual(viaPython);
       expect(viaBusctl.running).toBe(true);
     });
   }

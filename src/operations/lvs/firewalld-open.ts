@@ -5,11 +5,15 @@
 // its nftables back-end, 0 on iptables) runs before IPVS's LOCAL_IN hook
 // (priority 98/99), so a closed port rejects every client packet before IPVS
 // could schedule it. Open exactly what LVS needs, runtime and permanent, in the
-// zone the data-plane interface is bound to (else the default zone).
+// zone the data-plane interface is bound to (else the default zone). One change
+// per opening and configuration; each runs as D-Bus calls where busctl read the
+// facts (firewall-cmd cannot merge --add-protocol with --add-port anyway: it
+// runs only the first kind it finds).
 import { z } from "zod";
 import { cause } from "../../engine/cause.js";
 import { type Change, factRequest, type Operation, type Plan, unchanged } from "../../engine/types.js";
 import { firewalldFact } from "../../facts/firewalld.js";
+import { firewalldWrite } from "../../lvs/marks/firewalld-dbus.js";
 import { DATA_PLANE, selfOf } from "./data-keys.js";
 import { isDirector, isRealServer, lvsOf } from "./shared.js";
 
@@ -41,26 +45,19 @@ export const firewalldOpenOperation: Operation<z.infer<typeof Args>> = {
     const where = zone ? ` in zone ${zone.name} (${iface})` : "";
     const changes: Change[] = [];
     for (const { flag, value } of [...new Map(want.map((w) => [w.value, w])).values()]) {
-      if (!open.runtimeOpen.includes(value)) {
-        changes.push({
+      const allow = (config: "runtime" | "permanent"): Change => {
+        const planned = ["firewall-cmd", ...(config === "permanent" ? ["--permanent"] : []), ...zoneArgs];
+        const { argv, equivalent } = firewalldWrite(fw.busctl, [...planned, `${flag}=${value}`]);
+        return {
           kind: "command",
           cause: cause("firewalld-port", value),
-          summary: `firewalld runtime: allow ${value}${where}`,
-          command: { argv: ["firewall-cmd", ...zoneArgs, `${flag}=${value}`], become: true, timeoutSec: 60 },
-        });
-      }
-      if (!open.permanentOpen.includes(value)) {
-        changes.push({
-          kind: "command",
-          cause: cause("firewalld-port", value),
-          summary: `firewalld permanent: allow ${value}${where}`,
-          command: {
-            argv: ["firewall-cmd", "--permanent", ...zoneArgs, `${flag}=${value}`],
-            become: true,
-            timeoutSec: 60,
-          },
-        });
-      }
+          summary: `firewalld ${config}: allow ${value}${where}`,
+          command: { argv, become: true, timeoutSec: 60 },
+          ...(equivalent ? { equivalent } : {}),
+        };
+      };
+      if (!open.runtimeOpen.includes(value)) changes.push(allow("runtime"));
+      if (!open.permanentOpen.includes(value)) changes.push(allow("permanent"));
     }
     return changes.length > 0
       ? { changes }

@@ -29,7 +29,12 @@ export function driftCommand(
   drift: MarkDriftNote,
   summary: string,
   argv: readonly string[],
-  extra: { readonly stdin?: string; readonly before?: string; readonly after?: string } = {},
+  extra: {
+    readonly stdin?: string;
+    readonly before?: string;
+    readonly after?: string;
+    readonly equivalent?: readonly string[];
+  } = {},
 ): Change {
   const c: ChangeCause = cause(drift.kind);
   return {
@@ -44,6 +49,7 @@ export function driftCommand(
     },
     ...(extra.before !== undefined ? { before: extra.before } : {}),
     ...(extra.after !== undefined ? { after: extra.after } : {}),
+    ...(extra.equivalent !== undefined ? { equivalent: [...extra.equivalent] } : {}),
     drift,
   };
 }

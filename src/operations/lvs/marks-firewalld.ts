@@ -8,6 +8,8 @@
 // runs `firewall-cmd --reload`, which applies all of it at once (firewalld
 // drops new connections while it reloads; the marks are in place before it
 // accepts again). Afterwards changes are runtime commands, additions first.
+// Changes are planned as firewall-cmd argv lists; where busctl read the facts
+// they run as the same D-Bus calls made with busctl (lvs/marks/firewalld-dbus.ts).
 import type { FirewalldFact } from "../../facts/firewalld.js";
 import type { Service } from "../../inventory/model.js";
 import {
@@ -26,6 +28,7 @@ import {
   parseRichRule,
 } from "../../lvs/index.js";
 import { describeMarkDrift, type MarkDriftNote } from "../../lvs/marks/drift.js";
+import { firewalldWrite } from "../../lvs/marks/firewalld-dbus.js";
 import { type BackendMarkPlan, driftCommand, firewallCmdSummary, type MarkContext } from "./marks-context.js";
 
 /** Our rich rules of one configuration, as iptables-save lines (service names are not in rich rules). */
@@ -113,15 +116,17 @@ export function planFirewalldRich(
     // Only once the rich rules mark: the old direct rules go.
     argvs.push(...firewalldDirectRemoval(directLive(fw, "runtime"), { permanent: false }));
   }
-  const changes = argvs.map((argv) =>
-    driftCommand(
+  const changes = argvs.map((planned) => {
+    const { argv, equivalent } = firewalldWrite(fw.busctl, planned);
+    return driftCommand(
       drift,
-      argv.includes("--reload")
+      planned.includes("--reload")
         ? "firewalld: reload (creates the runtime ipset, applies the permanent configuration at once)"
-        : firewallCmdSummary(argv),
+        : firewallCmdSummary(planned),
       argv,
-    ),
-  );
+      equivalent ? { equivalent } : {},
+    );
+  });
   const notes =
     changes.length === 0
       ? [

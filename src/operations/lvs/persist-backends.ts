@@ -16,14 +16,16 @@ import {
   type NftPersistPaths,
   renderNftReplace,
 } from "../../lvs/index.js";
+import { firewalldWrite } from "../../lvs/marks/firewalld-dbus.js";
 import { firewallCmdSummary } from "./marks-context.js";
 import { directLive, richLive } from "./marks-firewalld.js";
 
-const persisted = (summary: string, argv: readonly string[]): Change => ({
+const persisted = (summary: string, argv: readonly string[], equivalent?: readonly string[]): Change => ({
   kind: "command",
   cause: cause("persisted-rules"),
   summary,
   command: { argv: [...argv], become: true, timeoutSec: 60 },
+  ...(equivalent ? { equivalent: [...equivalent] } : {}),
 });
 
 /** The nftables files and nftables.service's boot enablement. */
@@ -97,5 +99,11 @@ export function firewalldRichPersistChanges(
     ...firewalldRichCommands(desired, richLive(fw, "permanent"), { permanent: true }),
     ...firewalldDirectRemoval(directLive(fw, "permanent"), { permanent: true }),
   ];
-  return { changes: argvs.map((argv) => persisted(firewallCmdSummary(argv), argv)), notes: [] };
+  return {
+    changes: argvs.map((planned) => {
+      const { argv, equivalent } = firewalldWrite(fw.busctl, planned);
+      return persisted(firewallCmdSummary(planned), argv, equivalent);
+    }),
+    notes: [],
+  };
 }

@@ -9,6 +9,7 @@ import { factKey } from "../../../src/engine/types.js";
 import { ALL_FACTS } from "../../../src/facts/index.js";
 import { parseInventory } from "../../../src/inventory/load.js";
 import type { Inventory } from "../../../src/inventory/model.js";
+import { FIREWALLD_DBUS_SCRIPT } from "../../../src/lvs/marks/firewalld-dbus.js";
 import { defaultRegistry } from "../../../src/operations/all.js";
 import { LVS_DATA_KEYS } from "../../../src/operations/lvs/data-keys.js";
 import type { ExpectedPlan, FactEntry, LoadedFixture } from "./fixture.js";
@@ -134,7 +135,10 @@ function changeView(c: Change): Record<string, unknown> {
     kind: "command",
     cause: causeView(c),
     summary: c.summary,
-    argv: [...c.command.argv],
+    argv: c.command.argv.map((a, i) =>
+      i === 2 && c.command.argv[0] === "sh" && a === FIREWALLD_DBUS_SCRIPT ? "<FIREWALLD_DBUS_SCRIPT>" : a,
+    ),
+    ...(c.equivalent !== undefined ? { equivalent: [...c.equivalent] } : {}),
     ...(c.command.stdin !== undefined ? { stdin: c.command.stdin } : {}),
     ...(c.command.become !== undefined ? { become: c.command.become } : {}),
     ...(c.before !== undefined ? { before: c.before } : {}),
