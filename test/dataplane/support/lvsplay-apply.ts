@@ -22,22 +22,11 @@ export interface TaskResult {
   readonly checks: readonly { name: string; status: string; detail?: string }[];
 }
 
-/** A rolling apply's VIP hand-over (`--json` "drains"). */
-export interface DrainRecord {
-  readonly host: string;
-  readonly phase: "drained" | "restored" | "not-needed" | "in-place";
-  readonly vips: Readonly<Record<string, readonly string[]>>;
-  readonly detail: string;
-  readonly durationMs: number;
-}
-
 export interface ApplyRun {
   readonly code: number;
   readonly ms: number;
   readonly recap: Readonly<Record<string, HostRecap>>;
   readonly results: readonly TaskResult[];
-  /** Present on rolling applies (`--serial`). */
-  readonly drains: readonly DrainRecord[];
   readonly stderr: string;
 }
 
@@ -51,7 +40,7 @@ export function runApply(inventory: string, extra: readonly string[] = []): Prom
       { encoding: "utf8", timeout: 3_600_000, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-        let doc: { recap: Record<string, HostRecap>; results: TaskResult[]; drains?: DrainRecord[] };
+        let doc: { recap: Record<string, HostRecap>; results: TaskResult[] };
         try {
           doc = JSON.parse(stdout);
         } catch {
@@ -60,14 +49,7 @@ export function runApply(inventory: string, extra: readonly string[] = []): Prom
           );
           return;
         }
-        resolve({
-          code,
-          ms: Date.now() - started,
-          recap: doc.recap,
-          results: doc.results,
-          drains: doc.drains ?? [],
-          stderr,
-        });
+        resolve({ code, ms: Date.now() - started, recap: doc.recap, results: doc.results, stderr });
       },
     );
   });
