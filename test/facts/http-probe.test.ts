@@ -7,23 +7,12 @@ import { gatherFacts } from "../../src/engine/gather.js";
 import { httpProbeRequest, REQUEST_LIMIT_SEC } from "../../src/facts/http-probe.js";
 import type { Host } from "../../src/inventory/model.js";
 import { LocalTransport } from "../../src/transport/local.js";
+import { host } from "../lvs/helpers/inventory.js";
 
-const client = (timeoutScale: number): Host => ({
-  name: "client",
-  groups: ["clients"],
-  vars: {},
-  connection: {
-    address: "127.0.0.1",
-    port: 22,
-    user: "root",
-    agent: false,
-    identityFiles: [],
-    knownHostsFiles: ["/dev/null"],
-    become: { enabled: false },
-    connectTimeoutSec: 5,
-    timeoutScale,
-  },
-});
+const client = (timeoutScale: number): Host => {
+  const h = host("client", "127.0.0.1", ["clients"]);
+  return { ...h, connection: { ...h.connection, timeoutScale } };
+};
 
 let answering: Server;
 let silent: TcpServer;
