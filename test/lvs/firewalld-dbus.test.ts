@@ -6,6 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { FIREWALL_CMD_REPLY_SEC, firewallCmdArgv } from "../../src/lvs/marks/firewall-cmd.js";
 import {
   FIREWALLD_DBUS_SCRIPT,
   firewalldDbusArgv,
@@ -64,18 +65,33 @@ describe("firewalldDbusArgv", () => {
   });
 
   it("firewalldWrite: firewall-cmd itself when busctl did not read the facts", () => {
-    expect(firewalldWrite(false, ["firewall-cmd", "--add-protocol=vrrp"])).toEqual({
+    expect(firewalldWrite(false, ["firewall-cmd", "--add-protocol=vrrp"], 1)).toEqual({
       argv: ["firewall-cmd", "--add-protocol=vrrp"],
     });
-    expect(firewalldWrite(true, ["firewall-cmd", "--add-protocol=vrrp"])).toEqual({
+    expect(firewalldWrite(true, ["firewall-cmd", "--add-protocol=vrrp"], 1)).toEqual({
       argv: script("runtime", "protocol", "", "vrrp"),
       equivalent: ["firewall-cmd", "--add-protocol=vrrp"],
+    });
+  });
+
+  it("firewalldWrite on a slow host: firewall-cmd gets its reply limit × timeout_scale, busctl needs none", () => {
+    // firewall-cmd (Python-probe hosts, direct rules) waits libdbus's 25 s per reply unless told otherwise.
+    expect(firewalldWrite(false, ["firewall-cmd", "--reload"], 10)).toEqual({
+      argv: firewallCmdArgv(["firewall-cmd", "--reload"], 10),
+    });
+    expect(firewalldWrite(false, ["firewall-cmd", "--reload"], 10).argv).toContain(
+      String(FIREWALL_CMD_REPLY_SEC * 10),
+    );
+    // busctl's own limit is an hour (--timeout=3600): the same script at any scale.
+    expect(firewalldWrite(true, ["firewall-cmd", "--reload"], 10)).toEqual({
+      argv: script("runtime", "reload", ""),
+      equivalent: ["firewall-cmd", "--reload"],
     });
   });
 });
 
 it("--diff shows the firewall-cmd line a change stands for, not the script", () => {
-  const { argv, equivalent } = firewalldWrite(true, ["firewall-cmd", "--permanent", "--add-port=80/tcp"]);
+  const { argv, equivalent } = firewalldWrite(true, ["firewall-cmd", "--permanent", "--add-port=80/tcp"], 1);
   const lines = describeChange({
     kind: "command",
     cause: { kind: "firewalld-port", subject: "80/tcp" },

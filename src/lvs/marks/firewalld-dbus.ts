@@ -17,6 +17,8 @@
 // firewalld's message. ALREADY_ENABLED / NOT_ENABLED count as done, as in
 // firewall-cmd (someone else made the same change since the facts were read).
 
+import { firewallCmdArgv } from "./firewall-cmd.js";
+
 /** The script; positional parameters: CONFIG (runtime|permanent) WHAT NAME ITEM… */
 export const FIREWALLD_DBUS_SCRIPT = [
   "S=org.fedoraproject.FirewallD1; P=/org/fedoraproject/FirewallD1",
@@ -140,12 +142,16 @@ export function firewalldDbusArgv(argv: readonly string[]): string[] | null {
 /**
  * A planned firewall-cmd argv as the change runs it: over D-Bus when busctl
  * read the facts (then `equivalent` is the firewall-cmd argv, what --diff
- * shows), else firewall-cmd itself.
+ * shows; busctl waits up to an hour for firewalld's reply), else firewall-cmd
+ * itself, with its D-Bus reply limit × the host's timeout_scale (firewall-cmd.ts).
  */
 export function firewalldWrite(
   viaBusctl: boolean,
   argv: readonly string[],
+  timeoutScale: number,
 ): { readonly argv: string[]; readonly equivalent?: readonly string[] } {
   const dbus = viaBusctl ? firewalldDbusArgv(argv) : null;
-  return dbus === null ? { argv: [...argv] } : { argv: dbus, equivalent: [...argv] };
+  return dbus === null
+    ? { argv: firewallCmdArgv(argv, timeoutScale) }
+    : { argv: dbus, equivalent: [...argv] };
 }

@@ -47,7 +47,11 @@ export const firewalldOpenOperation: Operation<z.infer<typeof Args>> = {
     for (const { flag, value } of [...new Map(want.map((w) => [w.value, w])).values()]) {
       const allow = (config: "runtime" | "permanent"): Change => {
         const planned = ["firewall-cmd", ...(config === "permanent" ? ["--permanent"] : []), ...zoneArgs];
-        const { argv, equivalent } = firewalldWrite(fw.busctl, [...planned, `${flag}=${value}`]);
+        const { argv, equivalent } = firewalldWrite(
+          fw.busctl,
+          [...planned, `${flag}=${value}`],
+          host.connection.timeoutScale,
+        );
         return {
           kind: "command",
           cause: cause("firewalld-port", value),

@@ -12,6 +12,8 @@ export interface MarkContext {
   readonly specs: readonly MarkRuleSpec[];
   /** Peer directors' MACs, ordered by director name. */
   readonly peers: readonly string[];
+  /** The host's inventory timeout_scale (firewall-cmd's D-Bus reply limit follows it). */
+  readonly timeoutScale: number;
 }
 
 /** What a back-end planned: the changes, notes, and the rules it stands for (MarkPlan). */

@@ -28,6 +28,7 @@ import {
   parseRichRule,
 } from "../../lvs/index.js";
 import { describeMarkDrift, type MarkDriftNote } from "../../lvs/marks/drift.js";
+import { firewallCmdArgv } from "../../lvs/marks/firewall-cmd.js";
 import { firewalldWrite } from "../../lvs/marks/firewalld-dbus.js";
 import { type BackendMarkPlan, driftCommand, firewallCmdSummary, type MarkContext } from "./marks-context.js";
 
@@ -117,7 +118,7 @@ export function planFirewalldRich(
     argvs.push(...firewalldDirectRemoval(directLive(fw, "runtime"), { permanent: false }));
   }
   const changes = argvs.map((planned) => {
-    const { argv, equivalent } = firewalldWrite(fw.busctl, planned);
+    const { argv, equivalent } = firewalldWrite(fw.busctl, planned, mc.timeoutScale);
     return driftCommand(
       drift,
       planned.includes("--reload")
@@ -163,7 +164,11 @@ export function planFirewalldDirect(
   });
   // Adds come after removals in firewalldCommands; each is one firewalld transaction.
   const changes = firewalldCommands(wanted, directLive(fw, "runtime"), { permanent: false }).map((argv) =>
-    driftCommand(drift, `firewalld runtime: ${argv.slice(2, 4).join(" ")} ${argv.slice(4).join(" ")}`, argv),
+    driftCommand(
+      drift,
+      `firewalld runtime: ${argv.slice(2, 4).join(" ")} ${argv.slice(4).join(" ")}`,
+      firewallCmdArgv(argv, mc.timeoutScale),
+    ),
   );
   const notes = [`firewalld direct rules (fallback: ${why})`];
   if (changes.length === 0)

@@ -82,6 +82,7 @@ export const marksOperation: Operation<z.infer<typeof Args>> = {
     if (!self) return { changes: [], error: `${host.name} is not among the discovered directors` };
     const mc: MarkContext = {
       host: host.name,
+      timeoutScale: host.connection.timeoutScale,
       directors,
       specs: markRuleSpecs(lvs.services, myMarks),
       peers: peerMacs(self, directors),

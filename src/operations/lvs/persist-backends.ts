@@ -86,6 +86,7 @@ export function firewalldRichPersistChanges(
   zone: string,
   specs: readonly MarkRuleSpec[],
   peers: readonly string[],
+  timeoutScale: number,
 ): { changes: Change[]; notes: string[] } {
   if (fw.peerSet.runtime === null)
     return {
@@ -101,7 +102,7 @@ export function firewalldRichPersistChanges(
   ];
   return {
     changes: argvs.map((planned) => {
-      const { argv, equivalent } = firewalldWrite(fw.busctl, planned);
+      const { argv, equivalent } = firewalldWrite(fw.busctl, planned, timeoutScale);
       return persisted(firewallCmdSummary(planned), argv, equivalent);
     }),
     notes: [],

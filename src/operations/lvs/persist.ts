@@ -15,6 +15,7 @@ import {
   NFT_PERSIST_PATHS,
   parseFirewalldDirectList,
 } from "../../lvs/index.js";
+import { firewallCmdArgv } from "../../lvs/marks/firewall-cmd.js";
 import { DATA_PLANE, MARK_PLAN, selfOf } from "./data-keys.js";
 import { firewalldRichPersistChanges, nftablesPersistChanges } from "./persist-backends.js";
 import {
@@ -79,7 +80,13 @@ export const persistOperation: Operation<z.infer<typeof Args>> = {
 
     if (backend === "firewalld") {
       const zone = firewalldZoneOf(bf.firewalld, data.get(DATA_PLANE, host.name)?.interface);
-      const { changes, notes } = firewalldRichPersistChanges(bf.firewalld, zone, specs, peers);
+      const { changes, notes } = firewalldRichPersistChanges(
+        bf.firewalld,
+        zone,
+        specs,
+        peers,
+        host.connection.timeoutScale,
+      );
       return changes.length > 0
         ? { changes, notes }
         : unchanged(...(notes.length > 0 ? notes : ["firewalld permanent ipset and rich rules match"]));
@@ -97,7 +104,7 @@ export const persistOperation: Operation<z.infer<typeof Args>> = {
         kind: "command",
         cause: cause("persisted-rules"),
         summary: `firewalld permanent: ${argv.slice(3, 4).join(" ")} ${argv.slice(4).join(" ")}`,
-        command: { argv, become: true, timeoutSec: 60 },
+        command: { argv: firewallCmdArgv(argv, host.connection.timeoutScale), become: true, timeoutSec: 60 },
       }));
       return changes.length > 0 ? { changes } : unchanged("firewalld permanent direct rules match");
     }
