@@ -20,6 +20,9 @@ export interface TaskResult {
   readonly op: string;
   readonly status: string;
   readonly checks: readonly { name: string; status: string; detail?: string }[];
+  /** Why the task failed (the remote command's own words, or lvsplay's time-out note). */
+  readonly error?: string;
+  readonly durationMs: number;
 }
 
 export interface ApplyRun {
@@ -27,6 +30,8 @@ export interface ApplyRun {
   readonly ms: number;
   readonly recap: Readonly<Record<string, HostRecap>>;
   readonly results: readonly TaskResult[];
+  /** Host → why it could not be reached. */
+  readonly unreachable: Readonly<Record<string, string>>;
   readonly stderr: string;
 }
 
@@ -40,7 +45,11 @@ export function runApply(inventory: string, extra: readonly string[] = []): Prom
       { encoding: "utf8", timeout: 3_600_000, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-        let doc: { recap: Record<string, HostRecap>; results: TaskResult[] };
+        let doc: {
+          recap: Record<string, HostRecap>;
+          results: TaskResult[];
+          unreachable?: Record<string, string>;
+        };
         try {
           doc = JSON.parse(stdout);
         } catch {
@@ -49,7 +58,14 @@ export function runApply(inventory: string, extra: readonly string[] = []): Prom
           );
           return;
         }
-        resolve({ code, ms: Date.now() - started, recap: doc.recap, results: doc.results, stderr });
+        resolve({
+          code,
+          ms: Date.now() - started,
+          recap: doc.recap,
+          results: doc.results,
+          unreachable: doc.unreachable ?? {},
+          stderr,
+        });
       },
     );
   });
@@ -73,3 +89,21 @@ export function verifyChecks(run: ApplyRun): { line: string; status: string }[] 
 /** Changed tasks with their host, for a readable failure message on a non-idempotent run. */
 export const changedTasks = (run: ApplyRun): string[] =>
   run.results.filter((r) => r.status === "changed").map((r) => `${r.host}: ${r.stage} / ${r.task}`);
+
+/** Every failed task with its error and every unreachable host with its reason, one per line ("" if none). */
+export function failures(run: ApplyRun): string {
+  return [
+    ...run.results
+      .filter((r) => r.status === "failed")
+      .map((r) => `${r.host}: ${r.stage} / ${r.task} (${r.op}) failed: ${r.error ?? "(no message)"}`),
+    ...Object.entries(run.unreachable).map(([host, why]) => `${host}: unreachable: ${why}`),
+  ].join("\n");
+}
+
+/** Wall time of each host's tasks of the given operations, for the record ("ds2 lvs.marks 48.1 s"). */
+export function taskTimes(run: ApplyRun, ops: readonly string[]): string {
+  return run.results
+    .filter((r) => ops.includes(r.op))
+    .map((r) => `${r.host} ${r.op} ${(r.durationMs / 1000).toFixed(1)} s (${r.status})`)
+    .join("; ");
+}
