@@ -180,6 +180,8 @@ export interface LvsModel {
   readonly vrrpOnly: boolean;
   /** Explicit, loud override that lets a director also serve VIP:port (the looping layout). */
   readonly allowLoopingLayout: boolean;
+  /** IPVS connection synchronisation between the directors (one shared fwmark per service). */
+  readonly connectionSync: boolean;
 }
 
 export interface Inventory {

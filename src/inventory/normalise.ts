@@ -148,6 +148,7 @@ const lvsOf = (raw: RawLvs, hostOrder: readonly string[], secrets: ResolvedSecre
   },
   vrrpOnly: raw.vrrp_only,
   allowLoopingLayout: raw.allow_looping_layout,
+  connectionSync: raw.connection_sync,
 });
 
 /**

@@ -5,6 +5,7 @@
 import { editDistance } from "../config/suggest.js";
 import type { KeyPath } from "../config/yaml-source.js";
 import { ROLE_GROUPS } from "./normalise.js";
+import { checkConnectionSync } from "./rules-sync.js";
 import type { RawInventory, RawService } from "./schema.js";
 
 export interface RuleProblem {
@@ -34,6 +35,7 @@ export const checkInventoryRules = (inv: RawInventory): RuleProblem[] => {
     const ka = inv.lvs.keepalived;
     if (ka && ka.config === ka.lvsplay_config)
       report(["lvs", "keepalived", "lvsplay_config"], "must differ from lvs.keepalived.config");
+    checkConnectionSync(inv, report);
   }
   return problems;
 };

@@ -55,6 +55,15 @@
  *                            (default auto: firewalld when it runs, nftables when nftables.service
  *                            is enabled and no iptables loader is, else the iptables save file).
  *   vrrp_only: false         LAB CONCESSION: keepalived runs VRRP only, for kernels without IPVS.
+ *   connection_sync: false   IPVS connection synchronisation: keepalived runs the kernel's sync
+ *                            daemon (lvs_sync_daemon) on each director's data interface, master on
+ *                            the VRRP MASTER, backup on the others, so connections established through
+ *                            the master keep working after a failover; and net.ipv4.vs.backup_only=1,
+ *                            so a director that is not MASTER only serves (no forwarding along old
+ *                            connection entries: closes the loop a failback can open without it).
+ *                            Directors then share one fwmark per service (sync messages carry it).
+ *                            Needs multicast between directors (UDP 224.0.0.81:8848; not with
+ *                            vrrp.unicast) and IPVS (not with vrrp_only).
  *   allow_looping_layout: false   Explicit, loud override: a director may also be a real server
  *                            of the same VIP:port without the loop protection.
  *   keepalived:              Optional: how lvsplay's configuration joins the host's keepalived.
@@ -283,6 +292,7 @@ const lvsSchema = z.strictObject({
   keepalived: keepalivedSchema.optional(),
   vrrp_only: z.boolean().default(false),
   allow_looping_layout: z.boolean().default(false),
+  connection_sync: z.boolean().default(false),
   vrrp: vrrpSchema,
   services: z.array(serviceSchema).min(1, expected("at least one service")),
 });

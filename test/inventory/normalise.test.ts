@@ -88,6 +88,7 @@ describe("inventory normalisation", () => {
       },
       vrrpOnly: false,
       allowLoopingLayout: false,
+      connectionSync: false,
       vrrp: {
         virtualRouterId: 51,
         order: ["ds1", "ds2"],

@@ -230,6 +230,25 @@ describe("inventory semantic rules", () => {
     ]);
   });
 
+  it("connection_sync: refused with vrrp_only or unicast VRRP, and with pinned fwmarks that differ", () => {
+    const sync = ["  connection_sync: true"];
+    expect(parse(lvs(["    order: [ds1, ds2]"], WEB, [...sync, "  vrrp_only: true"]))).toEqual([
+      "inv.yaml:6:20: lvs.connection_sync: connection_sync synchronises IPVS connections, and vrrp_only means there is no IPVS",
+    ]);
+    expect(parse(lvs(["    order: [ds1, ds2]", "    unicast: true"], WEB, sync))).toEqual([
+      "inv.yaml:6:20: lvs.connection_sync: IPVS sync messages are multicast (224.0.0.81, UDP 8848, on the data interface); vrrp.unicast says the directors cannot reach each other by multicast",
+    ]);
+    const pinned = [...WEB, "      fwmarks: { ds1: 3, ds2: 4 }"];
+    expect(parse(lvs(["    order: [ds1, ds2]"], pinned, sync))).toEqual([
+      "inv.yaml:14:7: lvs.services[0].fwmarks: with connection_sync every director uses one fwmark per service (sync messages carry the master's); pinned ds1: 3, ds2: 4",
+    ]);
+    const ok = parseInventory(
+      lvs(["    order: [ds1, ds2]"], [...WEB, "      fwmarks: { ds1: 3, ds2: 3 }"], sync),
+      "inv.yaml",
+    );
+    expect(ok.lvs?.connectionSync).toBe(true);
+  });
+
   it("timeout_scale multiplies command limits per host (defaults, host override), 1-100", () => {
     const source = yaml(
       "defaults: { timeout_scale: 5 }",

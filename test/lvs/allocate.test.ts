@@ -80,3 +80,36 @@ describe("allocateMarks", () => {
     ]);
   });
 });
+
+describe("allocateMarks with connection_sync: one mark per service on every director", () => {
+  const synced = (opts: Parameters<typeof inventory>[0] = {}) =>
+    inventory({ ...opts, lvs: { connectionSync: true, ...opts.lvs } });
+
+  it("gives every director the same mark, service by service", () => {
+    expect(allocateMarks(synced({ directors: 3, services: two() }), {})).toEqual({
+      marks: { ds1: { web: 1, api: 2 }, ds2: { web: 1, api: 2 }, ds3: { web: 1, api: 2 } },
+      errors: [],
+    });
+  });
+
+  it("skips marks a foreign rule uses on ANY director", () => {
+    const { marks, errors } = allocateMarks(synced({ services: two() }), {
+      ds2: new Set([1]),
+      ds1: new Set([3]),
+    });
+    expect(errors).toEqual([]);
+    expect(marks).toEqual({ ds1: { web: 2, api: 4 }, ds2: { web: 2, api: 4 } });
+  });
+
+  it("uses a pinned mark for every director, and refuses pins that differ or clash", () => {
+    const pinned = synced({ services: [webService({ fwmarks: { ds1: 9 } }), two()[1]!] });
+    expect(allocateMarks(pinned, {}).marks).toEqual({ ds1: { web: 9, api: 1 }, ds2: { web: 9, api: 1 } });
+    const differ = synced({ services: [webService({ fwmarks: { ds1: 3, ds2: 4 } })] });
+    expect(allocateMarks(differ, {}).errors).toEqual([
+      "service web: connection_sync needs one fwmark on every director, pinned 3 and 4",
+    ]);
+    expect(allocateMarks(pinned, { ds2: new Set([9]) }).errors).toEqual([
+      "ds2: pinned fwmark 9 of service web is already set by a rule lvsplay does not own",
+    ]);
+  });
+});

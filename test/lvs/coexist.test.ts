@@ -24,6 +24,7 @@ const own: OwnConfig = {
   marks: [1],
   scriptNames: [],
   usesScripts: false,
+  syncsConnections: false,
 };
 
 function fact(
@@ -401,4 +402,24 @@ describe("globMatches", () => {
     ["/etc/keepalived/[!l]*.conf", "/etc/keepalived/lvsplay.conf", false],
     ["/etc/keepalived/{a,lvsplay}.conf", "/etc/keepalived/lvsplay.conf", true],
   ])("%s vs %s → %s", (pattern, path, want) => expect(globMatches(pattern, path)).toBe(want));
+});
+
+describe("connection_sync next to the host's own IPVS sync daemon", () => {
+  const syncing: OwnConfig = { ...own, syncsConnections: true };
+  const withDaemon = FOREIGN.replace(
+    "router_id mail-lb-1\n",
+    "router_id mail-lb-1\n   lvs_sync_daemon eth1 VI_MAIL id 60\n",
+  );
+
+  it("refuses a second sync daemon: keepalived runs one and ignores a later lvs_sync_daemon line", () => {
+    const p = plan(fact({ [MAIN]: withDaemon }), { own: syncing });
+    expect(p.errors).toEqual([
+      `the host's configuration already runs an IPVS sync daemon (lvs_sync_daemon eth1 VI_MAIL id 60 at ${MAIN}:4); keepalived runs only one: remove that line or set lvs.connection_sync: false`,
+    ]);
+  });
+
+  it("leaves the host's sync daemon alone when lvsplay does not sync", () => {
+    expect(plan(fact({ [MAIN]: withDaemon })).errors).toEqual([]);
+    expect(plan(fact({ [MAIN]: FOREIGN }), { own: syncing }).errors).toEqual([]);
+  });
 });

@@ -103,6 +103,8 @@ describe("keepalived.conf rendering (goldens)", () => {
       "keepalived-hooks-ds1.conf",
       render(withHooks(), "ds1", { routerId: false, scriptSecurity: true }),
     ));
+  it("connection_sync, ds2 (BACKUP): lvs_sync_daemon on its data interface, the shared fwmark 1", () =>
+    expectGolden("keepalived-sync-ds2.conf", render(inventory({ lvs: { connectionSync: true } }), "ds2")));
 });
 
 describe("keepalived.conf rendering (properties)", () => {
@@ -197,6 +199,15 @@ describe("keepalived.conf rendering (properties)", () => {
     expect(() => renderKeepalivedConf(pathCfg)).toThrow(/url path "\/\$_PWD"/);
   });
 
+  it("runs the sync daemon only with connection_sync, with the VRRP instance and its router id as sync id", () => {
+    expect(render(inventory(), "ds1")).not.toMatch(/lvs_sync_daemon/);
+    const synced = render(inventory({ lvs: { connectionSync: true } }), "ds1");
+    expect(synced).toMatch(
+      /^global_defs \{\n {4}router_id ds1\n {4}lvs_sync_daemon eth1 VI_LVSPLAY id 51\n\}$/m,
+    );
+    expect(synced).toContain("virtual_server fwmark 1 {");
+  });
+
   it("fails loudly on missing facts or priorities", () => {
     const inv = inventory();
     expect(() => buildKeepalivedConfig(inv, "ds9", allFacts(2), {}, [])).toThrow(/no facts for director ds9/);
@@ -244,6 +255,7 @@ describe("keepalived -t accepts every golden", () => {
     "keepalived-3dir-ds2.conf",
     "keepalived-vrrp-only-ds1.conf",
     "keepalived-hooks-ds1.conf",
+    "keepalived-sync-ds2.conf",
   ];
   it("covers every keepalived golden on disk", () => {
     expect(

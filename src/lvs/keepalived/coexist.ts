@@ -29,6 +29,8 @@ export interface OwnConfig {
   readonly marks: readonly number[];
   readonly scriptNames: readonly string[];
   readonly usesScripts: boolean;
+  /** lvsplay's file runs keepalived's IPVS sync daemon (lvs.connection_sync). */
+  readonly syncsConnections: boolean;
 }
 
 export interface CoexistInput {
@@ -221,6 +223,13 @@ export function planCoexistence(input: CoexistInput): CoexistPlan {
           ", ",
         )}) without enable_script_security; lvsplay's hooks need it, and it would make keepalived ` +
         "refuse those scripts if they are writable by others: add enable_script_security to the host's global_defs yourself, or remove lvsplay's hooks",
+    );
+
+  // keepalived runs one sync daemon pair: a second lvs_sync_daemon line would silently replace one of them.
+  const foreignSync = foreign.syncDaemons[0];
+  if (own.syncsConnections && foreignSync)
+    errors.push(
+      `the host's configuration already runs an IPVS sync daemon (lvs_sync_daemon ${foreignSync.value} at ${at(foreignSync)}); keepalived runs only one: remove that line or set lvs.connection_sync: false`,
     );
 
   // The include lines.

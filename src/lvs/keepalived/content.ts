@@ -51,6 +51,8 @@ export interface ConfigContent {
   readonly vrrpScripts: readonly (Where & { readonly name: string })[];
   readonly globalDefs: readonly Statement[];
   readonly routerIds: readonly GlobalSetting[];
+  /** `lvs_sync_daemon` lines: keepalived runs one IPVS sync daemon pair. */
+  readonly syncDaemons: readonly GlobalSetting[];
   readonly scriptSecurity: boolean;
   /** Statements that make keepalived run a script (notify*, vrrp_script, MISC_CHECK, …). */
   readonly scriptUses: readonly (Where & { readonly keyword: string })[];
@@ -117,6 +119,9 @@ export function describeContent(statements: readonly Statement[]): ConfigContent
   const routerIds = globalDefs.flatMap((g) =>
     childrenNamed(g, "router_id").map((r) => ({ ...where(r), value: r.args[0] ?? "" })),
   );
+  const syncDaemons = globalDefs.flatMap((g) =>
+    childrenNamed(g, "lvs_sync_daemon").map((r) => ({ ...where(r), value: r.args.join(" ") })),
+  );
   const scriptSecurity = globalDefs.some((g) => childrenNamed(g, "enable_script_security").length > 0);
   const scriptUses = [...walk(top)]
     .filter((s) => SCRIPT_KEYWORDS.has(s.keyword))
@@ -148,6 +153,7 @@ export function describeContent(statements: readonly Statement[]): ConfigContent
       .map((s) => ({ ...where(s), name: s.args[0] ?? "" })),
     globalDefs,
     routerIds,
+    syncDaemons,
     scriptSecurity,
     scriptUses,
   };

@@ -47,9 +47,18 @@ export interface VirtualServerConfig {
   readonly realServers: readonly RealServerConfig[];
 }
 
+/** keepalived's `lvs_sync_daemon`: the kernel's IPVS connection sync, following the VRRP state. */
+export interface SyncDaemonConfig {
+  readonly interface: string;
+  readonly vrrpInstance: string;
+  /** Sync ID 0-255: other clusters' messages on the LAN are ignored (the virtual_router_id). */
+  readonly syncId: number;
+}
+
 export interface KeepalivedConfig {
   readonly routerId: string;
   readonly vrrpOnly: boolean;
+  readonly syncDaemon?: SyncDaemonConfig;
   readonly vrrp: VrrpInstanceConfig;
   /** Also rendered when vrrpOnly (keepalived then runs with -P and ignores them). */
   readonly virtualServers: readonly VirtualServerConfig[];
@@ -125,5 +134,17 @@ export function buildKeepalivedConfig(
     };
   });
 
-  return { routerId: director, vrrpOnly: lvs.vrrpOnly, vrrp: vrrpInstance, virtualServers };
+  return {
+    routerId: director,
+    vrrpOnly: lvs.vrrpOnly,
+    ...(lvs.connectionSync && {
+      syncDaemon: {
+        interface: self.interface,
+        vrrpInstance: VRRP_INSTANCE_NAME,
+        syncId: vrrp.virtualRouterId,
+      },
+    }),
+    vrrp: vrrpInstance,
+    virtualServers,
+  };
 }

@@ -60,10 +60,17 @@ export function renderHeader(cfg: KeepalivedConfig): string[] {
 }
 
 export function renderGlobalDefs(cfg: KeepalivedConfig, opts: GlobalDefsOptions = ALL_GLOBAL_DEFS): string[] {
+  const sync = cfg.syncDaemon;
   const body = [
     ...(opts.routerId ? [`router_id ${safe(NAME, cfg.routerId, "router_id")}`] : []),
     // Hooks run as root (named per script): keepalived then insists they are root's and not writable by others.
     ...(opts.scriptSecurity ? ["enable_script_security"] : []),
+    // keepalived runs the kernel's master sync daemon while this instance is MASTER, the backup one otherwise.
+    ...(sync
+      ? [
+          `lvs_sync_daemon ${safe(INTERFACE, sync.interface, "lvs_sync_daemon interface")} ${safe(NAME, sync.vrrpInstance, "lvs_sync_daemon instance")} id ${sync.syncId}`,
+        ]
+      : []),
   ];
   return body.length > 0 ? block("global_defs", body) : [];
 }

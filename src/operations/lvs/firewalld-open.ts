@@ -19,6 +19,9 @@ import { isDirector, isRealServer, lvsOf } from "./shared.js";
 
 const Args = z.strictObject({});
 
+/** The kernel's default port for IPVS sync messages (multicast group 224.0.0.81). */
+export const IPVS_SYNC_PORT = 8848;
+
 export const firewalldOpenOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.firewalld_open",
   description:
@@ -35,6 +38,9 @@ export const firewalldOpenOperation: Operation<z.infer<typeof Args>> = {
     if (!fw.running) return { changes: [], skipped: "firewalld is not running" };
     const want: { flag: string; value: string }[] = [];
     if (isDirector(host)) want.push({ flag: "--add-protocol", value: "vrrp" });
+    // The backup's sync daemon receives the master's connection updates (multicast UDP).
+    if (isDirector(host) && lvsOf(inventory).connectionSync)
+      want.push({ flag: "--add-port", value: `${IPVS_SYNC_PORT}/udp` });
     for (const svc of lvsOf(inventory).services)
       for (const port of svc.ports) want.push({ flag: "--add-port", value: `${port}/${svc.protocol}` });
     // Open where the data plane arrives: the zone its interface is bound to, else the default zone.

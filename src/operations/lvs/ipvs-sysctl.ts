@@ -5,6 +5,14 @@
 // the packets (the default, 0) — the client hangs — instead of expiring the
 // entry and scheduling the connection anew (1). Found by the data-plane test:
 // 2 of 30 requests timed out after rs3 was removed.
+// With lvs.connection_sync, also net.ipv4.vs.backup_only=1: while keepalived
+// runs the backup sync daemon (this director is not the VRRP MASTER) IPVS
+// passes every packet to the local stack — the director is a plain real
+// server. The kernel added it for exactly this layout (DR directors that are
+// each other's real servers): without it a backup still forwards along
+// connection entries it made as MASTER, and IPVS looks connections up by
+// address and port before any fwmark matters, so a peer's packet can be sent
+// back to the peer — the loop the data-plane test found after a failback.
 // The key exists only once ip_vs is loaded, so ip_vs is also loaded at boot
 // (modules-load.d runs before sysctl.d there).
 import { z } from "zod";
@@ -13,6 +21,7 @@ import { type Change, factRequest, type Operation, type Plan, unchanged } from "
 import { fileFact } from "../../facts/file.js";
 import { kernelFact } from "../../facts/kernel.js";
 import { sysctlFact } from "../../facts/sysctl.js";
+import type { LvsModel } from "../../inventory/model.js";
 import { isDirector, lvsOf } from "./shared.js";
 import { fileChangeIfDiffers, sysctlChanges } from "./sysctl-plan.js";
 
@@ -20,28 +29,37 @@ const Args = z.strictObject({});
 
 export const IPVS_SYSCTL_FILE = "/etc/sysctl.d/90-lvsplay-ipvs.conf";
 export const IPVS_MODULES_FILE = "/etc/modules-load.d/lvsplay-ipvs.conf";
-export const IPVS_SYSCTLS: Readonly<Record<string, string>> = { "net.ipv4.vs.expire_nodest_conn": "1" };
+const EXPIRE_NODEST: Readonly<Record<string, string>> = { "net.ipv4.vs.expire_nodest_conn": "1" };
+const BACKUP_ONLY: Readonly<Record<string, string>> = { "net.ipv4.vs.backup_only": "1" };
 
-const TARGET = {
-  path: IPVS_SYSCTL_FILE,
-  purpose: "expire IPVS connections whose real server was removed (else they are black-holed)",
-  values: IPVS_SYSCTLS,
-  causes: { live: "ipvs-sysctl-live", persisted: "ipvs-sysctl-persisted" },
-} as const;
+/** The IPVS sysctls a director of this inventory needs. */
+export const ipvsSysctls = (lvs: LvsModel): Readonly<Record<string, string>> =>
+  lvs.connectionSync ? { ...EXPIRE_NODEST, ...BACKUP_ONLY } : EXPIRE_NODEST;
+
+const targetOf = (lvs: LvsModel) =>
+  ({
+    path: IPVS_SYSCTL_FILE,
+    purpose: lvs.connectionSync
+      ? "expire IPVS connections whose real server was removed (else they are black-holed); a director that is not the VRRP MASTER is only a real server (no loop through connection entries)"
+      : "expire IPVS connections whose real server was removed (else they are black-holed)",
+    values: ipvsSysctls(lvs),
+    causes: { live: "ipvs-sysctl-live", persisted: "ipvs-sysctl-persisted" },
+  }) as const;
 const MODULES_CONTENT = "# Managed by lvsplay: load IPVS at boot, so that its sysctls apply\nip_vs\n";
 
 export const ipvsSysctlOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.ipvs_sysctl",
-  description: "persist and apply expire_nodest_conn=1 on directors (no black hole after a health check)",
+  description:
+    "persist and apply expire_nodest_conn=1 on directors (no black hole after a health check), and backup_only=1 with connection_sync",
   argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
-  facts: ({ host }) =>
+  facts: ({ host, inventory }) =>
     isDirector(host)
       ? [
           factRequest(kernelFact),
           factRequest(fileFact, IPVS_SYSCTL_FILE),
           factRequest(fileFact, IPVS_MODULES_FILE),
-          factRequest(sysctlFact, ...Object.keys(IPVS_SYSCTLS)),
+          factRequest(sysctlFact, ...Object.keys(ipvsSysctls(lvsOf(inventory)))),
         ]
       : [],
   plan: ({ host, inventory, facts }): Plan => {
@@ -76,9 +94,9 @@ export const ipvsSysctlOperation: Operation<z.infer<typeof Args>> = {
         "ipvs-sysctl-persisted",
       ),
       ...sysctlChanges(
-        TARGET,
+        targetOf(lvsOf(inventory)),
         facts.get(factRequest(fileFact, IPVS_SYSCTL_FILE)),
-        facts.get(factRequest(sysctlFact, ...Object.keys(IPVS_SYSCTLS))),
+        facts.get(factRequest(sysctlFact, ...Object.keys(ipvsSysctls(lvsOf(inventory))))),
       ),
     ];
     return changes.length > 0 ? { changes } : unchanged("IPVS sysctls set and persisted");

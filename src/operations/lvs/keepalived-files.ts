@@ -51,6 +51,7 @@ function ownConfig(
     marks,
     scriptNames: hooks.trackScripts.map((t) => vrrpScriptName(t.name)),
     usesScripts: runsScripts(hooks),
+    syncsConnections: lvs.connectionSync,
   };
 }
 

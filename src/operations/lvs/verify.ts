@@ -13,7 +13,7 @@ import { vrrpSettleFact } from "../../facts/vrrp-settle.js";
 import { markRuleSpecs, NFT_PERSIST_PATHS, parseMangle, resolveRealServers } from "../../lvs/index.js";
 import { DATA_PLANE, type DirectorObservation, MARK_PLAN, OBSERVATION } from "./data-keys.js";
 import { DR_SYSCTLS } from "./dr-sysctl.js";
-import { IPVS_SYSCTLS } from "./ipvs-sysctl.js";
+import { ipvsSysctls } from "./ipvs-sysctl.js";
 import { keepalivedConfigRequest, keepalivedNeeds } from "./keepalived.js";
 import { keepalivedFiles } from "./keepalived-files.js";
 import {
@@ -67,7 +67,7 @@ const directorFacts = (inventory: Parameters<typeof lvsOf>[0], iface: string | u
   keepalivedConfigRequest(inventory),
   factRequest(serviceFact, "keepalived"),
   factRequest(ipvsFact),
-  factRequest(sysctlFact, ...Object.keys(IPVS_SYSCTLS)),
+  factRequest(sysctlFact, ...Object.keys(ipvsSysctls(lvsOf(inventory)))),
 ];
 const realServerFacts = [factRequest(networkFact), factRequest(sysctlFact, ...Object.keys(DR_SYSCTLS))];
 
@@ -182,11 +182,17 @@ export const verifyOperation: Operation<z.infer<typeof Args>> = {
 
     const ipvs = facts.get(factRequest(ipvsFact));
     if (ipvs.available) {
-      const vs = facts.get(factRequest(sysctlFact, ...Object.keys(IPVS_SYSCTLS)));
-      const wrong = Object.entries(IPVS_SYSCTLS).filter(([k, v]) => vs[k] !== v);
+      const want = ipvsSysctls(lvs);
+      const vs = facts.get(factRequest(sysctlFact, ...Object.keys(want)));
+      const wrong = Object.entries(want).filter(([k, v]) => vs[k] !== v);
       checks.push(
         wrong.length === 0
-          ? pass("IPVS sysctls", "expire_nodest_conn=1")
+          ? pass(
+              "IPVS sysctls",
+              Object.entries(want)
+                .map(([k, v]) => `${k.replace("net.ipv4.vs.", "")}=${v}`)
+                .join(", "),
+            )
           : fail("IPVS sysctls", wrong.map(([k, v]) => `${k}=${vs[k] ?? "(missing)"}, want ${v}`).join("; ")),
       );
     }

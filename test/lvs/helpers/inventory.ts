@@ -77,6 +77,7 @@ export function inventory(opts: TopologyOptions = {}): Inventory {
     },
     vrrpOnly: false,
     allowLoopingLayout: false,
+    connectionSync: false,
     ...opts.lvs,
   };
   return {
