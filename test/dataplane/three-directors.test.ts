@@ -1,8 +1,14 @@
 // Issue 5, three co-located directors on a real IPVS kernel: every director's
 // mark rule must exclude BOTH peers' MACs, and the data path must stay loop-free
-// with answers from all four real servers. Own guest (fresh lab, fresh hosts).
+// with answers from all four real servers; then the same cluster under load
+// (issue 16, support/under-load.ts): steady state, then lvs.connection_sync
+// turned on (sync daemons following VRRP, backup_only) and a failover and
+// failback of the MASTER under load with it — without it a failback can loop
+// a client SYN between two directors through stale IPVS connection entries.
+// Own guest (fresh lab, fresh hosts).
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inventoryWithConnectionSync, syncDaemonOf, sysctlOf } from "./support/connection-sync.js";
 import { dataPlaneMac, describeDataPath, measureDataPath } from "./support/data-path.js";
 import {
   GUEST_START_LIMIT_MS,
@@ -13,13 +19,14 @@ import {
   stopGuestLab,
 } from "./support/guest-lab.js";
 import { ipvsStats, STATS_SETTLE_MS } from "./support/ipvs-stats.js";
+import { secs } from "./support/load.js";
 import { runApply, totalOf, verifyChecks } from "./support/lvsplay-apply.js";
+import { failoverUnderLoad, type LoadCluster, steadyStateUnderLoad } from "./support/under-load.js";
 
 const TOPOLOGY = fileURLToPath(new URL("./fixtures/lvs3.clab.yml", import.meta.url));
 const VIP = "7.7.7.100";
 const DIRECTORS = ["ds1", "ds2", "ds3"] as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** The `-m mac ! --mac-source` MACs of each lvsplay mark rule for the VIP in `iptables-save` output. */
 function excludedMacsOfMarkRules(iptablesSave: string, vip: string): string[][] {
@@ -34,6 +41,16 @@ describe("three co-located directors on a real IPVS kernel", () => {
   const fileStarted = Date.now();
   let lab: GuestLab;
   let macs: Map<string, string>;
+  /** The README's data-plane table rows this file measured. */
+  const table: string[] = [];
+  const cluster = (label = "3 directors"): LoadCluster => ({
+    vip: VIP,
+    port: 80,
+    directors: DIRECTORS,
+    directorMacs: [...macs.values()],
+    realServers: ["ds1", "ds2", "ds3", "rs3"],
+    label,
+  });
 
   beforeAll(async () => {
     lab = await startGuestLab(TOPOLOGY, dirs);
@@ -43,6 +60,7 @@ describe("three co-located directors on a real IPVS kernel", () => {
   afterAll(async () => {
     await stopGuestLab(dirs);
     console.log(`data-plane file (3 directors): wall time ${secs(Date.now() - fileStarted)}`);
+    if (table.length > 0) console.log(`measured (the README's data-plane table):\n${table.join("\n")}`);
   }, 600_000);
 
   it("lvsplay apply succeeds and its own verify stage passes", async () => {
@@ -92,6 +110,38 @@ describe("three co-located directors on a real IPVS kernel", () => {
       const fwm = stats.services.find((s) => s.id.startsWith("FWM"));
       expect(fwm, stats.text).toBeDefined();
       expect(fwm?.inPkts, stats.text).toBe(0);
+    }
+  }, 3_600_000);
+
+  it("under load, steady state: 1000 requests answered by all four, no double crossing, backups idle", async () => {
+    table.push(await steadyStateUnderLoad(lab, cluster()));
+  }, 3_600_000);
+
+  it("connection_sync turned on: master sync daemon on the MASTER, backup daemons and backup_only elsewhere, one shared mark", async () => {
+    const apply = await runApply(inventoryWithConnectionSync(lab.up.inventoryFile));
+    console.log(`lvsplay apply turning connection_sync on: ${secs(apply.ms)}, exit ${apply.code}`);
+    expect(apply.code, apply.stderr.slice(-3000)).toBe(0);
+    expect(totalOf(apply, "failed")).toBe(0);
+    const marks = new Set<string>();
+    for (const d of DIRECTORS) {
+      const { daemon, text } = await syncDaemonOf(lab, d);
+      const backupOnly = await sysctlOf(lab, d, "net.ipv4.vs.backup_only");
+      const fwm = (await ipvsStats(lab, d)).services.filter((s) => s.id.startsWith("FWM")).map((s) => s.id);
+      console.log(`${d}: sync daemon ${daemon}, backup_only ${backupOnly}, ${fwm.join(", ")}`);
+      expect(daemon, text).toBe(d === "ds1" ? "master" : "backup");
+      expect(backupOnly).toBe("1");
+      expect(fwm).toHaveLength(1);
+      marks.add(fwm[0]!);
+    }
+    expect([...marks]).toHaveLength(1);
+  }, 3_600_000);
+
+  it("under load with connection_sync, failover and failback of the MASTER: no double crossing, failures bounded, the gap measured", async () => {
+    table.push(await failoverUnderLoad(lab, cluster("3 directors, connection_sync")));
+    // The sync daemons followed the VIP there and back.
+    for (const d of DIRECTORS) {
+      const { daemon, text } = await syncDaemonOf(lab, d);
+      expect(daemon, `${d}: ${text}`).toBe(d === "ds1" ? "master" : "backup");
     }
   }, 3_600_000);
 });

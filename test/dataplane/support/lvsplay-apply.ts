@@ -25,6 +25,15 @@ export interface TaskResult {
   readonly durationMs: number;
 }
 
+/** A rolling apply's VIP hand-over (`--json` "drains"). */
+export interface DrainRecord {
+  readonly host: string;
+  readonly phase: "drained" | "restored" | "not-needed" | "in-place";
+  readonly vips: Readonly<Record<string, readonly string[]>>;
+  readonly detail: string;
+  readonly durationMs: number;
+}
+
 export interface ApplyRun {
   readonly code: number;
   readonly ms: number;
@@ -32,6 +41,8 @@ export interface ApplyRun {
   readonly results: readonly TaskResult[];
   /** Host → why it could not be reached. */
   readonly unreachable: Readonly<Record<string, string>>;
+  /** Present on rolling applies (`--serial`). */
+  readonly drains: readonly DrainRecord[];
   readonly stderr: string;
 }
 
@@ -49,6 +60,7 @@ export function runApply(inventory: string, extra: readonly string[] = []): Prom
           recap: Record<string, HostRecap>;
           results: TaskResult[];
           unreachable?: Record<string, string>;
+          drains?: DrainRecord[];
         };
         try {
           doc = JSON.parse(stdout);
@@ -64,6 +76,7 @@ export function runApply(inventory: string, extra: readonly string[] = []): Prom
           recap: doc.recap,
           results: doc.results,
           unreachable: doc.unreachable ?? {},
+          drains: doc.drains ?? [],
           stderr,
         });
       },
