@@ -21,6 +21,7 @@ import {
 import { ipvsStats, STATS_SETTLE_MS } from "./support/ipvs-stats.js";
 import { secs } from "./support/load.js";
 import { runApply, totalOf, verifyChecks } from "./support/lvsplay-apply.js";
+import { rollingApplyUnderLoad } from "./support/rolling-under-load.js";
 import { failoverUnderLoad, type LoadCluster, steadyStateUnderLoad } from "./support/under-load.js";
 
 const TOPOLOGY = fileURLToPath(new URL("./fixtures/lvs3.clab.yml", import.meta.url));
@@ -41,6 +42,8 @@ describe("three co-located directors on a real IPVS kernel", () => {
   const fileStarted = Date.now();
   let lab: GuestLab;
   let macs: Map<string, string>;
+  /** The lab's inventory with connection_sync turned on (written by the test that applies it). */
+  let synced = "";
   /** The README's data-plane table rows this file measured. */
   const table: string[] = [];
   const cluster = (label = "3 directors"): LoadCluster => ({
@@ -118,7 +121,8 @@ describe("three co-located directors on a real IPVS kernel", () => {
   }, 3_600_000);
 
   it("connection_sync turned on: master sync daemon on the MASTER, backup daemons and backup_only elsewhere, one shared mark", async () => {
-    const apply = await runApply(inventoryWithConnectionSync(lab.up.inventoryFile));
+    synced = inventoryWithConnectionSync(lab.up.inventoryFile);
+    const apply = await runApply(synced);
     console.log(`lvsplay apply turning connection_sync on: ${secs(apply.ms)}, exit ${apply.code}`);
     expect(apply.code, apply.stderr.slice(-3000)).toBe(0);
     expect(totalOf(apply, "failed")).toBe(0);
@@ -143,5 +147,15 @@ describe("three co-located directors on a real IPVS kernel", () => {
       const { daemon, text } = await syncDaemonOf(lab, d);
       expect(daemon, `${d}: ${text}`).toBe(d === "ds1" ? "master" : "backup");
     }
+  }, 3_600_000);
+
+  it("under load with connection_sync, a rolling apply (--serial auto): new port and scheduler on every director", async () => {
+    expect(synced, "the connection_sync apply ran first").not.toBe("");
+    table.push(
+      await rollingApplyUnderLoad(lab, cluster("3 directors, connection_sync"), synced, {
+        addPort: 8080,
+        scheduler: "wlc",
+      }),
+    );
   }, 3_600_000);
 });
