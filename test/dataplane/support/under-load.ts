@@ -52,9 +52,17 @@ export const machineLoad = () =>
 /**
  * The longest time without a completed answer between `fromMs` and `toMs`
  * (relative to the probe's start): what the clients saw of a VIP move, whether
- * requests failed or only waited (a SYN retransmitted after 1 s, 3 s…).
+ * requests failed or only waited (a SYN retransmitted after 1 s, 3 s…). The
+ * window ends at the latest when the probe's last request ended: after that
+ * the probe had stopped, and its silence says nothing about the cluster.
  */
-export function longestSilenceMs(r: ProbeReport, fromMs: number, toMs: number): number {
+export function longestSilenceMs(
+  r: Pick<ProbeReport, "requests">,
+  fromMs: number,
+  windowEndMs: number,
+): number {
+  const lastEnded = Math.max(fromMs, ...r.requests.map((q) => q.startMs + q.latencyMs));
+  const toMs = Math.min(windowEndMs, lastEnded);
   const done = r.requests
     .filter((q) => q.outcome === "answered")
     .map((q) => q.startMs + q.latencyMs)
