@@ -1,4 +1,5 @@
-// The live IPVS table (`ipvsadm -Ln`), when the kernel has IPVS.
+// The live IPVS table (`ipvsadm -Ln`) and the connection sync daemons that run
+// (`ipvsadm -L --daemon`), when the kernel has IPVS.
 import type { Fact } from "../engine/types.js";
 
 export interface IpvsRealServer {
@@ -27,13 +28,17 @@ export type IpvsService =
 export interface IpvsFact {
   readonly available: boolean;
   readonly services: readonly IpvsService[];
+  /** The kernel's sync daemons (keepalived's lvs_sync_daemon runs one, following the VRRP state). */
+  readonly syncDaemons: { readonly master: boolean; readonly backup: boolean };
 }
 
+// `--daemon` prints "master sync daemon (mcast=eth1, syncid=51)" and/or "backup sync daemon (…)", or nothing.
 const PROBE =
-  "if [ -e /proc/net/ip_vs ] && command -v ipvsadm >/dev/null 2>&1; then ipvsadm -Ln; else echo NOIPVS; fi";
+  "if [ -e /proc/net/ip_vs ] && command -v ipvsadm >/dev/null 2>&1; then ipvsadm -Ln; ipvsadm -L --daemon 2>/dev/null || true; else echo NOIPVS; fi";
 
 export function parseIpvsadm(stdout: string): IpvsFact {
-  if (stdout.startsWith("NOIPVS")) return { available: false, services: [] };
+  if (stdout.startsWith("NOIPVS"))
+    return { available: false, services: [], syncDaemons: { master: false, backup: false } };
   const services: IpvsService[] = [];
   let current: IpvsService | undefined;
   for (const line of stdout.split("\n")) {
@@ -62,7 +67,11 @@ export function parseIpvsadm(stdout: string): IpvsFact {
       });
     }
   }
-  return { available: true, services };
+  const syncDaemons = {
+    master: /^master sync daemon\b/m.test(stdout),
+    backup: /^backup sync daemon\b/m.test(stdout),
+  };
+  return { available: true, services, syncDaemons };
 }
 
 export const ipvsFact: Fact<IpvsFact> = {

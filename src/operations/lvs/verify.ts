@@ -4,7 +4,7 @@ import { z } from "zod";
 import { type CheckResult, factRequest, type Operation, type Plan } from "../../engine/types.js";
 import { fileFact } from "../../facts/file.js";
 import { iptablesFact } from "../../facts/iptables.js";
-import { ipvsFact } from "../../facts/ipvs.js";
+import { type IpvsFact, ipvsFact } from "../../facts/ipvs.js";
 import { contentOf } from "../../facts/keepalived-config.js";
 import { networkFact } from "../../facts/network.js";
 import { serviceFact } from "../../facts/service.js";
@@ -70,6 +70,24 @@ const directorFacts = (inventory: Parameters<typeof lvsOf>[0], iface: string | u
   factRequest(sysctlFact, ...Object.keys(ipvsSysctls(lvsOf(inventory)))),
 ];
 const realServerFacts = [factRequest(networkFact), factRequest(sysctlFact, ...Object.keys(DR_SYSCTLS))];
+
+/**
+ * connection_sync: keepalived runs the master sync daemon where this director
+ * holds the VIP and the backup one elsewhere — the backup daemon is what makes
+ * backup_only turn a non-MASTER director into a plain real server.
+ */
+export function syncDaemonCheck(ipvs: IpvsFact, holdsVip: boolean): CheckResult {
+  const { master, backup } = ipvs.syncDaemons;
+  const have = master && backup ? "master and backup" : master ? "master" : backup ? "backup" : "none";
+  const want = holdsVip ? "master" : "backup";
+  const why = holdsVip ? "holds the VIP" : "does not hold the VIP";
+  return have === want
+    ? pass("IPVS sync daemon", `${want} (${why})`)
+    : fail(
+        "IPVS sync daemon",
+        `${have} running, want ${want} (${why}): is keepalived's lvs_sync_daemon in effect?`,
+      );
+}
 
 /** lvsplay's file equals the rendered one and the main file includes it once, with no conflict. */
 function keepalivedConfigCheck(
@@ -248,6 +266,8 @@ export const verifyOperation: Operation<z.infer<typeof Args>> = {
         settled.get(v)?.held ??
         net.interfaces.some((i) => i.name === dataIface && i.ipv4.includes(`${v}/32`)),
     );
+    if (lvs.connectionSync && ipvs.available && !lvs.vrrpOnly)
+      checks.push(syncDaemonCheck(ipvs, held.length > 0));
     const uptimes = [...settled.values()]
       .map((s) => s.keepalivedUptimeSec)
       .filter((u): u is number => u !== null);
