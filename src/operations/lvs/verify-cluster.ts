@@ -14,6 +14,7 @@ import {
   resolveRealServers,
   type VirtualService,
 } from "../../lvs/index.js";
+import { expectedSpread } from "../../lvs/spread.js";
 import { DATA_PLANE, directorsOf, MARK_PLAN, OBSERVATION } from "./data-keys.js";
 import { discoveredDirectors, isClient, isDirector, lvsOf } from "./shared.js";
 import { IPVS_UNAVAILABLE, settleSeconds } from "./verify.js";
@@ -157,15 +158,26 @@ export const verifyClusterOperation: Operation<Args> = {
               detail: IPVS_UNAVAILABLE,
             });
           } else {
-            const silent = names.filter((n) => !by.includes(n));
-            checks.push({
-              name: `${service} balanced over real servers`,
-              status: silent.length === 0 ? "pass" : "fail",
-              detail:
-                silent.length === 0
-                  ? `answers from ${names.join(", ")}`
-                  : `no answer from ${silent.join(", ")}`,
-            });
+            const svc = lvs.services.find((s) => s.name === service);
+            const spread = svc ? expectedSpread(svc, names, args.requests) : undefined;
+            if (spread?.kind === "every") {
+              const silent = spread.servers.filter((n) => !by.includes(n));
+              checks.push({
+                name: `${service} balanced over real servers`,
+                status: silent.length === 0 ? "pass" : "fail",
+                detail:
+                  silent.length === 0
+                    ? `answers from ${spread.servers.join(", ")}`
+                    : `no answer from ${silent.join(", ")}`,
+              });
+            } else {
+              // Said, not judged: this scheduler makes no promise about one client's requests.
+              checks.push({
+                name: `${service} balanced over real servers`,
+                status: "skip",
+                detail: `answers from ${by.join(", ") || "none"}; not judged: ${spread?.why ?? "unknown service"}`,
+              });
+            }
           }
         }
       }
