@@ -112,4 +112,18 @@ describe("allocateMarks with connection_sync: one mark per service on every dire
       "ds2: pinned fwmark 9 of service web is already set by a rule lvsplay does not own",
     ]);
   });
+
+  it("checks pinned marks as the per-director scheme does: range, two services on one mark", () => {
+    const [web, api] = two();
+    const both = synced({
+      services: [webService({ fwmarks: { ds1: 5 } }), { ...api!, fwmarks: { ds2: 5 } }],
+    });
+    expect(allocateMarks(both, {}).errors).toEqual([
+      "every director: services web and api are both pinned to fwmark 5",
+    ]);
+    const zero = synced({ services: [{ ...web!, fwmarks: { ds1: 0 } }] });
+    expect(allocateMarks(zero, {}).errors).toEqual([
+      "service web: fwmark 0 on every director must be an integer in 1..4294967295",
+    ]);
+  });
 });

@@ -34,6 +34,35 @@ export interface MarkAllocation {
 
 const isValidMark = (m: number): boolean => Number.isInteger(m) && m > 0 && m <= MAX_MARK;
 
+/** A pinned mark as both schemes check it: where it applies, what else is pinned to it there, foreign rules. */
+interface PinnedMark {
+  readonly service: string;
+  readonly mark: number;
+  /** "ds1", or "every director" with connection_sync. */
+  readonly on: string;
+  /** Another service pinned to the same mark there. */
+  readonly pinnedAlsoBy?: string;
+  /** Directors where a rule lvsplay does not own sets this mark. */
+  readonly foreignOn: readonly string[];
+}
+
+/** The service already holding `mark` among `held` (service, mark) pairs, as PinnedMark's field. */
+const pinnedAlsoBy = (held: readonly (readonly [string, number])[], mark: number) => {
+  const other = held.find(([, m]) => m === mark)?.[0];
+  return other === undefined ? {} : { pinnedAlsoBy: other };
+};
+
+/** Why a pinned mark cannot be used, or undefined: the same checks and messages for both schemes. */
+function pinnedMarkProblem(p: PinnedMark): string | undefined {
+  if (!isValidMark(p.mark))
+    return `service ${p.service}: fwmark ${p.mark} on ${p.on} must be an integer in 1..${MAX_MARK}`;
+  if (p.pinnedAlsoBy !== undefined)
+    return `${p.on}: services ${p.pinnedAlsoBy} and ${p.service} are both pinned to fwmark ${p.mark}`;
+  if (p.foreignOn.length > 0)
+    return `${p.foreignOn.join(", ")}: pinned fwmark ${p.mark} of service ${p.service} is already set by a rule lvsplay does not own`;
+  return undefined;
+}
+
 /**
  * @param usedOnHost marks set on each director by rules outside our chain
  *   (parseMangle(...).foreignMarks); our own chain's marks must not be listed.
@@ -57,21 +86,15 @@ export function allocateMarks(
         errors.push(`service ${svc.name}: fwmark pinned for ${director}, which is not a director`);
         continue;
       }
-      if (!isValidMark(mark)) {
-        errors.push(
-          `service ${svc.name}: fwmark ${mark} on ${director} must be an integer in 1..${MAX_MARK}`,
-        );
-        continue;
-      }
-      const clash = Object.entries(perDirector).find(([, m]) => m === mark);
-      if (clash) {
-        errors.push(`${director}: services ${clash[0]} and ${svc.name} are both pinned to fwmark ${mark}`);
-        continue;
-      }
-      if (usedOnHost[director]?.has(mark)) {
-        errors.push(
-          `${director}: pinned fwmark ${mark} of service ${svc.name} is already set by a rule lvsplay does not own`,
-        );
+      const problem = pinnedMarkProblem({
+        service: svc.name,
+        mark,
+        on: director,
+        ...pinnedAlsoBy(Object.entries(perDirector), mark),
+        foreignOn: usedOnHost[director]?.has(mark) ? [director] : [],
+      });
+      if (problem !== undefined) {
+        errors.push(problem);
         continue;
       }
       perDirector[svc.name] = mark;
@@ -120,7 +143,9 @@ export function allocateSharedMarks(
     return [...new Set(Object.values(svc?.fwmarks ?? {}))];
   };
   const pinned = new Set(services.flatMap((s) => pinnedOf(s.name)));
-  const taken = new Set<number>();
+  /** Service → its mark, in allocation order. */
+  const taken: [string, number][] = [];
+  const isTaken = (mark: number) => taken.some(([, m]) => m === mark);
   let next = 1;
   for (const svc of services) {
     const pins = pinnedOf(svc.name);
@@ -133,30 +158,27 @@ export function allocateSharedMarks(
     }
     if (pins.length === 1) {
       mark = pins[0]!;
-      if (!isValidMark(mark)) {
-        errors.push(`service ${svc.name}: fwmark ${mark} must be an integer in 1..${MAX_MARK}`);
-        continue;
-      }
-      const clash = foreignAnywhere(mark);
-      if (clash.length > 0) {
-        errors.push(
-          `${clash.join(", ")}: pinned fwmark ${mark} of service ${svc.name} is already set by a rule lvsplay does not own`,
-        );
-        continue;
-      }
-      if (taken.has(mark)) {
-        errors.push(`service ${svc.name}: fwmark ${mark} is already used by another service`);
+      // Earlier services hold only pinned marks equal to this one (unpinned ones skip every pinned mark).
+      const problem = pinnedMarkProblem({
+        service: svc.name,
+        mark,
+        on: "every director",
+        ...pinnedAlsoBy(taken, mark),
+        foreignOn: foreignAnywhere(mark),
+      });
+      if (problem !== undefined) {
+        errors.push(problem);
         continue;
       }
     } else {
-      while (pinned.has(next) || taken.has(next) || foreignAnywhere(next).length > 0) next++;
+      while (pinned.has(next) || isTaken(next) || foreignAnywhere(next).length > 0) next++;
       if (next > MAX_MARK) {
         errors.push(`no free fwmark left for service ${svc.name}`);
         continue;
       }
       mark = next++;
     }
-    taken.add(mark);
+    taken.push([svc.name, mark]);
     for (const d of directors) marks[d]![svc.name] = mark;
   }
   return { marks, errors };
