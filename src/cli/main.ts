@@ -210,7 +210,11 @@ program
   )
   .option("-n, --requests <n>", "requests to send", "1000")
   .option("-r, --rate <per-second>", "requests started per second (open loop)", "100")
-  .option("-c, --concurrency <n>", "most requests in flight (keep-alive: most connections)", "50")
+  .option(
+    "-c, --concurrency <n>",
+    "most requests in flight (keep-alive: the connections kept open, used in turn)",
+    "50",
+  )
   .option("-k, --keepalive", "reuse connections (default: a new TCP connection per request)")
   .option("-t, --timeout <seconds>", "per request, connect to complete response", "5")
   .option("--server-from <how>", "which server answered: body | header:NAME | body-match:REGEX", "body")

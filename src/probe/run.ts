@@ -1,9 +1,13 @@
 // The probe's schedule: request i is due i/rate seconds after the start (an
 // open loop, like real clients: a slow answer does not slow the arrivals) and
 // starts as soon as a connection is free — at most `concurrency` in flight.
-// New-connection mode opens and closes one TCP connection per request;
-// keep-alive mode reuses up to `concurrency` connections and opens a new one
-// only when none is idle (or one broke).
+// New-connection mode opens and closes one TCP connection per request.
+// Keep-alive mode holds a pool of up to `concurrency` connections and uses
+// them in turn (the longest idle first), opening a new one while the pool is
+// not full or after one broke: every connection stays in use, each carrying a
+// request every concurrency/rate seconds — what a failover test needs (many
+// long-lived connections open and active when the VIP moves), where reusing
+// the most recent idle one would leave one busy connection and idle others.
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { connect, exchange, failureOf, type HttpResponse, ProbeFailure, requestBytes } from "./http.js";
@@ -66,7 +70,10 @@ export async function runProbe(settings: ProbeSettings, hooks: ProbeHooks = {}):
 
   const records: RequestRecord[] = [];
   const connections: Connection[] = [];
+  /** Keep-alive connections waiting for a request, longest idle first. */
   const idle: Connection[] = [];
+  /** Connections opened and not ended (keep-alive: the pool's size). */
+  let live = 0;
   let scheduled = 0;
   let inFlight = 0;
   let answered = 0;
@@ -84,6 +91,7 @@ export async function runProbe(settings: ProbeSettings, hooks: ProbeHooks = {}):
     if (c.end === undefined) {
       c.end = end;
       c.endedMs = now();
+      live--;
     }
     c.socket?.destroy();
   };
@@ -98,6 +106,7 @@ export async function runProbe(settings: ProbeSettings, hooks: ProbeHooks = {}):
       servers: new Set(),
     };
     connections.push(c);
+    live++;
     return c;
   };
 
@@ -128,11 +137,12 @@ export async function runProbe(settings: ProbeSettings, hooks: ProbeHooks = {}):
       else failed++;
     };
     try {
-      while (keepAlive && idle.length > 0 && !conn) {
-        const candidate = idle.pop()!;
-        if (candidate.closedByPeer) endConnection(candidate, "server-closed");
-        else conn = candidate;
+      // Idle connections the server closed meanwhile leave the pool first.
+      for (const closed of idle.filter((c) => c.closedByPeer)) {
+        idle.splice(idle.indexOf(closed), 1);
+        endConnection(closed, "server-closed");
       }
+      if (keepAlive && live >= settings.concurrency) conn = idle.shift();
       if (!conn) {
         conn = newConnection();
         conn.requests++;
