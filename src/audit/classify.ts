@@ -81,6 +81,12 @@ function classifyChange(h: string, c: Change, task: string): Classified {
         severity: "high",
         summary: `${h}: IPVS keeps connections to real servers its health checks removed — clients reusing a port hang`,
       };
+    case "ipvs-sync-daemon":
+      return {
+        kind: "ipvs-sync-daemon",
+        severity: "critical",
+        summary: `${h}: an IPVS ${subject ?? ""} sync daemon runs that no keepalived configuration asks for — with backup_only a director that becomes MASTER forwards nothing`,
+      };
     case "ipvs-sysctl-persisted":
     case "ipvs-module":
       return {

@@ -28,6 +28,8 @@ export const CHANGE_CAUSES = [
   "firewalld-port",
   "keepalived-options",
   "keepalived-config",
+  /** An IPVS sync daemon runs that no keepalived configuration on the host asks for (subject: master/backup). */
+  "ipvs-sync-daemon",
   /** Service state (subject: the service name). */
   "service-stopped",
   "service-running",

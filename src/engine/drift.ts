@@ -22,6 +22,8 @@ export type DriftKind =
   | "dr-sysctl"
   /** A director black-holes connections to removed real servers (expire_nodest_conn). */
   | "ipvs-sysctl"
+  /** An IPVS sync daemon runs that nothing asks for (left by keepalived after connection_sync was turned off). */
+  | "ipvs-sync-daemon"
   /** The VIP is not on lo of a real server (live) or not restored at boot. */
   | "vip-on-lo"
   | "firewalld-ports"

@@ -4,12 +4,15 @@
 // `keepalived -t` of the combination on the host → backup → atomic rename; the
 // reload handler is notified only when something changed. The two files go in
 // the order that keeps every intermediate state one keepalived -t accepted.
+// IPVS sync daemons no configuration asks for any more are stopped
+// (stale-sync-daemons.ts: keepalived leaves them running).
 import { z } from "zod";
 import { cause } from "../../engine/cause.js";
 import type { DriftNote } from "../../engine/drift.js";
 import { type Change, factRequest, type Operation, type Plan } from "../../engine/types.js";
 import { fileFact, sameMode } from "../../facts/file.js";
 import { iptablesFact } from "../../facts/iptables.js";
+import { ipvsFact } from "../../facts/ipvs.js";
 import { contentOf, keepalivedConfigFact } from "../../facts/keepalived-config.js";
 import { osFact } from "../../facts/os.js";
 import { topologyGuard } from "../../lvs/index.js";
@@ -18,6 +21,7 @@ import { daemonConfigError, keepalivedFiles, VALIDATE_MAIN, VALIDATE_WITH_MAIN }
 import { hookFactRequests, hookProblems } from "./keepalived-hooks.js";
 import { DAEMON_OPTIONS } from "./keepalived-mode.js";
 import { isDirector, lvsOf } from "./shared.js";
+import { staleSyncDaemonChanges } from "./stale-sync-daemons.js";
 
 const Args = z.strictObject({});
 
@@ -51,6 +55,7 @@ export const keepalivedOperation: Operation<z.infer<typeof Args>> = {
       ? [
           keepalivedConfigRequest(inventory),
           factRequest(iptablesFact),
+          factRequest(ipvsFact),
           ...daemonOptionRequests,
           ...hookFactRequests(host, inventory),
         ]
@@ -86,8 +91,12 @@ export const keepalivedOperation: Operation<z.infer<typeof Args>> = {
     const ownDiffers =
       ownBefore !== files.own || !sameMode(OWN_MODE, ownState?.state === "file" ? ownState.mode : null);
     const mainDiffers = coexist.mainAfter !== coexist.mainBefore;
+    // Asked for by lvsplay's file (connection_sync) or by the host's own configuration.
+    const syncAsked =
+      files.cfg.syncDaemon !== undefined || (coexist.view?.foreign.syncDaemons.length ?? 0) > 0;
+    const stale = staleSyncDaemonChanges(host.name, syncAsked, facts.get(factRequest(ipvsFact)));
     if (!ownDiffers && !mainDiffers)
-      return { changes: [], notes: [...notes, `${own} and its include in ${main} are up to date`] };
+      return { changes: stale, notes: [...notes, `${own} and its include in ${main} are up to date`] };
 
     const drift: DriftNote = {
       kind: "keepalived-config",
@@ -137,7 +146,8 @@ export const keepalivedOperation: Operation<z.infer<typeof Args>> = {
     // Main first when it already includes lvsplay's file: every step is then a combination
     // keepalived -t accepted. Otherwise lvsplay's file first (nothing includes it yet).
     const ordered = coexist.includedBefore ? [mainChange, ownChange] : [ownChange, mainChange];
-    const changes = ordered.filter((c) => (c === ownChange ? ownDiffers : mainDiffers));
+    // The stale daemons last: the reload handler runs after the stage, with the new configuration.
+    const changes = [...ordered.filter((c) => (c === ownChange ? ownDiffers : mainDiffers)), ...stale];
     return { changes, notes };
   },
 };
