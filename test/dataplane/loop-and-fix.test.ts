@@ -1,7 +1,9 @@
 // Issue 5 on a real IPVS kernel (Debian's 6.1 under QEMU, the namespace lab
 // inside): first the naive VIP:port layout on both co-located directors, which
 // must visibly loop; then lvsplay's playbook on the same hosts, which must not;
-// then failover and health checks on lvsplay's result. One guest for the file;
+// then failover and health checks on lvsplay's result; then connection_sync
+// turned on (firewalld on ds2 opens the sync port) and a failover and failback
+// under load (issue 16: two directors as well as three). One guest for the file;
 // the tests run in order and each leaves the cluster as lvsplay configured it.
 // The topology is the lab's own containerlab/lvs.clab.yml, so ds2 runs
 // firewalld: lvsplay's firewalld opening and persistence run on a real IPVS
@@ -9,6 +11,7 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientRequests, describeTally } from "./support/client-requests.js";
+import { inventoryWithConnectionSync, syncDaemonOf, sysctlOf } from "./support/connection-sync.js";
 import { dataPlaneMac, describeDataPath, measureDataPath } from "./support/data-path.js";
 import {
   GUEST_START_LIMIT_MS,
@@ -25,6 +28,7 @@ import { ipvsRealAddresses, ipvsStats, STATS_SETTLE_MS } from "./support/ipvs-st
 import { changedTasks, runApply, totalOf, verifyChecks } from "./support/lvsplay-apply.js";
 import { applyNaiveLayout, listAllField, removeNaiveLayout } from "./support/naive-layout.js";
 import { excerptOf } from "./support/syn-capture.js";
+import { failoverUnderLoad } from "./support/under-load.js";
 
 const TOPOLOGY = fileURLToPath(new URL("../../containerlab/lvs.clab.yml", import.meta.url));
 const VIP = "7.7.7.100";
@@ -88,6 +92,7 @@ describe("two co-located directors on a real IPVS kernel", () => {
   const fileStarted = Date.now();
   let lab: GuestLab;
   let directorMacs: string[];
+  let syncOn = false;
 
   beforeAll(async () => {
     lab = await startGuestLab(TOPOLOGY, dirs);
@@ -268,5 +273,38 @@ describe("two co-located directors on a real IPVS kernel", () => {
     console.log(describeTally("rs3 back", run));
     expect(run.answered).toBe(run.sent);
     expect([...run.byServer.keys()].sort()).toEqual(["ds1", "ds2", "rs3"]);
+  }, 3_600_000);
+
+  it("connection_sync turned on, ds2 through firewalld: sync daemons follow VRRP, 8848/udp open", async () => {
+    const apply = await runApply(inventoryWithConnectionSync(lab.up.inventoryFile));
+    console.log(`lvsplay apply turning connection_sync on: ${secs(apply.ms)}, exit ${apply.code}`);
+    expect(apply.code, apply.stderr.slice(-3000)).toBe(0);
+    expect(totalOf(apply, "failed")).toBe(0);
+    for (const d of DIRECTORS) {
+      const { daemon, text } = await syncDaemonOf(lab, d);
+      console.log(
+        `${d}: sync daemon ${daemon}, backup_only ${await sysctlOf(lab, d, "net.ipv4.vs.backup_only")}`,
+      );
+      expect(daemon, text).toBe(d === "ds1" ? "master" : "backup");
+    }
+    for (const host of FIREWALLD) {
+      const open = await firewalldOpen(lab, host, false);
+      expect(open.ports, open.text).toContain("8848/udp");
+      expect((await firewalldOpen(lab, host, true)).ports).toContain("8848/udp");
+    }
+    syncOn = true;
+  }, 3_600_000);
+
+  it("under load with connection_sync, failover and failback of the MASTER: no double crossing, failures bounded", async () => {
+    expect(syncOn, "connection_sync was turned on first").toBe(true);
+    const row = await failoverUnderLoad(lab, {
+      vip: VIP,
+      port: 80,
+      directors: DIRECTORS,
+      directorMacs,
+      realServers: REAL_SERVERS,
+      label: "2 directors (ds2 firewalld), connection_sync",
+    });
+    console.log(`measured (the README's data-plane table):\n${row}`);
   }, 3_600_000);
 });

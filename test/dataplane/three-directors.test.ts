@@ -4,7 +4,9 @@
 // (issue 16, support/under-load.ts): steady state, then lvs.connection_sync
 // turned on (sync daemons following VRRP, backup_only) and a failover and
 // failback of the MASTER under load with it — without it a failback can loop
-// a client SYN between two directors through stale IPVS connection entries.
+// a client SYN between two directors through stale IPVS connection entries;
+// then a rolling apply under load, and long-lived keep-alive connections
+// through a failover and failback with connection_sync and without (the control).
 // Own guest (fresh lab, fresh hosts).
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +21,7 @@ import {
   stopGuestLab,
 } from "./support/guest-lab.js";
 import { ipvsStats, STATS_SETTLE_MS } from "./support/ipvs-stats.js";
+import { keepAliveThroughFailover, serveKeepAlive } from "./support/keepalive-survival.js";
 import { secs } from "./support/load.js";
 import { runApply, totalOf, verifyChecks } from "./support/lvsplay-apply.js";
 import { rollingApplyUnderLoad } from "./support/rolling-under-load.js";
@@ -27,6 +30,8 @@ import { failoverUnderLoad, type LoadCluster, steadyStateUnderLoad } from "./sup
 const TOPOLOGY = fileURLToPath(new URL("./fixtures/lvs3.clab.yml", import.meta.url));
 const VIP = "7.7.7.100";
 const DIRECTORS = ["ds1", "ds2", "ds3"] as const;
+/** Added by the rolling apply, served by a keep-alive server: the survival tests' port. */
+const KEEPALIVE_PORT = 8080;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The `-m mac ! --mac-source` MACs of each lvsplay mark rule for the VIP in `iptables-save` output. */
@@ -44,6 +49,9 @@ describe("three co-located directors on a real IPVS kernel", () => {
   let macs: Map<string, string>;
   /** The lab's inventory with connection_sync turned on (written by the test that applies it). */
   let synced = "";
+  /** The rolling apply's inventory (port KEEPALIVE_PORT added, scheduler wlc, connection_sync on). */
+  let rolledInventory = "";
+  let syncOff = false;
   /** The README's data-plane table rows this file measured. */
   const table: string[] = [];
   const cluster = (label = "3 directors"): LoadCluster => ({
@@ -151,11 +159,46 @@ describe("three co-located directors on a real IPVS kernel", () => {
 
   it("under load with connection_sync, a rolling apply (--serial auto): new port and scheduler on every director", async () => {
     expect(synced, "the connection_sync apply ran first").not.toBe("");
-    table.push(
-      await rollingApplyUnderLoad(lab, cluster("3 directors, connection_sync"), synced, {
-        addPort: 8080,
-        scheduler: "wlc",
-      }),
+    // The new port is served by a keep-alive server (the survival tests' connections).
+    await serveKeepAlive(lab, cluster().realServers, KEEPALIVE_PORT);
+    const rolled = await rollingApplyUnderLoad(lab, cluster("3 directors, connection_sync"), synced, {
+      addPort: KEEPALIVE_PORT,
+      scheduler: "wlc",
+    });
+    table.push(rolled.row);
+    rolledInventory = rolled.inventory;
+  }, 3_600_000);
+
+  it("keep-alive connections with connection_sync: the new holder carries those to other real servers through the failover", async () => {
+    expect(rolledInventory, "the rolling apply ran first").not.toBe("");
+    const run = await keepAliveThroughFailover(
+      lab,
+      { ...cluster("3 directors"), port: KEEPALIVE_PORT },
+      { sync: true },
     );
+    table.push(run.row);
+  }, 3_600_000);
+
+  it("connection_sync turned off again: no sync daemon anywhere, verify passes", async () => {
+    expect(rolledInventory, "the rolling apply ran first").not.toBe("");
+    const apply = await runApply(inventoryWithConnectionSync(rolledInventory, false));
+    console.log(`lvsplay apply turning connection_sync off: ${secs(apply.ms)}, exit ${apply.code}`);
+    expect(apply.code, apply.stderr.slice(-3000)).toBe(0);
+    expect(totalOf(apply, "failed")).toBe(0);
+    for (const d of DIRECTORS) {
+      const { daemon, text } = await syncDaemonOf(lab, d);
+      expect(daemon, `${d}: ${text}`).toBe("none");
+    }
+    syncOff = true;
+  }, 3_600_000);
+
+  it("keep-alive connections without connection_sync (the control): those the new holder did not schedule break", async () => {
+    expect(syncOff, "connection_sync was turned off first").toBe(true);
+    const run = await keepAliveThroughFailover(
+      lab,
+      { ...cluster("3 directors"), port: KEEPALIVE_PORT },
+      { sync: false },
+    );
+    table.push(run.row);
   }, 3_600_000);
 });

@@ -6,14 +6,14 @@ import { dirname, join } from "node:path";
 import { parse, stringify } from "yaml";
 import { type GuestLab, inHost, inHostOk } from "./guest-lab.js";
 
-/** Writes the lab's inventory with `lvs.connection_sync: true` beside it; returns its path. */
-export function inventoryWithConnectionSync(inventoryFile: string): string {
+/** Writes `inventoryFile` with `lvs.connection_sync` set to `on` beside it; returns its path. */
+export function inventoryWithConnectionSync(inventoryFile: string, on = true): string {
   const doc = parse(readFileSync(inventoryFile, "utf8"));
   if (typeof doc?.lvs !== "object" || doc.lvs === null) throw new Error(`${inventoryFile}: no lvs section`);
-  doc.lvs.connection_sync = true;
-  const synced = join(dirname(inventoryFile), "inventory-connection-sync.yaml");
-  writeFileSync(synced, stringify(doc));
-  return synced;
+  doc.lvs.connection_sync = on;
+  const out = join(dirname(inventoryFile), `inventory-connection-sync-${on ? "on" : "off"}.yaml`);
+  writeFileSync(out, stringify(doc));
+  return out;
 }
 
 export type SyncDaemon = "master" | "backup" | "master+backup" | "none";

@@ -128,6 +128,27 @@ export async function finishProbe(lab: GuestLab, probe: RunningProbe): Promise<P
   }
 }
 
+/**
+ * Starts the probe, runs `body` while it runs, then stops it and returns its
+ * report with body's value. The probe is a process we started: it is stopped
+ * also when body throws (and body's error is the one thrown).
+ */
+export async function withProbe<T>(
+  lab: GuestLab,
+  opts: ProbeOptions,
+  body: (probe: RunningProbe) => Promise<T>,
+): Promise<{ readonly report: ProbeReport; readonly value: T }> {
+  const probe = await startProbe(lab, opts);
+  let value: T;
+  try {
+    value = await body(probe);
+  } catch (error) {
+    await stopProbe(lab, probe).catch(() => undefined);
+    throw error;
+  }
+  return { report: await stopProbe(lab, probe), value };
+}
+
 export async function runProbeInGuest(lab: GuestLab, opts: ProbeOptions): Promise<ProbeReport> {
   return finishProbe(lab, await startProbe(lab, opts));
 }

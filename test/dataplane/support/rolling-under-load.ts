@@ -12,7 +12,7 @@ import { connectionEntriesFor } from "./connection-sync.js";
 import { type GuestLab, inHostOk } from "./guest-lab.js";
 import { describeOutages, secs, tableRow, waitForVipOn, withSynCaptures } from "./load.js";
 import { runApply, totalOf } from "./lvsplay-apply.js";
-import { describeProbe, startProbe, stopProbe, waitForProbe } from "./probe.js";
+import { describeProbe, waitForProbe, withProbe } from "./probe.js";
 import {
   CONCURRENCY,
   type LoadCluster,
@@ -28,12 +28,10 @@ export async function rollingApplyUnderLoad(
   c: LoadCluster,
   /** The inventory the cluster runs now; the change is made to a copy of it. */
   inventory: string,
+  /** The caller serves the new port on every real server first (its health checks pass at once). */
   change: { readonly addPort: number; readonly scheduler: string },
-): Promise<string> {
+): Promise<{ readonly row: string; readonly inventory: string }> {
   const [master] = c.directors;
-  // The new port is served on every real server first (its health checks pass at once).
-  for (const host of c.realServers)
-    await inHostOk(lab, host, ["busybox", "httpd", "-p", String(change.addPort), "-h", "/var/www/html"]);
   const doc = parse(readFileSync(inventory, "utf8"));
   const svc = doc.lvs.services[0];
   svc.ports = [...svc.ports, change.addPort];
@@ -45,26 +43,20 @@ export async function rollingApplyUnderLoad(
   const run = await withSynCaptures(
     lab,
     { hosts: c.directors, vip: c.vip, port: c.port, directorMacs: c.directorMacs },
-    async () => {
-      const probe = await startProbe(lab, {
-        url: `http://${c.vip}:${c.port}/`,
-        requests: 1_000_000,
-        rate: RATE,
-        concurrency: CONCURRENCY,
-      });
-      try {
-        await waitForProbe(lab, probe, 5 * RATE);
-        const apply = await runApply(changed, ["--serial", "auto"]);
-        // Time on the cluster as the apply left it: the run must end in answers.
-        await sleep(10_000);
-        return { apply, report: await stopProbe(lab, probe) };
-      } catch (error) {
-        await stopProbe(lab, probe).catch(() => undefined);
-        throw error;
-      }
-    },
+    () =>
+      withProbe(
+        lab,
+        { url: `http://${c.vip}:${c.port}/`, requests: 1_000_000, rate: RATE, concurrency: CONCURRENCY },
+        async (probe) => {
+          await waitForProbe(lab, probe, 5 * RATE);
+          const apply = await runApply(changed, ["--serial", "auto"]);
+          // Time on the cluster as the apply left it: the run must end in answers.
+          await sleep(10_000);
+          return apply;
+        },
+      ),
   );
-  const { apply, report: r } = run.value;
+  const { value: apply, report: r } = run.value;
   console.log(`lvsplay apply --serial auto: ${secs(apply.ms)}, exit ${apply.code}`);
   for (const d of apply.drains) console.log(`  drain ${d.phase} [${d.host}] ${d.detail}`);
   console.log(
@@ -102,9 +94,10 @@ export async function rollingApplyUnderLoad(
     const ipvsadm = await inHostOk(lab, d, ["ipvsadm", "-Ln"]);
     expect(ipvsadm, d).toMatch(new RegExp(`^FWM\\s+\\d+\\s+${change.scheduler}\\b`, "m"));
   }
-  return tableRow(
+  const row = tableRow(
     `${c.label}: rolling apply --serial auto`,
     r,
     `${moves} VIP moves (drained/restored); apply ${secs(apply.ms)}; longest gap ${secs(r.summary.longestOutageMs)}; ${machineLoad()}`,
   );
+  return { row, inventory: changed };
 }

@@ -12,14 +12,14 @@ import { expect } from "vitest";
 import { connectionEntriesFor } from "./connection-sync.js";
 import { type GuestLab, inHostOk } from "./guest-lab.js";
 import { ipvsStats, STATS_SETTLE_MS } from "./ipvs-stats.js";
-import { describeOutages, secs, tableRow, waitForVipOn, withSynCaptures } from "./load.js";
+import { type Captured, describeOutages, secs, tableRow, waitForVipOn, withSynCaptures } from "./load.js";
 import {
   describeProbe,
   type ProbeReport,
+  probeStarted,
   runProbeInGuest,
-  startProbe,
-  stopProbe,
   waitForProbe,
+  withProbe,
 } from "./probe.js";
 
 export interface LoadCluster {
@@ -96,7 +96,11 @@ async function keepalivedAt(lab: GuestLab, host: string, action: "stop" | "start
 }
 
 /** The worst SYN, and when it crossed more than once every director's IPVS entries for its client port. */
-const loopDetail = async (lab: GuestLab, c: LoadCluster, run: { maxCrossings: number; worst: string }) =>
+export const loopDetail = async (
+  lab: GuestLab,
+  c: LoadCluster,
+  run: { maxCrossings: number; worst: string },
+) =>
   run.maxCrossings > 1
     ? `${run.worst}\n${await connectionEntriesFor(lab, c.directors, run.worst)}`
     : run.worst;
@@ -146,51 +150,77 @@ export async function steadyStateUnderLoad(lab: GuestLab, c: LoadCluster): Promi
   return tableRow(`${c.label}: steady state`, r, machineLoad());
 }
 
+/** A probe's run around a failover and failback of the MASTER, with the moments on the probe's clock. */
+export interface FailoverAndBack {
+  readonly report: ProbeReport;
+  /** From keepalived stopped on the MASTER to the VIP on the next director. */
+  readonly failoverMs: number;
+  /** From keepalived started again to the VIP back on the MASTER. */
+  readonly failbackMs: number;
+  /** When keepalived was stopped / started, ms after the probe started. */
+  readonly stopMs: number;
+  readonly startMs: number;
+}
+
 /**
  * keepalived stopped on the MASTER while the probe runs (the next director
- * takes the VIP), then started again (preempt: the MASTER takes it back).
+ * takes the VIP), then started again (preempt: the MASTER takes it back); SYN
+ * captures on every director around it all.
  */
-export async function failoverUnderLoad(lab: GuestLab, c: LoadCluster): Promise<string> {
+export async function failoverAndBack(
+  lab: GuestLab,
+  c: LoadCluster,
+  probeOpts: { readonly keepalive?: boolean; readonly concurrency: number },
+): Promise<Captured<FailoverAndBack>> {
   const [master, next] = [c.directors[0]!, c.directors[1]!];
-  const loadBefore = machineLoad();
-  const run = await withSynCaptures(
+  return withSynCaptures(
     lab,
     { hosts: c.directors, vip: c.vip, port: c.port, directorMacs: c.directorMacs },
     async () => {
-      const probe = await startProbe(lab, {
-        url: `http://${c.vip}:${c.port}/`,
-        requests: 1_000_000,
-        rate: RATE,
-        concurrency: CONCURRENCY,
-      });
-      try {
-        await waitForProbe(lab, probe, 10 * RATE);
-        const stoppedAt = await keepalivedAt(lab, master, "stop");
-        let failover = 0;
-        let startedAt = 0;
-        try {
-          failover = await waitForVipOn(lab, c.vip, c.directors, next);
-          console.log(`failover: VIP on ${next} ${secs(failover)} after stopping keepalived on ${master}`);
-          // 20 s of requests served by the new MASTER.
-          await waitForProbe(lab, probe, 10 * RATE + 20 * RATE);
-        } finally {
-          startedAt = await keepalivedAt(lab, master, "start");
-        }
-        const failback = await waitForVipOn(lab, c.vip, c.directors, master);
-        console.log(`failback: VIP on ${master} ${secs(failback)} after starting keepalived again`);
-        // Time on the restored MASTER: the run must end in answers.
-        await sleep(20_000);
-        return { report: await stopProbe(lab, probe), failover, failback, stoppedAt, startedAt };
-      } catch (error) {
-        await stopProbe(lab, probe).catch(() => undefined);
-        throw error;
-      }
+      const probed = await withProbe(
+        lab,
+        { url: `http://${c.vip}:${c.port}/`, requests: 1_000_000, rate: RATE, ...probeOpts },
+        async (probe) => {
+          await waitForProbe(lab, probe, 10 * RATE);
+          const stoppedAt = await keepalivedAt(lab, master, "stop");
+          let failoverMs = 0;
+          let startedAt = 0;
+          try {
+            failoverMs = await waitForVipOn(lab, c.vip, c.directors, next);
+            console.log(
+              `failover: VIP on ${next} ${secs(failoverMs)} after stopping keepalived on ${master}`,
+            );
+            // 20 s of requests served by the new MASTER.
+            await waitForProbe(lab, probe, (await probeStarted(lab, probe)) + 20 * RATE);
+          } finally {
+            startedAt = await keepalivedAt(lab, master, "start");
+          }
+          const failbackMs = await waitForVipOn(lab, c.vip, c.directors, master);
+          console.log(`failback: VIP on ${master} ${secs(failbackMs)} after starting keepalived again`);
+          // Time on the restored MASTER: the run must end in answers.
+          await sleep(20_000);
+          return { failoverMs, failbackMs, stoppedAt, startedAt };
+        },
+      );
+      const { report, value: v } = probed;
+      // The moments on the probe's clock (the guest's; its records are relative to its start).
+      return {
+        report,
+        failoverMs: v.failoverMs,
+        failbackMs: v.failbackMs,
+        stopMs: v.stoppedAt - report.startedAtMs,
+        startMs: v.startedAt - report.startedAtMs,
+      };
     },
   );
-  const { report: r, failover, failback } = run.value;
-  // The two VIP moves on the probe's clock (the guest's; records are relative to its start).
-  const stopMs = run.value.stoppedAt - r.startedAtMs;
-  const startMs = run.value.startedAt - r.startedAtMs;
+}
+
+/** Under load (new connection per request): failover and failback of the MASTER. */
+export async function failoverUnderLoad(lab: GuestLab, c: LoadCluster): Promise<string> {
+  const next = c.directors[1]!;
+  const loadBefore = machineLoad();
+  const run = await failoverAndBack(lab, c, { concurrency: CONCURRENCY });
+  const { report: r, failoverMs: failover, failbackMs: failback, stopMs, startMs } = run.value;
   const silenceOver = longestSilenceMs(r, stopMs, stopMs + failover + 30_000);
   const silenceBack = longestSilenceMs(r, startMs, startMs + failback + 30_000);
   console.log(
