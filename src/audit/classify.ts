@@ -85,7 +85,7 @@ function classifyChange(h: string, c: Change, task: string): Classified {
       return {
         kind: "ipvs-sync-daemon",
         severity: "critical",
-        summary: `${h}: an IPVS ${subject ?? ""} sync daemon runs that no keepalived configuration asks for — with backup_only a director that becomes MASTER forwards nothing`,
+        summary: `${h}: an IPVS ${subject ?? ""} sync daemon runs that no keepalived configuration asks for — with backup_only=1 a director running the backup daemon forwards nothing, even as MASTER`,
       };
     case "ipvs-sysctl-persisted":
     case "ipvs-module":

@@ -160,6 +160,31 @@ describe("hostDriftItems", () => {
     expect(items[1]!.diff).toMatch(/^\+b$/m);
   });
 
+  it("a sync daemon nothing asks for is critical, with its before/after as evidence", () => {
+    const items = hostDriftItems([
+      result("lvs.keepalived", "keepalived file", [
+        command(
+          "ipvs-sync-daemon",
+          "backup",
+          "stop the IPVS backup sync daemon",
+          "backup sync daemon running",
+          "no backup sync daemon",
+        ),
+      ]),
+    ]);
+    expect(items).toMatchObject([
+      {
+        kind: "ipvs-sync-daemon",
+        severity: "critical",
+        expected: "no backup sync daemon",
+        actual: "backup sync daemon running",
+      },
+    ]);
+    expect(items[0]!.summary).toMatch(
+      /^ds1: an IPVS backup sync daemon runs that no keepalived configuration asks for/,
+    );
+  });
+
   it("never shows the VRRP password in evidence or diffs", () => {
     const items = hostDriftItems([
       result("lvs.keepalived", "conf", [

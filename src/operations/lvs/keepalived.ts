@@ -94,7 +94,7 @@ export const keepalivedOperation: Operation<z.infer<typeof Args>> = {
     // Asked for by lvsplay's file (connection_sync) or by the host's own configuration.
     const syncAsked =
       files.cfg.syncDaemon !== undefined || (coexist.view?.foreign.syncDaemons.length ?? 0) > 0;
-    const stale = staleSyncDaemonChanges(host.name, syncAsked, facts.get(factRequest(ipvsFact)));
+    const stale = staleSyncDaemonChanges(syncAsked, facts.get(factRequest(ipvsFact)));
     if (!ownDiffers && !mainDiffers)
       return { changes: stale, notes: [...notes, `${own} and its include in ${main} are up to date`] };
 

@@ -11,7 +11,8 @@
 // So when no keepalived configuration on the host asks for a sync daemon,
 // lvsplay stops those that run. Each stop first looks again: under a rolling
 // apply the drain may have stopped keepalived (and with it the daemon) between
-// the plan and this change.
+// the plan and this change. The audit classifies these changes from their
+// cause (audit/classify.ts, "ipvs-sync-daemon": critical).
 import { cause } from "../../engine/cause.js";
 import type { Change } from "../../engine/types.js";
 import type { IpvsFact } from "../../facts/ipvs.js";
@@ -20,7 +21,7 @@ import type { IpvsFact } from "../../facts/ipvs.js";
 const STOP_IF_RUNNING =
   'ipvsadm -L --daemon 2>/dev/null | grep -q "^$1 sync daemon" || exit 0; exec ipvsadm --stop-daemon "$1"';
 
-export function staleSyncDaemonChanges(host: string, asked: boolean, ipvs: IpvsFact): Change[] {
+export function staleSyncDaemonChanges(asked: boolean, ipvs: IpvsFact): Change[] {
   if (asked || !ipvs.available) return [];
   const running = (["master", "backup"] as const).filter((d) => ipvs.syncDaemons[d]);
   return running.map((daemon) => ({
@@ -34,13 +35,5 @@ export function staleSyncDaemonChanges(host: string, asked: boolean, ipvs: IpvsF
     },
     before: `${daemon} sync daemon running`,
     after: `no ${daemon} sync daemon`,
-    drift: {
-      kind: "ipvs-sync-daemon",
-      severity: "critical",
-      summary: `${host}: an IPVS ${daemon} sync daemon runs that no keepalived configuration asks for — with backup_only=1 a director running the backup daemon forwards nothing, even as MASTER`,
-      expected:
-        "no IPVS sync daemon (lvs.connection_sync is off and the host's keepalived configuration has no lvs_sync_daemon)",
-      actual: `${daemon} sync daemon running`,
-    },
   }));
 }
