@@ -6,7 +6,8 @@
 // `audit --watch` for a number of cycles. Prints medians and min–max wall time,
 // CPU time (user + system: less sensitive to a busy machine than wall time),
 // peak RSS, SSH connections and round trips per host, bytes on the wire, the
-// cost per extra host (slope), start-up cost (--help, validate), the watch's
+// cost per extra host (slope), start-up cost (--help, validate, Node alone),
+// where one no-op apply's time goes (start-up, connect + lock, reads), the watch's
 // per-cycle cost and how many cycles a MAC change takes to show; writes the
 // same as JSON (bench-results/) for comparing commits; tears each lab down,
 // also on failure.
@@ -30,6 +31,24 @@ import { benchWatch } from "./bench/watch.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "bin", "lvsplay.js");
+
+const USAGE = `usage: node scripts/bench.mjs [--sizes 4,32,100] [--reps 5] [--forks N] [--out FILE]
+                               [--vs-ansible] [--ansible-reps 3] [--no-watch] [--watch-interval 2s] [--watch-cycles 8]`;
+const VALUED = new Set(["sizes", "reps", "ansible-reps", "forks", "watch-interval", "watch-cycles", "out"]);
+const FLAGS = new Set(["vs-ansible", "no-watch"]);
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+// An unknown or misspelt option must not start a long run that ignores it.
+for (let i = 2; i < process.argv.length; i++) {
+  const name = process.argv[i].replace(/^--/, "");
+  if (VALUED.has(name) && process.argv[i].startsWith("--") && process.argv[i + 1] !== undefined) i++;
+  else if (!(FLAGS.has(name) && process.argv[i].startsWith("--"))) {
+    console.error(`bench: unknown or incomplete option ${JSON.stringify(process.argv[i])}\n${USAGE}`);
+    process.exit(1);
+  }
+}
 
 function option(name, fallback) {
   const at = process.argv.indexOf(`--${name}`);
@@ -156,6 +175,38 @@ function firstApplyLog(file) {
   return { stagesS, firewallCmd, firewalldDbus };
 }
 
+/**
+ * Where one no-op apply's wall time goes, from its --log-file timestamps and
+ * the controller's clock around the process: start-up (process start to the
+ * log's first line: Node, module loading, reading and validating the inputs),
+ * connect + lock (SSH handshakes and the cluster lock on every host), the
+ * first stage (which carries every host's batched reads; per host, when its
+ * last result of that stage came), the other stages, and exit.
+ */
+function noopPhases(file, spawnedAtMs, exitedAtMs) {
+  const lines = readFileSync(file, "utf8").split("\n");
+  const at = (line) => Date.parse(line.slice(0, 24));
+  const first = lines.find((l) => / lvsplay apply /.test(l));
+  const lock = lines.find((l) => / lock: held on /.test(l));
+  const stages = lines.filter((l) => / STAGE \[/.test(l));
+  const finished = lines.find((l) => / finished in [\d.]+ s$/.test(l));
+  if (!first || !lock || stages.length < 2 || !finished) return undefined;
+  const firstStageEnd = at(stages[1]);
+  const readsByHost = {};
+  for (const l of lines) {
+    const r = /^\S+ (?:ok|changed|failed|skipping): \[([^\]]+)\]/.exec(l);
+    if (r && at(l) >= at(stages[0]) && at(l) <= firstStageEnd) readsByHost[r[1]] = at(l) - at(stages[0]);
+  }
+  return {
+    startupMs: at(first) - spawnedAtMs,
+    connectAndLockMs: at(lock) - at(first),
+    firstStageMs: firstStageEnd - at(stages[0]),
+    firstStageByHostMs: readsByHost,
+    otherStagesMs: at(finished) - firstStageEnd,
+    exitMs: exitedAtMs - at(finished),
+  };
+}
+
 /** Least-squares slope and intercept of y over x. */
 function fit(points) {
   const n = points.length;
@@ -166,8 +217,24 @@ function fit(points) {
   return { slope, intercept: my - slope * mx };
 }
 
+/** Median wall time of `node -e 0`: the floor under every lvsplay process on this machine. */
+const nodeStartMs = () => {
+  const ms = [];
+  for (let i = 0; i < 5; i++) {
+    const t = process.hrtime.bigint();
+    spawnSync(process.execPath, ["-e", "0"]);
+    ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return Math.round(median(ms));
+};
+
 const results = {
-  machine: { cpus: (await import("node:os")).cpus().length, node: process.version, loadavgAtStart: loadavg() },
+  machine: {
+    cpus: (await import("node:os")).cpus().length,
+    node: process.version,
+    nodeStartMs: nodeStartMs(),
+    loadavgAtStart: loadavg(),
+  },
   date: new Date().toISOString(),
   reps,
   forks: forks ?? "default",
@@ -237,6 +304,11 @@ try {
       };
       console.error("   no-op apply");
       row.noopApply = measure("no-op apply", env, ["apply", inventory, "--json", ...forkArgs], 0);
+      const phasesLog = join(dir, "noop-apply.log");
+      const spawnedAt = Date.now();
+      const phased = lvsplay(env, "apply", inventory, "--log-file", phasesLog, ...forkArgs);
+      if (phased.code !== 0) throw new Error(`no-op apply with --log-file: exit ${phased.code}\n${phased.stderr.slice(-3000)}`);
+      row.noopApply.phases = noopPhases(phasesLog, spawnedAt, Date.now());
       console.error("   apply --check");
       row.check = measure("apply --check", env, ["apply", inventory, "--check", "--json", ...forkArgs], 0);
       console.error("   audit");
@@ -316,6 +388,15 @@ for (const [n, row] of Object.entries(results.sizes)) {
       ? `; per host: ${range(c.connectionsPerHost)} connection(s), ${range(c.commandsPerHost)} command(s), ${c.bytesSentPerHost} B sent / ${c.bytesReceivedPerHost} B received (medians)`
       : "";
     console.log(`  ${name.padEnd(13)} ${fmt(m.wallMs)}, CPU ${fmt(m.cpuMs)}, RSS ${m.peakRssMiB.median} MiB; load ${m.load1.join("→")}${perHost}`);
+  }
+  const ph = row.noopApply.phases;
+  if (ph) {
+    const slowest = Object.entries(ph.firstStageByHostMs).sort((a, b) => b[1] - a[1]).slice(0, 3);
+    console.log(
+      `  one no-op apply: start-up ${s(ph.startupMs)} s (Node alone ${s(results.machine.nodeStartMs)} s), connect + lock ${s(ph.connectAndLockMs)} s, ` +
+        `first stage (every host's batched reads) ${s(ph.firstStageMs)} s (slowest: ${slowest.map(([h, ms]) => `${h} ${s(ms)} s`).join(", ")}), ` +
+        `other stages ${s(ph.otherStagesMs)} s, exit ${s(ph.exitMs)} s`,
+    );
   }
   if (row.watch) {
     const w = row.watch;

@@ -101,6 +101,16 @@ export function checkOptions(opts: ScheduleOptions): void {
   parseInterval(opts.interval);
 }
 
+/**
+ * Node's young generation capped at 4 MiB per semi-space (default up to 16):
+ * measured on a 100-host no-op apply, peak RSS 117 → 97 MiB and audit 112 →
+ * 92 MiB with no measurable change in CPU or wall time (README, Benchmark).
+ * Only the command line or NODE_OPTIONS can set it: v8.setFlagsFromString at
+ * start-up is too late (measured: no effect). Harmless if lvsplayBin is no
+ * Node script.
+ */
+export const NODE_OPTIONS_LINE = "Environment=NODE_OPTIONS=--max-semi-space-size=4";
+
 function auditArgv(opts: ScheduleOptions): string[] {
   return [
     opts.lvsplayBin,
@@ -144,6 +154,7 @@ export function renderUnits(opts: ScheduleOptions): { service: string; timer: st
     "# Exit 2 (drift) and 3 (host failed) fail this unit on purpose: see `systemctl --failed`.",
     ...(opts.user ? [`User=${opts.user}`] : []),
     ...(opts.workingDirectory ? [`WorkingDirectory=${systemdPath(opts.workingDirectory)}`] : []),
+    NODE_OPTIONS_LINE,
     "Nice=10",
     // Generous for SSH to many hosts, but a hung run must not block every later one.
     "TimeoutStartSec=10min",

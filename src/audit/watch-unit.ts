@@ -1,7 +1,7 @@
 // The systemd service for `lvsplay audit --watch` (`--print-systemd-units
 // --watch`): a long-running service instead of a timer, restarted when it
 // fails, stopped with SIGTERM (which ends the watch cleanly).
-import { checkOptions, type ScheduleOptions, systemdQuote } from "./schedule.js";
+import { checkOptions, NODE_OPTIONS_LINE, type ScheduleOptions, systemdQuote } from "./schedule.js";
 
 export const WATCH_SERVICE_UNIT = "lvsplay-audit-watch.service";
 
@@ -50,6 +50,8 @@ export function renderWatchUnit(opts: WatchUnitOptions): string {
     "TimeoutStopSec=30s",
     ...(opts.user ? [`User=${opts.user}`] : []),
     ...(opts.workingDirectory ? [`WorkingDirectory=${opts.workingDirectory.replaceAll("%", "%%")}`] : []),
+    // A process that runs for months: its resident size matters most here.
+    NODE_OPTIONS_LINE,
     "Nice=10",
     "NoNewPrivileges=yes",
     ...(inTmp ? [] : ["PrivateTmp=yes"]),

@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   cronSchedule,
+  NODE_OPTIONS_LINE,
   parseInterval,
   renderCron,
   renderSchedule,
@@ -56,6 +57,7 @@ describe("units", () => {
     );
     for (const line of [
       "Type=oneshot",
+      "Environment=NODE_OPTIONS=--max-semi-space-size=4",
       "Nice=10",
       "TimeoutStartSec=10min",
       "NoNewPrivileges=yes",
@@ -64,6 +66,16 @@ describe("units", () => {
       expect(lines).toContain(line);
     }
     expect(service).not.toMatch(/^(SuccessExitStatus|ProtectHome|User|WorkingDirectory)=/m);
+  });
+
+  it("the units' NODE_OPTIONS is accepted by this Node (it refuses options it does not allow there)", () => {
+    const value = NODE_OPTIONS_LINE.replace(/^Environment=NODE_OPTIONS=/, "");
+    const ok = spawnSync(process.execPath, ["-e", "0"], { env: { ...process.env, NODE_OPTIONS: value } });
+    expect(ok.status).toBe(0);
+    const refused = spawnSync(process.execPath, ["-e", "0"], {
+      env: { ...process.env, NODE_OPTIONS: "--max-semi-space-sizee=4" },
+    });
+    expect(refused.status).not.toBe(0);
   });
 
   it("timer: boot delay, interval, jitter, no Persistent=", () => {

@@ -142,6 +142,7 @@ describe("the watch's systemd service", () => {
     const lines = unit.split("\n");
     expect(lines).toContain("Type=simple");
     expect(lines).toContain("Restart=on-failure");
+    expect(lines).toContain("Environment=NODE_OPTIONS=--max-semi-space-size=4");
     expect(lines.find((l) => l.startsWith("ExecStart="))).toMatch(
       /"audit" ".*inv %%\$\$\.yml" "--watch" "--interval" "5s" "--listen" ":9808"/,
     );
