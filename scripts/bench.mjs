@@ -43,7 +43,8 @@ if (process.argv.includes("--help") || process.argv.includes("-h")) {
 // An unknown or misspelt option must not start a long run that ignores it.
 for (let i = 2; i < process.argv.length; i++) {
   const name = process.argv[i].replace(/^--/, "");
-  if (VALUED.has(name) && process.argv[i].startsWith("--") && process.argv[i + 1] !== undefined) i++;
+  const value = process.argv[i + 1];
+  if (VALUED.has(name) && process.argv[i].startsWith("--") && value !== undefined && !value.startsWith("--")) i++;
   else if (!(FLAGS.has(name) && process.argv[i].startsWith("--"))) {
     console.error(`bench: unknown or incomplete option ${JSON.stringify(process.argv[i])}\n${USAGE}`);
     process.exit(1);
@@ -188,19 +189,21 @@ function noopPhases(file, spawnedAtMs, exitedAtMs) {
   const at = (line) => Date.parse(line.slice(0, 24));
   const first = lines.find((l) => / lvsplay apply /.test(l));
   const lock = lines.find((l) => / lock: held on /.test(l));
-  const stages = lines.filter((l) => / STAGE \[/.test(l));
+  const stageAt = lines.flatMap((l, i) => (/ STAGE \[/.test(l) ? [i] : []));
   const finished = lines.find((l) => / finished in [\d.]+ s$/.test(l));
-  if (!first || !lock || stages.length < 2 || !finished) return undefined;
-  const firstStageEnd = at(stages[1]);
+  if (!first || !lock || stageAt.length < 2 || !finished) return undefined;
+  const [start, end] = [at(lines[stageAt[0]]), at(lines[stageAt[1]])];
+  const firstStageEnd = end;
   const readsByHost = {};
-  for (const l of lines) {
-    const r = /^\S+ (?:ok|changed|failed|skipping): \[([^\]]+)\]/.exec(l);
-    if (r && at(l) >= at(stages[0]) && at(l) <= firstStageEnd) readsByHost[r[1]] = at(l) - at(stages[0]);
+  // The result lines between the first two STAGE lines (by position: a timestamp can tie).
+  for (const l of lines.slice(stageAt[0] + 1, stageAt[1])) {
+    const r = /^\S+ (?:ok|changed|failed|skipped|unreachable): \[([^\]]+)\]/.exec(l);
+    if (r) readsByHost[r[1]] = at(l) - start;
   }
   return {
     startupMs: at(first) - spawnedAtMs,
     connectAndLockMs: at(lock) - at(first),
-    firstStageMs: firstStageEnd - at(stages[0]),
+    firstStageMs: firstStageEnd - start,
     firstStageByHostMs: readsByHost,
     otherStagesMs: at(finished) - firstStageEnd,
     exitMs: exitedAtMs - at(finished),
