@@ -124,6 +124,11 @@ export async function takeClusterLock(
   // The first host alone, then the rest in parallel: two runs started together
   // over the same hosts meet at the first one, so one of them gets every lock
   // (taking all in parallel, each could get some and both would fail).
+  // Only the lock commands need that order: the SSH handshakes (most of a
+  // host's time here) start now, up to --forks of them, beside the first
+  // host's lock. They start before anything below can throw, so the run closes
+  // each connection it opens; a failed one is reported where it is awaited.
+  for (const host of ctx.hosts.slice(0, Math.max(1, forks))) ctx.connect(host.name).catch(() => {});
   const [first, ...rest] = ctx.hosts;
   if (first) await takeOne(first);
   if (busy.length === 0) await mapBounded(rest, forks, takeOne);
