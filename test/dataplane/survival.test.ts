@@ -49,6 +49,24 @@ describe("survivalAcross", () => {
     });
   });
 
+  it("counts a connection the server side closed while idle after the move as broken, not unused", () => {
+    const r = {
+      connections: [
+        conn(0, 0, { end: "server-closed", endedMs: 1300, servers: ["rs2"] }),
+        // Closed before the move: not open at it, not counted.
+        conn(1, 0, { end: "server-closed", endedMs: 950 }),
+      ],
+      requests: [req(0, 100), req(0, 800), req(1, 100)],
+    };
+    expect(survivalAcross(r, W)).toMatchObject({
+      open: 1,
+      survived: 0,
+      broken: { "closed while idle": 1 },
+      unused: 0,
+      brokenOn: { rs2: 1 },
+    });
+  });
+
   it("counts a failure after the move as broken, by its kind, even when a later request was answered", () => {
     const r = {
       connections: [

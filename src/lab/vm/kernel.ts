@@ -86,8 +86,17 @@ async function extractKernel(packageName: string, kernelsDir: string, finalDir: 
     const missing = missingModules(readModuleIndex(modulesDir), REQUIRED_MODULES);
     if (missing.length > 0) throw new Error(`${packageName} lacks kernel modules: ${missing.join(", ")}`);
     writeFileSync(join(tree, ".complete"), `${packageName}\n`);
-    rmSync(finalDir, { recursive: true, force: true });
-    renameSync(tree, finalDir);
+    try {
+      // Fails on a non-empty finalDir: never remove a tree another run (a test
+      // file beside this one) has just put there and may be booting from (seen
+      // in CI: "qemu: could not open kernel file").
+      renameSync(tree, finalDir);
+    } catch (error) {
+      if (existsSync(join(finalDir, ".complete"))) return; // the same package, complete: use it
+      if (!existsSync(finalDir)) throw error;
+      rmSync(finalDir, { recursive: true, force: true }); // an incomplete leftover
+      renameSync(tree, finalDir);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

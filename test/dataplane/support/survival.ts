@@ -6,7 +6,10 @@
 //   survived: no request on it failed from the move on, and one started after
 //     the VIP had arrived on its new holder was answered — the connection went
 //     on through the new director, not merely idled through the move;
-//   broken: a request on it failed (reset, timeout…) after the move;
+//   broken: a request on it failed (reset, timeout…) after the move, or the
+//     server side closed it while it was idle (the test's keep-alive server
+//     never closes one, so a reset or FIN then is the network's doing; the
+//     probe records that as the connection's end, not as a failed request);
 //   unused: neither (no request on it in the window: the test must not count it).
 import type { ConnectionRecord, Outcome, RequestRecord } from "../../../src/probe/types.js";
 
@@ -64,9 +67,14 @@ export function survivalAcross(
     const failed = requests
       .filter((q) => q.outcome !== "answered" && ends(q) >= w.moveMs && q.startMs < w.untilMs)
       .sort((a, b) => ends(a) - ends(b));
+    const closedIdle =
+      c.end === "server-closed" && c.endedMs !== undefined && c.endedMs >= w.moveMs && c.endedMs < w.untilMs;
     if (failed.length > 0) {
       const kind: Outcome = failed[0]!.outcome;
       count(broken, kind);
+      count(brokenOn, serverOf(c));
+    } else if (closedIdle) {
+      count(broken, "closed while idle");
       count(brokenOn, serverOf(c));
     } else if (
       requests.some((q) => q.outcome === "answered" && q.startMs >= w.arrivedMs && q.startMs < w.untilMs)
