@@ -192,8 +192,7 @@ function noopPhases(file, spawnedAtMs, exitedAtMs) {
   const stageAt = lines.flatMap((l, i) => (/ STAGE \[/.test(l) ? [i] : []));
   const finished = lines.find((l) => / finished in [\d.]+ s$/.test(l));
   if (!first || !lock || stageAt.length < 2 || !finished) return undefined;
-  const [start, end] = [at(lines[stageAt[0]]), at(lines[stageAt[1]])];
-  const firstStageEnd = end;
+  const [start, firstStageEnd] = [at(lines[stageAt[0]]), at(lines[stageAt[1]])];
   const readsByHost = {};
   // The result lines between the first two STAGE lines (by position: a timestamp can tie).
   for (const l of lines.slice(stageAt[0] + 1, stageAt[1])) {
