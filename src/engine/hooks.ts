@@ -4,6 +4,7 @@
 import type { Host, Inventory } from "../inventory/model.js";
 import type { Transport } from "../transport/types.js";
 import type { SerialSpec } from "./batches.js";
+import type { ChangeCause } from "./cause.js";
 import type { DataReader } from "./data.js";
 import type { EventBus } from "./events.js";
 import type { Change } from "./types.js";
@@ -56,6 +57,23 @@ export interface RunHooks {
   readonly beforeChange?: (
     ctx: HostHookContext & { readonly change: Change },
   ) => Promise<ChangeVerdict | undefined>;
-  /** After each host's stage (apply mode only): undo what beforeChange did. Throwing fails the host. */
-  readonly afterHostStage?: (ctx: HostHookContext) => Promise<void>;
+  /**
+   * After each host's stage (apply mode only): undo what beforeChange did, now
+   * or — while a later stage may still need it (laterCauses) — after that
+   * stage. Throwing fails the host.
+   */
+  readonly afterHostStage?: (ctx: HostHookContext & AfterStage) => Promise<void>;
+  /**
+   * After each batch (apply mode only, also when its stages were cut short by
+   * failures or an interrupt): undo whatever is still in place. Returns the
+   * hosts it could not restore, host → why; they count as failed.
+   */
+  readonly afterBatch?: (ctx: HookContext) => Promise<ReadonlyMap<string, string>>;
+}
+
+export interface AfterStage {
+  /** The stage failed on this host: it runs no later stage. */
+  readonly failed: boolean;
+  /** What the host's later stages in this batch may change (their tasks' declared causes). */
+  readonly laterCauses: readonly ChangeCause[];
 }

@@ -9,6 +9,7 @@ import type { OperationRegistry } from "../operations/registry.js";
 import type { Playbook, Stage, Task } from "../playbook/model.js";
 import type { Transport } from "../transport/types.js";
 import { errorMessage } from "../util/error-message.js";
+import type { ChangeCause } from "./cause.js";
 import { dataReader, type RunData } from "./data.js";
 import { type EventBus, engineFailure, type Recap, type TaskResult } from "./events.js";
 import type { RunFactCache } from "./fact-cache.js";
@@ -53,6 +54,8 @@ export interface HostRunContext {
   readonly readAheadDone: Set<string>;
   /** The host's work in every stage of every batch (what its first round trip reads ahead for). */
   readonly workOf: (host: Host) => readonly HostWork[];
+  /** What the host's stages after this one in the current batch may change. */
+  readonly laterCauses: (host: Host, stageIndex: number) => readonly ChangeCause[];
 }
 
 export interface HostStageWork {
@@ -172,7 +175,11 @@ export async function runOnHost(ctx: HostRunContext, work: HostStageWork): Promi
   }
   if (hooks?.afterHostStage && !options.check && status !== "unreachable") {
     try {
-      await hooks.afterHostStage(hookCtx);
+      await hooks.afterHostStage({
+        ...hookCtx,
+        failed: status === "failed",
+        laterCauses: ctx.laterCauses(host, stageIndex),
+      });
     } catch (error) {
       await failWith("restore after drain", error);
     } finally {

@@ -11,6 +11,7 @@ import type { OperationRegistry } from "../operations/registry.js";
 import type { Playbook, Task } from "../playbook/model.js";
 import type { Connector, Transport } from "../transport/types.js";
 import { makeBatches, type SerialSpec } from "./batches.js";
+import { causesAhead } from "./causes-ahead.js";
 import { RunData } from "./data.js";
 import { type DataReads, planDataReads } from "./data-reads.js";
 import { EventBus, engineFailure, type Recap, type TaskResult } from "./events.js";
@@ -176,6 +177,12 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
         down,
         readAheadDone,
         workOf,
+        laterCauses: (host, stageIndex) =>
+          playbook.stages.flatMap((_, s) =>
+            s > stageIndex && batch.includes(host) && stageHosts[s]!.has(host.name)
+              ? causesAhead(input.registry, playbook, selectedTasks[s]!)
+              : [],
+          ),
       };
 
       for (const [stageIndex, stage] of playbook.stages.entries()) {
@@ -216,6 +223,16 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
         if (failedNow.length > 0 && (failedNow.length / batch.length) * 100 > options.maxFailPercent) {
           aborted = `${failedNow.length} of ${batch.length} host(s)${batches.length > 1 ? ` of batch ${b + 1}` : ""} failed or unreachable (more than ${options.maxFailPercent}%): remaining ${batches.length > 1 ? "stages and batches" : "stages"} not run`;
           break;
+        }
+      }
+      if (hooks?.afterBatch && !options.check) {
+        // Whatever a hook still holds (a drain kept for a stage that never ran) is undone here.
+        for (const [host, why] of await hooks.afterBatch({ inventory, events, connect })) {
+          const result = engineFailure(host, playbook.stages.at(-1)?.name ?? "", "restore after drain", why);
+          results.push(result);
+          recap[host]!.failed++;
+          down.add(host);
+          await events.emit({ type: "task-result", result });
         }
       }
       const failed = batch.filter((h) => down.has(h.name) && !downBefore.has(h.name)).map((h) => h.name);

@@ -150,6 +150,14 @@ export interface Operation<A = unknown> {
   readonly produces?: (ctx: DataContext) => readonly AnyKey[];
   /** Keys (and from which hosts) it needs before it can plan on a host. */
   readonly consumes?: (ctx: DataContext) => readonly Need[];
+  /**
+   * The causes its changes can carry, from the task's raw args, known before
+   * any fact is read: a rolling apply keeps a director's VIP handed over until
+   * no later stage of its batch can disrupt its traffic. Absent: none that a
+   * look-ahead needs to know of (checks, files, playbook commands). A subject
+   * the raw args do not say (a `{{ var }}` not yet resolved) is left out.
+   */
+  readonly mayCause?: (rawArgs: unknown) => readonly ChangeCause[];
 }
 
 type AnyKey = Need["key"];

@@ -102,6 +102,12 @@ export const serviceOperation: Operation<ServiceArgs> = {
   description: "ensure a service is started/stopped, or reload/restart it (handlers)",
   argsSchema: ServiceArgs,
   parseArgs: (raw) => ServiceArgs.parse(raw),
+  mayCause: (raw) => {
+    // Before templating the name may still be a `{{ var }}`: then no subject.
+    const name = typeof raw === "object" && raw !== null && "name" in raw ? raw.name : undefined;
+    const subject = typeof name === "string" && !name.includes("{{") ? name : undefined;
+    return [...Object.values(VERB_CAUSE), "service-boot" as const].map((kind) => cause(kind, subject));
+  },
   facts: ({ args }) => [factRequest(serviceFact, args.name)],
   plan: ({ host, args, facts, sinceNotified }): Plan => {
     const fact = facts.get(factRequest(serviceFact, args.name));

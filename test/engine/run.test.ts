@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { cause } from "../../src/engine/cause.js";
 import { DataKey } from "../../src/engine/data.js";
 import { type EngineEvent, EventBus } from "../../src/engine/events.js";
 import { runPlaybook } from "../../src/engine/run.js";
@@ -367,5 +368,66 @@ describe("runPlaybook", () => {
     ]);
     expect(outcome.results[0]!.error).toMatch(/1 of 2 change\(s\) were applied/);
     expect(readFileSync(join(dir.h1!, "handler.log"), "utf8")).toBe("x\n");
+  });
+
+  it("tells afterHostStage what the host's later stages of its batch may change, and afterBatch runs after every batch", async () => {
+    const { inv } = inventoryOf(["h1", "h2"]);
+    const op = (name: string, mayCause?: Operation<unknown>["mayCause"]): Operation<unknown> => ({
+      name,
+      description: "",
+      parseArgs: (a) => a,
+      facts: () => [],
+      plan: () => ({ changes: [] }),
+      ...(mayCause ? { mayCause } : {}),
+    });
+    const reg = buildRegistry([
+      op("test.marks", () => [cause("mark-rule-differs")]),
+      op("test.conf"),
+      op("test.reload", (raw) => [cause("service-reload", (raw as { name: string }).name)]),
+      op("test.check"),
+    ] as never[]);
+    const seen: string[] = [];
+    let batchesSeen = 0;
+    const outcome = await runPlaybook({
+      inventory: inv,
+      playbook: {
+        file: "pb.yaml",
+        name: "t",
+        handlers: [{ name: "reload it", op: "test.reload", args: { name: "keepalived" }, pos }],
+        stages: [
+          stage("marks", [task("m", "test.marks", {})]),
+          // Only h1 runs the second stage: what h2 has ahead is the check alone.
+          stage("conf", [task("c", "test.conf", {}, { notify: ["reload it"] })], "h1"),
+          stage("check", [task("v", "test.check", {})]),
+        ],
+      },
+      registry: reg,
+      connector: new FakeConnector(),
+      events: new EventBus(),
+      options: { check: false, forks: 1, maxFailPercent: 100, serial: { kind: "count", count: 1 } },
+      hooks: {
+        afterHostStage: async (ctx) => {
+          seen.push(`${ctx.host.name} ${JSON.stringify(ctx.laterCauses)} failed=${ctx.failed}`);
+        },
+        afterBatch: async () => {
+          batchesSeen++;
+          return batchesSeen === 2 ? new Map([["h2", "keepalived did not come back"]]) : new Map();
+        },
+      },
+    });
+    expect(seen).toEqual([
+      // A handler a later task notifies counts as that task's.
+      'h1 [{"kind":"service-reload","subject":"keepalived"}] failed=false',
+      "h1 [] failed=false",
+      "h1 [] failed=false",
+      "h2 [] failed=false",
+      "h2 [] failed=false",
+    ]);
+    expect(batchesSeen).toBe(2);
+    expect(outcome.recap.h2!.failed).toBe(1);
+    const failed = outcome.results.filter((r) => r.status === "failed");
+    expect(failed.map((r) => [r.host, r.task, r.error])).toEqual([
+      ["h2", "restore after drain", "keepalived did not come back"],
+    ]);
   });
 });

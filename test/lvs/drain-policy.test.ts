@@ -8,6 +8,7 @@ import {
   describeHolders,
   disruptsTraffic,
   holdersOf,
+  keepDrained,
   planHandOver,
 } from "../../src/operations/lvs/drain-policy.js";
 
@@ -53,6 +54,20 @@ describe("carriedOutByDrain", () => {
     expect(carriedOutByDrain(command(cause("service-boot", "keepalived")))).toBe(false);
     expect(carriedOutByDrain(command(cause("service-restart", "sshd")))).toBe(false);
     expect(carriedOutByDrain(file(cause("keepalived-config")))).toBe(false);
+  });
+});
+
+describe("keepDrained", () => {
+  it("stays drained while a later stage of the batch may rewrite marks or keepalived's configuration", () => {
+    expect(keepDrained(false, [cause("persisted-rules"), cause("keepalived-config")])).toBe(true);
+    expect(keepDrained(false, [cause("service-reload", "keepalived")])).toBe(true);
+  });
+  it("restores now when nothing later can disrupt (checks, another service, a start of keepalived) or the stage failed", () => {
+    expect(keepDrained(false, [])).toBe(false);
+    expect(
+      keepDrained(false, [cause("service-reload", "nginx"), cause("service-stopped", "keepalived")]),
+    ).toBe(false);
+    expect(keepDrained(true, [cause("keepalived-config")])).toBe(false);
   });
 });
 

@@ -1,7 +1,7 @@
 // What the rolling apply's drain decides from data alone (no host contact):
 // which changes interrupt the traffic of a director that holds a VIP, which
 // changes the drain itself carries out, and which peers can take a VIP over.
-import type { ChangeCauseKind } from "../../engine/cause.js";
+import type { ChangeCause, ChangeCauseKind } from "../../engine/cause.js";
 import type { Change } from "../../engine/types.js";
 
 /** Changes that, on a VIP holder, drop or stall the VIP's traffic: keepalived reloads/restarts, mark-rule rewrites. */
@@ -14,12 +14,23 @@ const DISRUPTING: ReadonlySet<ChangeCauseKind> = new Set([
 ]);
 const KEEPALIVED = "keepalived";
 
-export function disruptsTraffic(change: Change): boolean {
-  if (DISRUPTING.has(change.cause.kind)) return true;
+export function disrupts(cause: ChangeCause): boolean {
+  if (DISRUPTING.has(cause.kind)) return true;
   return (
-    (change.cause.kind === "service-reload" || change.cause.kind === "service-restart") &&
-    change.cause.subject === KEEPALIVED
+    (cause.kind === "service-reload" || cause.kind === "service-restart") && cause.subject === KEEPALIVED
   );
+}
+
+export const disruptsTraffic = (change: Change): boolean => disrupts(change.cause);
+
+/**
+ * A drained director stays drained after a stage when it did not fail and a
+ * later stage of its batch may still disrupt its traffic: one hand-over per director for a change that
+ * spans stages (mark rules, then keepalived.conf), not one per stage. Released
+ * before the first stage that cannot, so checks after it see keepalived running.
+ */
+export function keepDrained(failed: boolean, laterCauses: readonly ChangeCause[]): boolean {
+  return !failed && laterCauses.some(disrupts);
 }
 
 /**

@@ -1,9 +1,10 @@
 // The rolling apply's drain: before a change that would interrupt the traffic of
 // a director holding a VIP (keepalived reload/restart, mark-rule rewrite), the
 // VIP is handed to a peer, the run waits until a peer holds it and a client of
-// the inventory gets answers through it, the stage's changes are applied, and
-// keepalived is started again; the host's stage ends once every VIP is held
-// exactly once.
+// the inventory gets answers through it, the changes are applied, and
+// keepalived is started again after the host's last stage of its batch that
+// may disrupt its traffic (mark rules, then keepalived.conf: one hand-over, not
+// one per stage); the restore ends once every VIP is held exactly once.
 //
 // How: keepalived is stopped on the holder (it sends a priority-0 advert, so a
 // peer takes over at once, with or without nopreempt) by a command held open on
@@ -32,6 +33,7 @@ import {
   describeHolders,
   disruptsTraffic,
   holdersOf,
+  keepDrained,
   type PeerState,
   planHandOver,
 } from "./drain-policy.js";
@@ -50,6 +52,8 @@ interface Drained {
   readonly held: Held;
   readonly vips: readonly string[];
   readonly since: number;
+  /** The context it was drained in: the restore after the batch (afterBatch) has no host context of its own. */
+  readonly ctx: HostHookContext;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -199,7 +203,7 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
       throw new Error(
         `could not stop keepalived on ${host} to hand ${held.join(", ")} over: ${hold.output.trim().slice(0, 300) || "no output"}`,
       );
-    drained.set(host, { held: hold, vips: held, since: started });
+    drained.set(host, { held: hold, vips: held, since: started, ctx });
     const onPeer = await waitUntil(
       `a peer (${handOver.peers.join(", ")}) to hold ${held.join(", ")} after keepalived was stopped on ${host}`,
       () => allHolders(ctx),
@@ -222,6 +226,46 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
       onPeer,
       `handed over in ${seconds(Date.now() - started)}: ${describeHolders(onPeer)}; ${answered}`,
       started,
+    );
+  };
+
+  /**
+   * Starts keepalived again on a drained director and waits until it has
+   * settled: keepalived runs there again, every VIP is held exactly once, and
+   * the director either holds one (it took it back) or had its election window
+   * (it stays backup: lower priority, or nopreempt).
+   */
+  const restore = async (host: string): Promise<void> => {
+    const d = drained.get(host);
+    if (!d) return;
+    drained.delete(host);
+    const ctx = d.ctx;
+    const started = Date.now();
+    await d.held.release();
+    let mine = await holding(ctx, host);
+    const holders = await waitUntil(
+      `keepalived to run on ${host} again and ${vips.join(", ")} to be held exactly once`,
+      async () => {
+        mine = await holding(ctx, host);
+        return allHolders(ctx);
+      },
+      (h) =>
+        mine.keepalivedUptimeSec !== null &&
+        [...h.values()].every((hs) => hs.length === 1) &&
+        (mine.held.length > 0 || mine.keepalivedUptimeSec >= settleSec),
+      {
+        // An interrupted run still restores: this wait is what makes sure it did.
+        interruptible: false,
+        describe: (h) =>
+          `${describeHolders(h)}; keepalived on ${host} ${mine.keepalivedUptimeSec === null ? "not running" : `running for ${mine.keepalivedUptimeSec} s`}`,
+      },
+    );
+    await emit(
+      ctx,
+      "restored",
+      holders,
+      `keepalived running on ${host} again; ${describeHolders(holders)} (held once) after ${seconds(Date.now() - started)}; ${host} was drained for ${seconds(Date.now() - d.since)}`,
+      d.since,
     );
   };
 
@@ -268,46 +312,25 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
       return carriedOutByDrain(ctx.change)
         ? {
             deferred:
-              "carried out by the drain: keepalived starts again (with this stage's configuration) when the stage ends",
+              "carried out by the drain: keepalived starts again (with the configuration written meanwhile) when the drain ends",
           }
         : undefined;
     },
     afterHostStage: async (ctx) => {
-      const host = ctx.host.name;
-      saidThisStage.delete(host);
-      const d = drained.get(host);
-      if (!d) return;
-      drained.delete(host);
-      const started = Date.now();
-      await d.held.release();
-      // Settled: keepalived runs here again, every VIP is held exactly once, and
-      // this director either holds one (it took it back) or had its election
-      // window (it stays backup: lower priority, or nopreempt).
-      let mine = await holding(ctx, host);
-      const holders = await waitUntil(
-        `keepalived to run on ${host} again and ${vips.join(", ")} to be held exactly once`,
-        async () => {
-          mine = await holding(ctx, host);
-          return allHolders(ctx);
-        },
-        (h) =>
-          mine.keepalivedUptimeSec !== null &&
-          [...h.values()].every((hs) => hs.length === 1) &&
-          (mine.held.length > 0 || mine.keepalivedUptimeSec >= settleSec),
-        {
-          // An interrupted run still restores: this wait is what makes sure it did.
-          interruptible: false,
-          describe: (h) =>
-            `${describeHolders(h)}; keepalived on ${host} ${mine.keepalivedUptimeSec === null ? "not running" : `running for ${mine.keepalivedUptimeSec} s`}`,
-        },
-      );
-      await emit(
-        ctx,
-        "restored",
-        holders,
-        `keepalived running on ${host} again; ${describeHolders(holders)} (held once) after ${seconds(Date.now() - started)}; ${host} was drained for ${seconds(Date.now() - d.since)}`,
-        d.since,
-      );
+      saidThisStage.delete(ctx.host.name);
+      if (keepDrained(ctx.failed, ctx.laterCauses)) return;
+      await restore(ctx.host.name);
+    },
+    afterBatch: async () => {
+      const failed = new Map<string, string>();
+      for (const host of [...drained.keys()]) {
+        try {
+          await restore(host);
+        } catch (error) {
+          failed.set(host, errorMessage(error));
+        }
+      }
+      return failed;
     },
   };
 }

@@ -102,6 +102,7 @@ export const keepalivedModeOperation: Operation<z.infer<typeof Args>> = {
   description: "vrrp_only lab concession: run keepalived with -P (VRRP only); take it back otherwise",
   argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
+  mayCause: () => [cause("keepalived-options")],
   facts: ({ host }) =>
     isDirector(host)
       ? [

@@ -50,6 +50,7 @@ export const keepalivedOperation: Operation<z.infer<typeof Args>> = {
     "render lvsplay's keepalived file (VRRP + fwmark virtual servers), include it once from keepalived.conf, validate the combination on the host, install atomically",
   argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
+  mayCause: () => [cause("keepalived-config"), cause("ipvs-sync-daemon")],
   facts: ({ host, inventory }) =>
     isDirector(host)
       ? [

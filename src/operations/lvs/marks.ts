@@ -36,6 +36,12 @@ export const marksOperation: Operation<z.infer<typeof Args>> = {
   description: "write each director's fwmark rules (peer MACs excluded) into its own mangle chain",
   argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
+  mayCause: () => [
+    cause("ipvs-module"),
+    cause("mark-rule-missing"),
+    cause("mark-rule-stale-mac"),
+    cause("mark-rule-differs"),
+  ],
   // Only directors carry mark rules: real servers are not asked (every fact costs
   // process starts on every host of every run).
   facts: ({ host }) => (isDirector(host) ? [factRequest(iptablesFact), ...backendFactRequests()] : []),
