@@ -29,7 +29,12 @@ export interface IpvsFact {
   readonly available: boolean;
   readonly services: readonly IpvsService[];
   /** The kernel's sync daemons (keepalived's lvs_sync_daemon runs one, following the VRRP state). */
-  readonly syncDaemons: { readonly master: boolean; readonly backup: boolean };
+  readonly syncDaemons: {
+    readonly master: boolean;
+    readonly backup: boolean;
+    /** The running master daemon's largest message in bytes, when ipvsadm prints it (`maxlen=`). */
+    readonly masterMaxlen?: number;
+  };
 }
 
 // `--daemon` prints "master sync daemon (mcast=eth1, syncid=51)" and/or "backup sync daemon (…)", or nothing.
@@ -67,9 +72,11 @@ export function parseIpvsadm(stdout: string): IpvsFact {
       });
     }
   }
+  const masterMaxlen = /^master sync daemon \(.*\bmaxlen=(\d+)/m.exec(stdout)?.[1];
   const syncDaemons = {
     master: /^master sync daemon\b/m.test(stdout),
     backup: /^backup sync daemon\b/m.test(stdout),
+    ...(masterMaxlen !== undefined && { masterMaxlen: Number(masterMaxlen) }),
   };
   return { available: true, services, syncDaemons };
 }

@@ -182,6 +182,8 @@ export interface LvsModel {
   readonly allowLoopingLayout: boolean;
   /** IPVS connection synchronisation between the directors (one shared fwmark per service). */
   readonly connectionSync: boolean;
+  /** keepalived's lvs_sync_daemon `maxlen`: the MASTER's largest sync message in bytes (default: the kernel's, MTU − 28). */
+  readonly connectionSyncMaxlen?: number;
 }
 
 export interface Inventory {

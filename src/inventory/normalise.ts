@@ -149,6 +149,7 @@ const lvsOf = (raw: RawLvs, hostOrder: readonly string[], secrets: ResolvedSecre
   vrrpOnly: raw.vrrp_only,
   allowLoopingLayout: raw.allow_looping_layout,
   connectionSync: raw.connection_sync,
+  ...(raw.connection_sync_maxlen !== undefined && { connectionSyncMaxlen: raw.connection_sync_maxlen }),
 });
 
 /**

@@ -7,6 +7,12 @@ type Report = (path: KeyPath, message: string, target?: "key" | "value") => void
 
 export const checkConnectionSync = (inv: RawInventory, report: Report): void => {
   const lvs = inv.lvs;
+  if (lvs && !lvs.connection_sync && lvs.connection_sync_maxlen !== undefined)
+    report(
+      ["lvs", "connection_sync_maxlen"],
+      "connection_sync_maxlen sizes IPVS sync messages, and connection_sync is off (set connection_sync: true or remove it)",
+      "key",
+    );
   if (!lvs?.connection_sync) return;
   const at: KeyPath = ["lvs", "connection_sync"];
   if (lvs.vrrp_only)

@@ -64,6 +64,13 @@
  *                            Directors then share one fwmark per service (sync messages carry it).
  *                            Needs multicast between directors (UDP 224.0.0.81:8848; not with
  *                            vrrp.unicast) and IPVS (not with vrrp_only).
+ *   connection_sync_maxlen: 1 Optional, with connection_sync (keepalived's `maxlen`, 1-65507): the
+ *                            largest sync message the MASTER sends, in bytes. The kernel sends a
+ *                            message when the next entry does not fit (or after 2 s): the default
+ *                            (interface MTU − 28) batches ~40 entries, so a failover meets the
+ *                            youngest connections not yet synced; below 80 (an IPv4 entry is 36
+ *                            bytes after an 8-byte header) every entry leaves with the next one, at
+ *                            one packet per sync event.
  *   allow_looping_layout: false   Explicit, loud override: a director may also be a real server
  *                            of the same VIP:port without the loop protection.
  *   keepalived:              Optional: how lvsplay's configuration joins the host's keepalived.
@@ -293,6 +300,7 @@ const lvsSchema = z.strictObject({
   vrrp_only: z.boolean().default(false),
   allow_looping_layout: z.boolean().default(false),
   connection_sync: z.boolean().default(false),
+  connection_sync_maxlen: z.number().int().min(1).max(65507).optional(),
   vrrp: vrrpSchema,
   services: z.array(serviceSchema).min(1, expected("at least one service")),
 });

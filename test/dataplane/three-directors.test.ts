@@ -10,7 +10,12 @@
 // Own guest (fresh lab, fresh hosts).
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inventoryWithConnectionSync, syncDaemonOf, sysctlOf } from "./support/connection-sync.js";
+import {
+  inventoryWithConnectionSync,
+  SYNC_MAXLEN,
+  syncDaemonOf,
+  sysctlOf,
+} from "./support/connection-sync.js";
 import { dataPlaneMac, describeDataPath, measureDataPath } from "./support/data-path.js";
 import {
   GUEST_START_LIMIT_MS,
@@ -141,6 +146,8 @@ describe("three co-located directors on a real IPVS kernel", () => {
       const fwm = (await ipvsStats(lab, d)).services.filter((s) => s.id.startsWith("FWM")).map((s) => s.id);
       console.log(`${d}: sync daemon ${daemon}, backup_only ${backupOnly}, ${fwm.join(", ")}`);
       expect(daemon, text).toBe(d === "ds1" ? "master" : "backup");
+      // The master sends messages of connection_sync_maxlen bytes (the kernel keeps the size asked).
+      if (d === "ds1") expect(text).toMatch(new RegExp(`\\bmaxlen=${SYNC_MAXLEN}\\b`));
       expect(backupOnly).toBe("1");
       expect(fwm).toHaveLength(1);
       marks.add(fwm[0]!);

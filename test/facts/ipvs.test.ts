@@ -43,6 +43,31 @@ describe("verify: IPVS sync daemon (connection_sync)", () => {
     expect(syncDaemonCheck(parseIpvsadm(TABLE + BACKUP), false).status).toBe("pass");
   });
 
+  it("reads the master's message size (maxlen=) and fails one other than connection_sync_maxlen", () => {
+    // ipvsadm 1.31's line, as captured on the lab's directors.
+    const master =
+      "master sync daemon (mcast=eth1, syncid=51, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n";
+    const ipvs = parseIpvsadm(TABLE + master);
+    expect(ipvs.syncDaemons).toEqual({ master: true, backup: false, masterMaxlen: 1472 });
+    expect(syncDaemonCheck(ipvs, true)).toEqual({
+      name: "IPVS sync daemon",
+      status: "pass",
+      detail: "master (holds the VIP, messages of up to 1472 bytes)",
+    });
+    expect(syncDaemonCheck(ipvs, true, 1472).status).toBe("pass");
+    expect(syncDaemonCheck(ipvs, true, 64)).toEqual({
+      name: "IPVS sync daemon",
+      status: "fail",
+      detail:
+        "master (holds the VIP) sends messages of up to 1472 bytes, connection_sync_maxlen is 64: restart keepalived to start it anew",
+    });
+    // A backup's size is the kernel's receive buffer (at least 1024): not compared.
+    const backup = parseIpvsadm(
+      `${TABLE}backup sync daemon (mcast=eth1, syncid=51, maxlen=1472, group=224.0.0.81, port=8848)\n`,
+    );
+    expect(syncDaemonCheck(backup, false, 64).status).toBe("pass");
+  });
+
   it("fails a backup daemon on the holder, a master elsewhere, none, or both", () => {
     expect(syncDaemonCheck(parseIpvsadm(TABLE + BACKUP), true)).toEqual({
       name: "IPVS sync daemon",

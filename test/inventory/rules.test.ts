@@ -247,6 +247,25 @@ describe("inventory semantic rules", () => {
       "inv.yaml",
     );
     expect(ok.lvs?.connectionSync).toBe(true);
+    expect(ok.lvs?.connectionSyncMaxlen).toBeUndefined();
+  });
+
+  it("connection_sync_maxlen: only with connection_sync, 1-65507 bytes", () => {
+    const order = ["    order: [ds1, ds2]"];
+    expect(parse(lvs(order, WEB, ["  connection_sync_maxlen: 64"]))).toEqual([
+      "inv.yaml:6:3: lvs.connection_sync_maxlen: connection_sync_maxlen sizes IPVS sync messages, and connection_sync is off (set connection_sync: true or remove it)",
+    ]);
+    expect(parse(lvs(order, WEB, ["  connection_sync: true", "  connection_sync_maxlen: 0"]))[0]).toMatch(
+      /^inv\.yaml:7:27: lvs\.connection_sync_maxlen: .*1/,
+    );
+    expect(parse(lvs(order, WEB, ["  connection_sync: true", "  connection_sync_maxlen: 65508"]))[0]).toMatch(
+      /^inv\.yaml:7:27: lvs\.connection_sync_maxlen: .*65507/,
+    );
+    const ok = parseInventory(
+      lvs(order, WEB, ["  connection_sync: true", "  connection_sync_maxlen: 64"]),
+      "inv.yaml",
+    );
+    expect(ok.lvs?.connectionSyncMaxlen).toBe(64);
   });
 
   it("timeout_scale multiplies command limits per host (defaults, host override), 1-100", () => {

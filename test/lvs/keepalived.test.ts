@@ -206,6 +206,10 @@ describe("keepalived.conf rendering (properties)", () => {
       /^global_defs \{\n {4}router_id ds1\n {4}lvs_sync_daemon eth1 VI_LVSPLAY id 51\n\}$/m,
     );
     expect(synced).toContain("virtual_server fwmark 1 {");
+    // connection_sync_maxlen: keepalived's maxlen on the same line.
+    expect(render(inventory({ lvs: { connectionSync: true, connectionSyncMaxlen: 64 } }), "ds1")).toMatch(
+      /^ {4}lvs_sync_daemon eth1 VI_LVSPLAY id 51 maxlen 64$/m,
+    );
   });
 
   it("fails loudly on missing facts or priorities", () => {

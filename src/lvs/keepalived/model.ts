@@ -53,6 +53,8 @@ export interface SyncDaemonConfig {
   readonly vrrpInstance: string;
   /** Sync ID 0-255: other clusters' messages on the LAN are ignored (the virtual_router_id). */
   readonly syncId: number;
+  /** The MASTER's largest sync message in bytes (keepalived's `maxlen`); absent: the kernel's default. */
+  readonly maxlen?: number;
 }
 
 export interface KeepalivedConfig {
@@ -142,6 +144,7 @@ export function buildKeepalivedConfig(
         interface: self.interface,
         vrrpInstance: VRRP_INSTANCE_NAME,
         syncId: vrrp.virtualRouterId,
+        ...(lvs.connectionSyncMaxlen !== undefined && { maxlen: lvs.connectionSyncMaxlen }),
       },
     }),
     vrrp: vrrpInstance,

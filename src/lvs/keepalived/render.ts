@@ -68,7 +68,7 @@ export function renderGlobalDefs(cfg: KeepalivedConfig, opts: GlobalDefsOptions 
     // keepalived runs the kernel's master sync daemon while this instance is MASTER, the backup one otherwise.
     ...(sync
       ? [
-          `lvs_sync_daemon ${safe(INTERFACE, sync.interface, "lvs_sync_daemon interface")} ${safe(NAME, sync.vrrpInstance, "lvs_sync_daemon instance")} id ${sync.syncId}`,
+          `lvs_sync_daemon ${safe(INTERFACE, sync.interface, "lvs_sync_daemon interface")} ${safe(NAME, sync.vrrpInstance, "lvs_sync_daemon instance")} id ${sync.syncId}${sync.maxlen === undefined ? "" : ` maxlen ${sync.maxlen}`}`,
         ]
       : []),
   ];

@@ -76,17 +76,24 @@ const realServerFacts = [factRequest(networkFact), factRequest(sysctlFact, ...Ob
  * holds the VIP and the backup one elsewhere — the backup daemon is what makes
  * backup_only turn a non-MASTER director into a plain real server.
  */
-export function syncDaemonCheck(ipvs: IpvsFact, holdsVip: boolean): CheckResult {
-  const { master, backup } = ipvs.syncDaemons;
+export function syncDaemonCheck(ipvs: IpvsFact, holdsVip: boolean, maxlen?: number): CheckResult {
+  const { master, backup, masterMaxlen } = ipvs.syncDaemons;
   const have = master && backup ? "master and backup" : master ? "master" : backup ? "backup" : "none";
   const want = holdsVip ? "master" : "backup";
   const why = holdsVip ? "holds the VIP" : "does not hold the VIP";
-  return have === want
-    ? pass("IPVS sync daemon", `${want} (${why})`)
-    : fail(
-        "IPVS sync daemon",
-        `${have} running, want ${want} (${why}): is keepalived's lvs_sync_daemon in effect?`,
-      );
+  if (have !== want)
+    return fail(
+      "IPVS sync daemon",
+      `${have} running, want ${want} (${why}): is keepalived's lvs_sync_daemon in effect?`,
+    );
+  // lvs.connection_sync_maxlen: the master sends messages of that size (the kernel keeps 1-65507 as asked).
+  if (master && maxlen !== undefined && masterMaxlen !== undefined && masterMaxlen !== maxlen)
+    return fail(
+      "IPVS sync daemon",
+      `master (${why}) sends messages of up to ${masterMaxlen} bytes, connection_sync_maxlen is ${maxlen}: restart keepalived to start it anew`,
+    );
+  const size = master && masterMaxlen !== undefined ? `, messages of up to ${masterMaxlen} bytes` : "";
+  return pass("IPVS sync daemon", `${want} (${why}${size})`);
 }
 
 /** lvsplay's file equals the rendered one and the main file includes it once, with no conflict. */
@@ -267,7 +274,7 @@ export const verifyOperation: Operation<z.infer<typeof Args>> = {
         net.interfaces.some((i) => i.name === dataIface && i.ipv4.includes(`${v}/32`)),
     );
     if (lvs.connectionSync && ipvs.available && !lvs.vrrpOnly)
-      checks.push(syncDaemonCheck(ipvs, held.length > 0));
+      checks.push(syncDaemonCheck(ipvs, held.length > 0, lvs.connectionSyncMaxlen));
     const uptimes = [...settled.values()]
       .map((s) => s.keepalivedUptimeSec)
       .filter((u): u is number => u !== null);

@@ -6,11 +6,20 @@ import { dirname, join } from "node:path";
 import { parse, stringify } from "yaml";
 import { type GuestLab, inHost, inHostOk } from "./guest-lab.js";
 
-/** Writes `inventoryFile` with `lvs.connection_sync` set to `on` beside it; returns its path. */
+/**
+ * The master's sync message size the tests run with (lvs.connection_sync_maxlen):
+ * one IPVS entry per message, so each leaves with the next sync event instead
+ * of waiting for ~40 to fill an MTU-sized one (or 2 s).
+ */
+export const SYNC_MAXLEN = 64;
+
+/** Writes `inventoryFile` with `lvs.connection_sync` set to `on` (and SYNC_MAXLEN) beside it; returns its path. */
 export function inventoryWithConnectionSync(inventoryFile: string, on = true): string {
   const doc = parse(readFileSync(inventoryFile, "utf8"));
   if (typeof doc?.lvs !== "object" || doc.lvs === null) throw new Error(`${inventoryFile}: no lvs section`);
   doc.lvs.connection_sync = on;
+  if (on) doc.lvs.connection_sync_maxlen = SYNC_MAXLEN;
+  else delete doc.lvs.connection_sync_maxlen;
   const out = join(dirname(inventoryFile), `inventory-connection-sync-${on ? "on" : "off"}.yaml`);
   writeFileSync(out, stringify(doc));
   return out;
