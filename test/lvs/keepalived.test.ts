@@ -206,6 +206,11 @@ describe("keepalived.conf rendering (properties)", () => {
       /^global_defs \{\n {4}router_id ds1\n {4}lvs_sync_daemon eth1 VI_LVSPLAY id 51\n\}$/m,
     );
     expect(synced).toContain("virtual_server fwmark 1 {");
+    // The preferred director starts as BACKUP too and waits before it takes the VIP back:
+    // it must have been a sync backup (learnt the interim MASTER's connections) first.
+    expect(render(inventory(), "ds1")).toMatch(/^ {4}state MASTER$/m);
+    expect(synced).toMatch(/^ {4}state BACKUP\n(?:.*\n)*? {4}preempt_delay 3$/m);
+    expect(render(inventory(), "ds1")).not.toMatch(/preempt_delay/);
     // connection_sync_maxlen: keepalived's maxlen on the same line.
     expect(render(inventory({ lvs: { connectionSync: true, connectionSyncMaxlen: 64 } }), "ds1")).toMatch(
       /^ {4}lvs_sync_daemon eth1 VI_LVSPLAY id 51 maxlen 64$/m,

@@ -1,7 +1,7 @@
 // Typed keepalived configuration for one director, built from the inventory.
 // Rendering (render.ts) is a separate, purely textual step.
 import type { Secret } from "../../config/secret.js";
-import type { HealthCheck, Inventory, VrrpHooks } from "../../inventory/model.js";
+import type { HealthCheck, Inventory, LvsModel, VrrpHooks } from "../../inventory/model.js";
 import type { DirectorFacts, RealServer } from "../directors.js";
 import { hooksFor } from "./hooks.js";
 
@@ -16,6 +16,8 @@ export interface VrrpInstanceConfig {
   /** Present for unicast VRRP: our address and the other directors' addresses. */
   readonly unicast?: { readonly srcIp: string; readonly peers: readonly string[] };
   readonly nopreempt: boolean;
+  /** keepalived's preempt_delay: seconds a (re)started director stays BACKUP before it takes the VIP back. */
+  readonly preemptDelaySec?: number;
   /** `ADDRESS/32 dev IFACE` entries. */
   readonly virtualIps: readonly { readonly address: string; readonly dev: string }[];
   /** This director's failover hooks (track scripts are rendered as vrrp_script blocks). */
@@ -69,6 +71,28 @@ export interface KeepalivedConfig {
 export const VRRP_INSTANCE_NAME = "VI_LVSPLAY";
 
 /**
+ * With connection_sync, a director that (re)starts must learn the MASTER's
+ * connections before it takes the VIP back: only a sync BACKUP receives them,
+ * and keepalived flushed its own when it stopped. So every director starts as
+ * BACKUP (a `state MASTER` instance takes the VIP at once, never having been a
+ * backup: the data-plane test saw the returning MASTER reset every connection
+ * the interim one had opened) and waits this long before preempting — longer
+ * than the kernel's 2 s sync flush (IPVS_SYNC_FLUSH_TIME), so every entry the
+ * MASTER queued after the backup daemon started has arrived.
+ */
+export const SYNC_PREEMPT_DELAY_SEC = 3;
+
+/** The preempt delay keepalived is configured with (0: none). */
+export const preemptDelaySec = (lvs: LvsModel): number =>
+  lvs.connectionSync && !lvs.vrrp.nopreempt ? SYNC_PREEMPT_DELAY_SEC : 0;
+
+/**
+ * After this long a (re)started keepalived has had its election: VRRP's
+ * master-down interval plus skew (3 × advert_int + 2 s), plus the preempt delay.
+ */
+export const vrrpSettleSec = (lvs: LvsModel): number => 3 * lvs.vrrp.advertIntSec + 2 + preemptDelaySec(lvs);
+
+/**
  * keepalived.conf model for `director`. `marks` are this director's service →
  * fwmark (from allocateMarks); `realServers` come from resolveRealServers.
  * With nopreempt every director starts as BACKUP (keepalived ignores nopreempt
@@ -92,12 +116,13 @@ export function buildKeepalivedConfig(
   const vips = [...new Set(lvs.services.map((s) => s.vip))];
   const vrrpInstance: VrrpInstanceConfig = {
     name: VRRP_INSTANCE_NAME,
-    state: !vrrp.nopreempt && vrrp.order[0] === director ? "MASTER" : "BACKUP",
+    state: !vrrp.nopreempt && !lvs.connectionSync && vrrp.order[0] === director ? "MASTER" : "BACKUP",
     interface: self.interface,
     virtualRouterId: vrrp.virtualRouterId,
     priority,
     advertIntSec: vrrp.advertIntSec,
     nopreempt: vrrp.nopreempt,
+    ...(preemptDelaySec(lvs) > 0 && { preemptDelaySec: preemptDelaySec(lvs) }),
     virtualIps: vips.map((address) => ({ address, dev: self.interface })),
     hooks: hooksFor(vrrp, director),
     ...(vrrp.auth !== undefined && { auth: vrrp.auth }),

@@ -84,6 +84,7 @@ export function renderVrrpInstance(v: VrrpInstanceConfig): string[] {
     `advert_int ${v.advertIntSec}`,
   ];
   if (v.nopreempt) body.push("nopreempt");
+  if (v.preemptDelaySec !== undefined) body.push(`preempt_delay ${v.preemptDelaySec}`);
   if (v.auth)
     body.push(
       ...block("authentication", [

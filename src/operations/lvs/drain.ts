@@ -24,6 +24,7 @@ import { serviceFact } from "../../facts/service.js";
 import { vipHoldingFact } from "../../facts/vip-holding.js";
 import type { Inventory } from "../../inventory/model.js";
 import { directorNames } from "../../lvs/index.js";
+import { vrrpSettleSec } from "../../lvs/keepalived/model.js";
 import { shellJoin } from "../../transport/quote.js";
 import type { Held } from "../../transport/types.js";
 import { errorMessage } from "../../util/error-message.js";
@@ -66,7 +67,7 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
   const urls = lvs.services.filter((s) => s.protocol === "tcp").map((s) => `http://${s.vip}:${s.ports[0]}/`);
   const directors = directorNames(inventory);
   const clients = inventory.hosts.filter(isClient);
-  const settleSec = 3 * lvs.vrrp.advertIntSec + 2;
+  const settleSec = vrrpSettleSec(lvs);
   // Each poll reads the directors and a client: on slow hosts (timeout_scale) it takes that much longer.
   const slowest = Math.max(
     1,

@@ -11,6 +11,7 @@ import { serviceFact } from "../../facts/service.js";
 import { sysctlFact } from "../../facts/sysctl.js";
 import { vrrpSettleFact } from "../../facts/vrrp-settle.js";
 import { markRuleSpecs, NFT_PERSIST_PATHS, parseMangle, resolveRealServers } from "../../lvs/index.js";
+import { vrrpSettleSec } from "../../lvs/keepalived/model.js";
 import { DATA_PLANE, type DirectorObservation, MARK_PLAN, OBSERVATION } from "./data-keys.js";
 import { DR_SYSCTLS } from "./dr-sysctl.js";
 import { ipvsSysctls } from "./ipvs-sysctl.js";
@@ -37,9 +38,9 @@ const fail = (name: string, detail: string): CheckResult => ({ name, status: "fa
 const skip = (name: string, detail: string): CheckResult => ({ name, status: "skip", detail });
 export const IPVS_UNAVAILABLE = "IPVS not available on this kernel";
 
-/** VRRP's master-down interval plus skew: after this long a keepalived has had its election. */
+/** After this long a (re)started keepalived has had its election (vrrpSettleSec). */
 export const settleSeconds = (inventory: Parameters<typeof lvsOf>[0]): string =>
-  String(3 * lvsOf(inventory).vrrp.advertIntSec + 2);
+  String(vrrpSettleSec(lvsOf(inventory)));
 
 /** VRRP settle wait for one VIP; keepalived's config files date a reload that (re)started an election. */
 const settleRequest = (inventory: Parameters<typeof lvsOf>[0], vip: string, iface: string) => {
