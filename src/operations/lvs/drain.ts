@@ -57,6 +57,23 @@ interface Drained {
   readonly ctx: HostHookContext;
 }
 
+/**
+ * The held command (argument $1: seconds the stop may take): stop keepalived
+ * (waiting, bounded, for the daemon to be gone), say so, wait for the end of
+ * stdin, then start keepalived unless something already did. Output after the
+ * wait goes nowhere: the connection may be gone by then.
+ */
+export const drainScript = (stop: string, start: string): string =>
+  [
+    `${stop} 2>&1`,
+    'i=0; n=$(( $1 * 10 )); while pgrep -x keepalived >/dev/null && [ "$i" -lt "$n" ]; do sleep 0.1; i=$((i+1)); done',
+    `if pgrep -x keepalived >/dev/null; then echo "keepalived did not stop within $1 s"; ${start} >/dev/null 2>&1; exit 1; fi`,
+    `echo ${READY}`,
+    "cat >/dev/null",
+    "exec >/dev/null 2>&1 </dev/null",
+    `pgrep -x keepalived >/dev/null || ${start}`,
+  ].join("\n");
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
@@ -184,20 +201,11 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
     const stop = shellJoin(serviceArgv(service, "keepalived", "stop"));
     const start = shellJoin(serviceArgv(service, "keepalived", "start"));
     if (!transport.hold) throw new Error(`the transport to ${host} cannot hold a command open`);
-    // Stop (waiting, bounded, for the daemon to be gone), say so, wait for the
-    // end of stdin, then start keepalived unless something already did. Output
-    // after the wait goes nowhere: the connection may be gone by then.
-    const script = [
-      `${stop} 2>&1`,
-      'i=0; n=$(( $1 * 10 )); while pgrep -x keepalived >/dev/null && [ "$i" -lt "$n" ]; do sleep 0.1; i=$((i+1)); done',
-      `if pgrep -x keepalived >/dev/null; then echo "keepalived did not stop within $1 s"; ${start} >/dev/null 2>&1; exit 1; fi`,
-      `echo ${READY}`,
-      "cat >/dev/null",
-      "exec >/dev/null 2>&1 </dev/null",
-      `pgrep -x keepalived >/dev/null || ${start}`,
-    ].join("\n");
     const hold = await transport.hold(
-      { argv: ["sh", "-c", script, "lvsplay-drain", String(stopWaitSec(ctx.host))], become: true },
+      {
+        argv: ["sh", "-c", drainScript(stop, start), "lvsplay-drain", String(stopWaitSec(ctx.host))],
+        become: true,
+      },
       READY,
     );
     if (!hold.running)

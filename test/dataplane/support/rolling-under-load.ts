@@ -9,6 +9,7 @@ import { expect } from "vitest";
 import { parse, stringify } from "yaml";
 import { clientRequests, describeTally } from "./client-requests.js";
 import { connectionEntriesFor } from "./connection-sync.js";
+import { describeMoments, drainMoments, guestClockOffset } from "./drain-moments.js";
 import { type GuestLab, inHostOk } from "./guest-lab.js";
 import { describeOutages, secs, tableRow, waitForVipOn, withSynCaptures } from "./load.js";
 import { runApply, totalOf } from "./lvsplay-apply.js";
@@ -40,6 +41,8 @@ export async function rollingApplyUnderLoad(
   writeFileSync(changed, stringify(doc));
 
   const loadBefore = machineLoad();
+  const logFile = join(dirname(inventory), "rolling-apply.log");
+  const offset = await guestClockOffset(lab, c.directors[0]!);
   const run = await withSynCaptures(
     lab,
     { hosts: c.directors, vip: c.vip, port: c.port, directorMacs: c.directorMacs },
@@ -49,7 +52,7 @@ export async function rollingApplyUnderLoad(
         { url: `http://${c.vip}:${c.port}/`, requests: 1_000_000, rate: RATE, concurrency: CONCURRENCY },
         async (probe) => {
           await waitForProbe(lab, probe, 5 * RATE);
-          const apply = await runApply(changed, ["--serial", "auto"]);
+          const apply = await runApply(changed, ["--serial", "auto", "--log-file", logFile]);
           // Time on the cluster as the apply left it: the run must end in answers.
           await sleep(10_000);
           return apply;
@@ -59,6 +62,7 @@ export async function rollingApplyUnderLoad(
   const { value: apply, report: r } = run.value;
   console.log(`lvsplay apply --serial auto: ${secs(apply.ms)}, exit ${apply.code}`);
   for (const d of apply.drains) console.log(`  drain ${d.phase} [${d.host}] ${d.detail}`);
+  console.log(`  VIP moves: ${describeMoments(drainMoments(logFile), offset, r.startedAtMs)}`);
   console.log(
     `${describeProbe(`${c.label}, rolling apply under load`, r)}\n  ${describeOutages(r)}\n  ${loadBefore} before, ${machineLoad()} after`,
   );
