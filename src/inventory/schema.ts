@@ -61,7 +61,10 @@
  *                            the master keep working after a failover; and net.ipv4.vs.backup_only=1,
  *                            so a director that is not MASTER only serves (no forwarding along old
  *                            connection entries: closes the loop a failback can open without it).
- *                            Directors then share one fwmark per service (sync messages carry it).
+ *                            Directors then share one fwmark per service (sync messages carry it),
+ *                            start as BACKUP and wait 5 s (preempt_delay) before taking the VIP back,
+ *                            and re-sync each connection every 2 s (sync_threshold 3 0,
+ *                            sync_refresh_period 2).
  *                            Needs multicast between directors (UDP 224.0.0.81:8848; not with
  *                            vrrp.unicast) and IPVS (not with vrrp_only).
  *   connection_sync_maxlen: 1 Optional, with connection_sync (keepalived's `maxlen`, 1-65507): the

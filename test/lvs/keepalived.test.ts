@@ -209,7 +209,7 @@ describe("keepalived.conf rendering (properties)", () => {
     // The preferred director starts as BACKUP too and waits before it takes the VIP back:
     // it must have been a sync backup (learnt the interim MASTER's connections) first.
     expect(render(inventory(), "ds1")).toMatch(/^ {4}state MASTER$/m);
-    expect(synced).toMatch(/^ {4}state BACKUP\n(?:.*\n)*? {4}preempt_delay 3$/m);
+    expect(synced).toMatch(/^ {4}state BACKUP\n(?:.*\n)*? {4}preempt_delay 5$/m);
     expect(render(inventory(), "ds1")).not.toMatch(/preempt_delay/);
     // connection_sync_maxlen: keepalived's maxlen on the same line.
     expect(render(inventory({ lvs: { connectionSync: true, connectionSyncMaxlen: 64 } }), "ds1")).toMatch(

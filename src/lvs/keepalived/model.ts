@@ -75,12 +75,15 @@ export const VRRP_INSTANCE_NAME = "VI_LVSPLAY";
  * connections before it takes the VIP back: only a sync BACKUP receives them,
  * and keepalived flushed its own when it stopped. So every director starts as
  * BACKUP (a `state MASTER` instance takes the VIP at once, never having been a
- * backup: the data-plane test saw the returning MASTER reset every connection
- * the interim one had opened) and waits this long before preempting — longer
- * than the kernel's 2 s sync flush (IPVS_SYNC_FLUSH_TIME), so every entry the
- * MASTER queued after the backup daemon started has arrived.
+ * backup) and waits this long before preempting — longer than the kernel's
+ * 2 s sync flush (IPVS_SYNC_FLUSH_TIME), so every entry the
+ * MASTER queued after the backup daemon started has arrived, and longer than
+ * the MASTER's re-sync of a connection with traffic (SYNC_REFRESH_SEC, set by
+ * lvs.ipvs_sysctl) plus a second between its packets, so long-lived
+ * connections arrive too.
  */
-export const SYNC_PREEMPT_DELAY_SEC = 3;
+export const SYNC_REFRESH_SEC = 2;
+export const SYNC_PREEMPT_DELAY_SEC = SYNC_REFRESH_SEC + 3;
 
 /** The preempt delay keepalived is configured with (0: none). */
 export const preemptDelaySec = (lvs: LvsModel): number =>

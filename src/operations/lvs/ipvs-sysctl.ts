@@ -22,6 +22,7 @@ import { fileFact } from "../../facts/file.js";
 import { kernelFact } from "../../facts/kernel.js";
 import { sysctlFact } from "../../facts/sysctl.js";
 import type { LvsModel } from "../../inventory/model.js";
+import { SYNC_REFRESH_SEC } from "../../lvs/keepalived/model.js";
 import { isDirector, lvsOf } from "./shared.js";
 import { fileChangeIfDiffers, sysctlChanges } from "./sysctl-plan.js";
 
@@ -30,17 +31,32 @@ const Args = z.strictObject({});
 export const IPVS_SYSCTL_FILE = "/etc/sysctl.d/90-lvsplay-ipvs.conf";
 export const IPVS_MODULES_FILE = "/etc/modules-load.d/lvsplay-ipvs.conf";
 const EXPIRE_NODEST: Readonly<Record<string, string>> = { "net.ipv4.vs.expire_nodest_conn": "1" };
-const BACKUP_ONLY: Readonly<Record<string, string>> = { "net.ipv4.vs.backup_only": "1" };
+/**
+ * With connection_sync: backup_only, and time-based re-sync. By default the
+ * MASTER syncs a connection at its 3rd packet and every 50th after
+ * (sync_threshold 3 50), so a long-lived connection with little traffic is
+ * not re-sent for minutes, and a director that was down meanwhile (its entries
+ * flushed when keepalived stopped) never learns it before it takes the VIP
+ * back. With the period 0 and sync_refresh_period set, the kernel
+ * (ip_vs_sync_conn_needed) syncs at ESTABLISHED, on every state change, and
+ * again on the first packet SYNC_REFRESH_SEC after the last sync — within the
+ * returning director's preempt delay (SYNC_PREEMPT_DELAY_SEC).
+ */
+const SYNC: Readonly<Record<string, string>> = {
+  "net.ipv4.vs.backup_only": "1",
+  "net.ipv4.vs.sync_threshold": "3 0",
+  "net.ipv4.vs.sync_refresh_period": String(SYNC_REFRESH_SEC),
+};
 
 /** The IPVS sysctls a director of this inventory needs. */
 export const ipvsSysctls = (lvs: LvsModel): Readonly<Record<string, string>> =>
-  lvs.connectionSync ? { ...EXPIRE_NODEST, ...BACKUP_ONLY } : EXPIRE_NODEST;
+  lvs.connectionSync ? { ...EXPIRE_NODEST, ...SYNC } : EXPIRE_NODEST;
 
 const targetOf = (lvs: LvsModel) =>
   ({
     path: IPVS_SYSCTL_FILE,
     purpose: lvs.connectionSync
-      ? "expire IPVS connections whose real server was removed (else they are black-holed); a director that is not the VRRP MASTER is only a real server (no loop through connection entries)"
+      ? "expire IPVS connections whose real server was removed (else they are black-holed); a director that is not the VRRP MASTER is only a real server (no loop through connection entries); connections re-synced every few seconds"
       : "expire IPVS connections whose real server was removed (else they are black-holed)",
     values: ipvsSysctls(lvs),
     causes: { live: "ipvs-sysctl-live", persisted: "ipvs-sysctl-persisted" },

@@ -40,9 +40,16 @@ export function fileChangeIfDiffers(
   ];
 }
 
+/**
+ * Whether a live value is the wanted one. Vector sysctls read back with tabs
+ * (/proc/sys/net/ipv4/vs/sync_threshold: "3\t0") and are written with spaces.
+ */
+export const sameSysctlValue = (live: string | null | undefined, want: string): boolean =>
+  live !== null && live !== undefined && live.trim().split(/\s+/).join(" ") === want;
+
 export function sysctlChanges(t: SysctlTarget, file: FileFact, live: SysctlFact): Change[] {
   const changes = fileChangeIfDiffers(t.path, file, sysctlFileContent(t), t.causes.persisted);
-  const wrong = Object.entries(t.values).filter(([k, v]) => live[k] !== v);
+  const wrong = Object.entries(t.values).filter(([k, v]) => !sameSysctlValue(live[k], v));
   if (wrong.length > 0) {
     changes.push({
       kind: "command",

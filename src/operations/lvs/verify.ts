@@ -27,6 +27,7 @@ import {
   resolveBackend,
   SAVE_FILE,
 } from "./shared.js";
+import { sameSysctlValue } from "./sysctl-plan.js";
 import { type MarkVerification, verifyMarks } from "./verify-marks.js";
 
 const Args = z.strictObject({});
@@ -210,7 +211,7 @@ export const verifyOperation: Operation<z.infer<typeof Args>> = {
     if (ipvs.available) {
       const want = ipvsSysctls(lvs);
       const vs = facts.get(factRequest(sysctlFact, ...Object.keys(want)));
-      const wrong = Object.entries(want).filter(([k, v]) => vs[k] !== v);
+      const wrong = Object.entries(want).filter(([k, v]) => !sameSysctlValue(vs[k], v));
       checks.push(
         wrong.length === 0
           ? pass(
