@@ -74,6 +74,8 @@ export interface RunHooks {
 export interface AfterStage {
   /** The stage failed on this host: it runs no later stage. */
   readonly failed: boolean;
+  /** Every host of the current batch (this one included). */
+  readonly batch: readonly string[];
   /** What the host's later stages in this batch may change (their tasks' declared causes). */
   readonly laterCauses: readonly ChangeCause[];
 }

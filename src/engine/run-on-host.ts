@@ -54,6 +54,8 @@ export interface HostRunContext {
   readonly readAheadDone: Set<string>;
   /** The host's work in every stage of every batch (what its first round trip reads ahead for). */
   readonly workOf: (host: Host) => readonly HostWork[];
+  /** The current batch's hosts. */
+  readonly batch: readonly string[];
   /** What the host's stages after this one in the current batch may change. */
   readonly laterCauses: (host: Host, stageIndex: number) => readonly ChangeCause[];
 }
@@ -178,6 +180,7 @@ export async function runOnHost(ctx: HostRunContext, work: HostStageWork): Promi
       await hooks.afterHostStage({
         ...hookCtx,
         failed: status === "failed",
+        batch: ctx.batch,
         laterCauses: ctx.laterCauses(host, stageIndex),
       });
     } catch (error) {

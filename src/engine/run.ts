@@ -177,6 +177,7 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
         down,
         readAheadDone,
         workOf,
+        batch: batch.map((h) => h.name),
         laterCauses: (host, stageIndex) =>
           playbook.stages.flatMap((_, s) =>
             s > stageIndex && batch.includes(host) && stageHosts[s]!.has(host.name)
@@ -185,55 +186,70 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
           ),
       };
 
-      for (const [stageIndex, stage] of playbook.stages.entries()) {
-        if (control?.stopping) break;
-        const tasks = selectedTasks[stageIndex]!;
-        const targets =
-          tasks.length === 0
-            ? []
-            : batch.filter((h) => stageHosts[stageIndex]!.has(h.name) && !down.has(h.name));
-        const readsHere = reads.get(stageIndex) ?? new Map<string, Task[]>();
-        if (targets.length === 0 && readsHere.size === 0) continue;
-        const targetNames = targets.map((h) => h.name);
-        const stageStarted = Date.now();
-        // A stage that only reads for data shows as one "reading …" line, not as a stage.
-        if (targetNames.length > 0)
-          await events.emit({ type: "stage-start", stage: stage.name, hosts: targetNames });
-        if (readsHere.size > 0)
-          await events.emit({
-            type: "data-read",
-            stage: stage.name,
-            hosts: inventory.hosts.filter((h) => readsHere.has(h.name)).map((h) => h.name),
-            what: describeReads(input.registry, inventory, readsHere),
-          });
-        const hosts = inventory.hosts.filter((h) => targetNames.includes(h.name) || readsHere.has(h.name));
-        await mapBounded(hosts, options.forks, (host) =>
-          runOnHost(hostRun, {
-            stage,
-            stageIndex,
-            tasks: targetNames.includes(host.name) ? tasks : [],
-            readTasks: readsHere.get(host.name) ?? [],
-            host,
-            targets: targetNames,
-          }),
-        );
-        if (targetNames.length > 0)
-          await events.emit({ type: "stage-end", stage: stage.name, durationMs: Date.now() - stageStarted });
-        const failedNow = batch.filter((h) => down.has(h.name) && !downBefore.has(h.name));
-        if (failedNow.length > 0 && (failedNow.length / batch.length) * 100 > options.maxFailPercent) {
-          aborted = `${failedNow.length} of ${batch.length} host(s)${batches.length > 1 ? ` of batch ${b + 1}` : ""} failed or unreachable (more than ${options.maxFailPercent}%): remaining ${batches.length > 1 ? "stages and batches" : "stages"} not run`;
-          break;
-        }
-      }
-      if (hooks?.afterBatch && !options.check) {
-        // Whatever a hook still holds (a drain kept for a stage that never ran) is undone here.
+      // Whatever a hook still holds (a drain kept for a stage that never ran) is
+      // undone after the batch's stages, also when they ended in an exception.
+      /** The stage each host of the batch ran last: where a failed restore is reported. */
+      const lastStage = new Map<string, string>();
+      const undoHeld = async () => {
+        if (!hooks?.afterBatch || options.check) return;
         for (const [host, why] of await hooks.afterBatch({ inventory, events, connect })) {
-          const result = engineFailure(host, playbook.stages.at(-1)?.name ?? "", "restore after drain", why);
+          const result = engineFailure(host, lastStage.get(host) ?? "", "restore after drain", why);
           results.push(result);
-          recap[host]!.failed++;
+          // A host already failed or unreachable is counted once.
+          if (!down.has(host)) recap[host]!.failed++;
           down.add(host);
           await events.emit({ type: "task-result", result });
         }
+      };
+
+      try {
+        for (const [stageIndex, stage] of playbook.stages.entries()) {
+          if (control?.stopping) break;
+          const tasks = selectedTasks[stageIndex]!;
+          const targets =
+            tasks.length === 0
+              ? []
+              : batch.filter((h) => stageHosts[stageIndex]!.has(h.name) && !down.has(h.name));
+          const readsHere = reads.get(stageIndex) ?? new Map<string, Task[]>();
+          if (targets.length === 0 && readsHere.size === 0) continue;
+          const targetNames = targets.map((h) => h.name);
+          for (const name of targetNames) lastStage.set(name, stage.name);
+          const stageStarted = Date.now();
+          // A stage that only reads for data shows as one "reading …" line, not as a stage.
+          if (targetNames.length > 0)
+            await events.emit({ type: "stage-start", stage: stage.name, hosts: targetNames });
+          if (readsHere.size > 0)
+            await events.emit({
+              type: "data-read",
+              stage: stage.name,
+              hosts: inventory.hosts.filter((h) => readsHere.has(h.name)).map((h) => h.name),
+              what: describeReads(input.registry, inventory, readsHere),
+            });
+          const hosts = inventory.hosts.filter((h) => targetNames.includes(h.name) || readsHere.has(h.name));
+          await mapBounded(hosts, options.forks, (host) =>
+            runOnHost(hostRun, {
+              stage,
+              stageIndex,
+              tasks: targetNames.includes(host.name) ? tasks : [],
+              readTasks: readsHere.get(host.name) ?? [],
+              host,
+              targets: targetNames,
+            }),
+          );
+          if (targetNames.length > 0)
+            await events.emit({
+              type: "stage-end",
+              stage: stage.name,
+              durationMs: Date.now() - stageStarted,
+            });
+          const failedNow = batch.filter((h) => down.has(h.name) && !downBefore.has(h.name));
+          if (failedNow.length > 0 && (failedNow.length / batch.length) * 100 > options.maxFailPercent) {
+            aborted = `${failedNow.length} of ${batch.length} host(s)${batches.length > 1 ? ` of batch ${b + 1}` : ""} failed or unreachable (more than ${options.maxFailPercent}%): remaining ${batches.length > 1 ? "stages and batches" : "stages"} not run`;
+            break;
+          }
+        }
+      } finally {
+        await undoHeld();
       }
       const failed = batch.filter((h) => down.has(h.name) && !downBefore.has(h.name)).map((h) => h.name);
       if (batches.length > 1)

@@ -217,4 +217,35 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
       expect(next.code, next.stderr.slice(-3000)).toBe(ExitCode.ok);
     }
   }, 400_000);
+
+  it("two directors in one batch (--serial 2): the holder is restored between stages, so its batch peer can hand the VIP to it", async () => {
+    await settled();
+    const [holder] = await vipHolders(lab);
+    // A change to every director's marks and keepalived.conf, rolled two hosts at a time.
+    const changed = inventoryWithPorts([lab.facts.port, lab.facts.port + 9000], "serial-2");
+    const run = await applyJson(changed, ["--serial", "2"]);
+    expect(describeProblems(run.json)).not.toMatch(/: (failed|unreachable)/);
+    expect(run.code, run.stderr.slice(-4000)).toBe(ExitCode.ok);
+    const json = run.json as unknown as { batches?: string[][]; drains?: DrainEvent[] };
+    expect(json.batches).toEqual([
+      ["north", "south"],
+      ["west", "watcher"],
+    ]);
+    // With a peer in its batch the holder is not kept drained across stages:
+    // drained and restored around each of its two disruptive stages (marks,
+    // keepalived.conf), taking the VIP back (preempt) in between. Kept drained,
+    // it would leave its batch peer only the third director to hand over to —
+    // and none at all with two directors.
+    const drains = json.drains ?? [];
+    const detail = JSON.stringify(drains, null, 1);
+    const mine = drains.filter((d) => d.host === holder).map((d) => d.phase);
+    expect(mine, detail).toEqual(["drained", "restored", "drained", "restored"]);
+    const drained = drains.filter((d) => d.phase === "drained");
+    expect(
+      drains.filter((d) => d.phase === "restored"),
+      detail,
+    ).toHaveLength(drained.length);
+    await settled();
+    expect(await vipHolders(lab)).toHaveLength(1);
+  }, 300_000);
 });

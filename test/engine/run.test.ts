@@ -407,7 +407,9 @@ describe("runPlaybook", () => {
       options: { check: false, forks: 1, maxFailPercent: 100, serial: { kind: "count", count: 1 } },
       hooks: {
         afterHostStage: async (ctx) => {
-          seen.push(`${ctx.host.name} ${JSON.stringify(ctx.laterCauses)} failed=${ctx.failed}`);
+          seen.push(
+            `${ctx.host.name} ${JSON.stringify(ctx.laterCauses)} failed=${ctx.failed} batch=${ctx.batch}`,
+          );
         },
         afterBatch: async () => {
           batchesSeen++;
@@ -417,11 +419,11 @@ describe("runPlaybook", () => {
     });
     expect(seen).toEqual([
       // A handler a later task notifies counts as that task's.
-      'h1 [{"kind":"service-reload","subject":"keepalived"}] failed=false',
-      "h1 [] failed=false",
-      "h1 [] failed=false",
-      "h2 [] failed=false",
-      "h2 [] failed=false",
+      'h1 [{"kind":"service-reload","subject":"keepalived"}] failed=false batch=h1',
+      "h1 [] failed=false batch=h1",
+      "h1 [] failed=false batch=h1",
+      "h2 [] failed=false batch=h2",
+      "h2 [] failed=false batch=h2",
     ]);
     expect(batchesSeen).toBe(2);
     expect(outcome.recap.h2!.failed).toBe(1);

@@ -59,15 +59,18 @@ describe("carriedOutByDrain", () => {
 
 describe("keepDrained", () => {
   it("stays drained while a later stage of the batch may rewrite marks or keepalived's configuration", () => {
-    expect(keepDrained(false, [cause("persisted-rules"), cause("keepalived-config")])).toBe(true);
-    expect(keepDrained(false, [cause("service-reload", "keepalived")])).toBe(true);
+    expect(keepDrained(false, [cause("persisted-rules"), cause("keepalived-config")], 0)).toBe(true);
+    expect(keepDrained(false, [cause("service-reload", "keepalived")], 0)).toBe(true);
   });
   it("restores now when nothing later can disrupt (checks, another service, a start of keepalived) or the stage failed", () => {
-    expect(keepDrained(false, [])).toBe(false);
+    expect(keepDrained(false, [], 0)).toBe(false);
     expect(
-      keepDrained(false, [cause("service-reload", "nginx"), cause("service-stopped", "keepalived")]),
+      keepDrained(false, [cause("service-reload", "nginx"), cause("service-stopped", "keepalived")], 0),
     ).toBe(false);
-    expect(keepDrained(true, [cause("keepalived-config")])).toBe(false);
+    expect(keepDrained(true, [cause("keepalived-config")], 0)).toBe(false);
+  });
+  it("restores between stages when another director is in the batch: it may need this one to hand the VIP to", () => {
+    expect(keepDrained(false, [cause("keepalived-config")], 1)).toBe(false);
   });
 });
 

@@ -25,12 +25,19 @@ export const disruptsTraffic = (change: Change): boolean => disrupts(change.caus
 
 /**
  * A drained director stays drained after a stage when it did not fail and a
- * later stage of its batch may still disrupt its traffic: one hand-over per director for a change that
- * spans stages (mark rules, then keepalived.conf), not one per stage. Released
- * before the first stage that cannot, so checks after it see keepalived running.
+ * later stage of its batch may still disrupt its traffic: one hand-over per
+ * director for a change that spans stages (mark rules, then keepalived.conf),
+ * not one per stage. Released before the first stage that cannot, so checks
+ * after it see keepalived running. Only when it is its batch's one director
+ * (--serial auto): a peer in the same batch may hold the VIP by the next stage
+ * and need this one to hand it to — restored between stages, it can be.
  */
-export function keepDrained(failed: boolean, laterCauses: readonly ChangeCause[]): boolean {
-  return !failed && laterCauses.some(disrupts);
+export function keepDrained(
+  failed: boolean,
+  laterCauses: readonly ChangeCause[],
+  otherDirectorsInBatch: number,
+): boolean {
+  return !failed && otherDirectorsInBatch === 0 && laterCauses.some(disrupts);
 }
 
 /**

@@ -327,7 +327,8 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
     },
     afterHostStage: async (ctx) => {
       saidThisStage.delete(ctx.host.name);
-      if (keepDrained(ctx.failed, ctx.laterCauses)) return;
+      const peersInBatch = ctx.batch.filter((h) => h !== ctx.host.name && directors.includes(h)).length;
+      if (keepDrained(ctx.failed, ctx.laterCauses, peersInBatch)) return;
       await restore(ctx.host.name);
     },
     afterBatch: async () => {
