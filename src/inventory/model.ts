@@ -182,7 +182,7 @@ export interface LvsModel {
   readonly allowLoopingLayout: boolean;
   /** IPVS connection synchronisation between the directors (one shared fwmark per service). */
   readonly connectionSync: boolean;
-  /** keepalived's lvs_sync_daemon `maxlen`: the MASTER's largest sync message in bytes (default: the kernel's, MTU − 28). */
+  /** keepalived's lvs_sync_daemon `maxlen`: the MASTER's largest sync message in bytes (default: the kernel's, 1500 − 28). */
   readonly connectionSyncMaxlen?: number;
 }
 

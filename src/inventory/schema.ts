@@ -67,10 +67,10 @@
  *                            sync_refresh_period 2).
  *                            Needs multicast between directors (UDP 224.0.0.81:8848; not with
  *                            vrrp.unicast) and IPVS (not with vrrp_only).
- *   connection_sync_maxlen: 1 Optional, with connection_sync (keepalived's `maxlen`, 1-65507): the
+ *   connection_sync_maxlen: 1 Optional, with connection_sync (keepalived's `maxlen`, 1-1472): the
  *                            largest sync message the MASTER sends, in bytes. The kernel sends a
  *                            message when the next entry does not fit (or after 2 s): the default
- *                            (interface MTU − 28) batches ~40 entries, so a failover meets the
+ *                            (1500 − 28 = 1472 on the MASTER) batches ~40 entries, so a failover meets the
  *                            youngest connections not yet synced; below 80 (an IPv4 entry is 36
  *                            bytes after an 8-byte header) every entry leaves with the next one, at
  *                            one packet per sync event.
@@ -303,7 +303,9 @@ const lvsSchema = z.strictObject({
   vrrp_only: z.boolean().default(false),
   allow_looping_layout: z.boolean().default(false),
   connection_sync: z.boolean().default(false),
-  connection_sync_maxlen: z.number().int().min(1).max(65507).optional(),
+  // At most the master's default (1500 − 28): a director that has not yet
+  // taken a larger value (mid-roll) receives into a buffer of that size.
+  connection_sync_maxlen: z.number().int().min(1).max(1472).optional(),
   vrrp: vrrpSchema,
   services: z.array(serviceSchema).min(1, expected("at least one service")),
 });

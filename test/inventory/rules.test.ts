@@ -250,7 +250,7 @@ describe("inventory semantic rules", () => {
     expect(ok.lvs?.connectionSyncMaxlen).toBeUndefined();
   });
 
-  it("connection_sync_maxlen: only with connection_sync, 1-65507 bytes", () => {
+  it("connection_sync_maxlen: only with connection_sync, 1-1472 bytes", () => {
     const order = ["    order: [ds1, ds2]"];
     expect(parse(lvs(order, WEB, ["  connection_sync_maxlen: 64"]))).toEqual([
       "inv.yaml:6:3: lvs.connection_sync_maxlen: connection_sync_maxlen sizes IPVS sync messages, and connection_sync is off (set connection_sync: true or remove it)",
@@ -258,8 +258,8 @@ describe("inventory semantic rules", () => {
     expect(parse(lvs(order, WEB, ["  connection_sync: true", "  connection_sync_maxlen: 0"]))[0]).toMatch(
       /^inv\.yaml:7:27: lvs\.connection_sync_maxlen: .*1/,
     );
-    expect(parse(lvs(order, WEB, ["  connection_sync: true", "  connection_sync_maxlen: 65508"]))[0]).toMatch(
-      /^inv\.yaml:7:27: lvs\.connection_sync_maxlen: .*65507/,
+    expect(parse(lvs(order, WEB, ["  connection_sync: true", "  connection_sync_maxlen: 1473"]))[0]).toMatch(
+      /^inv\.yaml:7:27: lvs\.connection_sync_maxlen: .*1472/,
     );
     const ok = parseInventory(
       lvs(order, WEB, ["  connection_sync: true", "  connection_sync_maxlen: 64"]),

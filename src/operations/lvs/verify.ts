@@ -88,7 +88,7 @@ export function syncDaemonCheck(ipvs: IpvsFact, holdsVip: boolean, maxlen?: numb
       "IPVS sync daemon",
       `${have} running, want ${want} (${why}): is keepalived's lvs_sync_daemon in effect?`,
     );
-  // lvs.connection_sync_maxlen: the master sends messages of that size (the kernel keeps 1-65507 as asked).
+  // lvs.connection_sync_maxlen: the master sends messages of that size (the kernel keeps the size asked).
   if (master && maxlen !== undefined && masterMaxlen !== undefined && masterMaxlen !== maxlen)
     return fail(
       "IPVS sync daemon",
