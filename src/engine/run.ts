@@ -180,7 +180,7 @@ export async function runPlaybook(input: RunInput): Promise<RunOutcome> {
         batch: batch.map((h) => h.name),
         laterCauses: (host, stageIndex) =>
           playbook.stages.flatMap((_, s) =>
-            s > stageIndex && batch.includes(host) && stageHosts[s]!.has(host.name)
+            s > stageIndex && stageHosts[s]!.has(host.name)
               ? causesAhead(input.registry, playbook, selectedTasks[s]!)
               : [],
           ),

@@ -8,6 +8,7 @@ import { type ChangeCauseKind, cause } from "../engine/cause.js";
 import { type Change, factRequest, type Operation, type Plan } from "../engine/types.js";
 import { type ServiceFact, serviceFact } from "../facts/service.js";
 import type { Host } from "../inventory/model.js";
+import { collectRefs } from "../playbook/template.js";
 
 const ServiceArgs = z.strictObject({
   name: inCharset(SERVICE_UNIT),
@@ -105,7 +106,7 @@ export const serviceOperation: Operation<ServiceArgs> = {
   mayCause: (raw) => {
     // Before templating the name may still be a `{{ var }}`: then no subject.
     const name = typeof raw === "object" && raw !== null && "name" in raw ? raw.name : undefined;
-    const subject = typeof name === "string" && !name.includes("{{") ? name : undefined;
+    const subject = typeof name === "string" && collectRefs(name).length === 0 ? name : undefined;
     return [...Object.values(VERB_CAUSE), "service-boot" as const].map((kind) => cause(kind, subject));
   },
   facts: ({ args }) => [factRequest(serviceFact, args.name)],

@@ -251,7 +251,8 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
     const ctx = d.ctx;
     const started = Date.now();
     await d.held.release();
-    let mine = await holding(ctx, host);
+    // Set by every read before the wait looks at it (no read of its own first: one round trip less).
+    let mine: Awaited<ReturnType<typeof holding>> | undefined;
     const holders = await waitUntil(
       `keepalived to run on ${host} again and ${vips.join(", ")} to be held exactly once`,
       async () => {
@@ -259,6 +260,7 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
         return allHolders(ctx);
       },
       (h) =>
+        mine !== undefined &&
         mine.keepalivedUptimeSec !== null &&
         [...h.values()].every((hs) => hs.length === 1) &&
         (mine.held.length > 0 || mine.keepalivedUptimeSec >= settleSec),
@@ -266,7 +268,7 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
         // An interrupted run still restores: this wait is what makes sure it did.
         interruptible: false,
         describe: (h) =>
-          `${describeHolders(h)}; keepalived on ${host} ${mine.keepalivedUptimeSec === null ? "not running" : `running for ${mine.keepalivedUptimeSec} s`}`,
+          `${describeHolders(h)}; keepalived on ${host} ${mine?.keepalivedUptimeSec == null ? "not running" : `running for ${mine.keepalivedUptimeSec} s`}`,
       },
     );
     await emit(
