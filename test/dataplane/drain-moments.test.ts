@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { RunLog } from "../../src/cli/run-log.js";
 import { EventBus } from "../../src/engine/events.js";
-import { drainScript } from "../../src/operations/lvs/drain.js";
+import { DRAIN_TRACK } from "../../src/lvs/keepalived/model.js";
+import { drainScript, priorityDrainScript } from "../../src/operations/lvs/drain.js";
 import { describeMoments, drainMoments } from "./support/drain-moments.js";
 
 const dirs: string[] = [];
@@ -42,7 +43,7 @@ describe("drainMoments", () => {
       host: "ds1",
       phase: "drained",
       vips,
-      detail: "handed over in 1.00 s: 7.7.7.100 on ds2",
+      detail: "keepalived stopped; handed over in 1.00 s: 7.7.7.100 on ds2",
       durationMs: 1000,
     });
     await events.emit({
@@ -72,5 +73,44 @@ describe("drainMoments", () => {
     expect(describeMoments(stopped, { guestMinusHostMs: 500, rttMs: 30 }, startedAt)).toBe(
       "ds1 keepalived stopped 2.5 s (probe clock, ±15 ms)",
     );
+  });
+
+  it("finds a drain by priority: the drain file written, the hand-over, the priority back, the take-back", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lvsplay-moments-"));
+    dirs.push(dir);
+    const file = join(dir, "apply.log");
+    const log = new RunLog({ logFile: file }, []);
+    const events = new EventBus();
+    log.follow(events, false);
+    log.sent("ds2", {
+      argv: ["sh", "-c", priorityDrainScript(DRAIN_TRACK.file), "lvsplay-drain"],
+      become: true,
+    });
+    await events.emit({
+      type: "drain",
+      host: "ds2",
+      phase: "drained",
+      vips: { "7.7.7.100": ["ds1"] },
+      detail: `priority lowered (${DRAIN_TRACK.file}); handed over in 4.00 s: 7.7.7.100 on ds1`,
+      durationMs: 4000,
+    });
+    await events.emit({
+      type: "drain",
+      host: "ds2",
+      phase: "restored",
+      vips: { "7.7.7.100": ["ds2"] },
+      detail: "priority back on ds2; 7.7.7.100 on ds2 (held once) after 3.50 s; ds2 was drained for 9.00 s",
+      durationMs: 9000,
+    });
+    log.close();
+    const moments = drainMoments(file);
+    expect(moments.map((m) => `${m.host} ${m.what}`).sort()).toEqual([
+      "ds2 handed over",
+      "ds2 priority back",
+      "ds2 priority lowered",
+      "ds2 taken back",
+    ]);
+    const by = new Map(moments.map((m) => [m.what, m.atMs]));
+    expect(by.get("taken back")! - by.get("priority back")!).toBe(3500);
   });
 });

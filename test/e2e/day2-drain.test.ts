@@ -12,8 +12,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { ExitCode } from "../../src/cli/exit-codes.js";
+import { DRAIN_TRACK } from "../../src/lvs/keepalived/model.js";
 import { timing, useE2eLab } from "./support/e2e-lab.js";
-import { KEEPALIVED_CONF, processRunning, vipHolders, waitFor } from "./support/host-state.js";
+import { KEEPALIVED_CONF, LVSPLAY_CONF, processRunning, vipHolders, waitFor } from "./support/host-state.js";
 import { applyJson, changedTasks, describeProblems } from "./support/lvsplay-cli.js";
 import { startLvsplay } from "./support/lvsplay-live.js";
 
@@ -34,6 +35,11 @@ function inventoryWithPorts(ports: number[], name: string): string {
   writeFileSync(file, stringify(inv));
   return file;
 }
+
+/** Whether the drain's track file is on `node` (a drain by priority left in place). */
+const drainFileOn = async (node: string) =>
+  (await lab.read(node, ["sh", "-c", `[ -e ${DRAIN_TRACK.file} ] && echo present || echo absent`])).trim() ===
+  "present";
 
 const settled = () =>
   waitFor("exactly one director to hold the VIP", async () => (await vipHolders(lab)).length === 1, 30_000);
@@ -123,6 +129,8 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
       expect(holders.length).toBeGreaterThan(0);
       expect(holders).not.toContain(holder);
       expect(d.detail).toMatch(/answered through the VIP from watcher/);
+      // By priority: keepalived kept running (and serving) until a peer had preempted.
+      expect(d.detail).toMatch(/^priority lowered \(\/run\/lvsplay-drain\); handed over in/);
       console.log(`[e2e] ${d.host} drained: ${d.detail}`);
     }
     for (const r of restored) {
@@ -134,10 +142,13 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
       expect(drains.some((d) => d.host === other && d.phase === "not-needed")).toBe(true);
     // Output shows each batch and where the VIP went.
     expect(run.stderr).toMatch(/BATCH 1\/4: north/);
-    expect(run.stderr).toMatch(new RegExp(`vip drained: \\[${holder}\\] handed over in`));
+    const firstBatch = run.stderr.slice(run.stderr.indexOf("BATCH 1/4"), run.stderr.indexOf("BATCH 3/4"));
+    console.log(`[e2e] the roll's first two batches:\n${firstBatch}`);
     expect(run.stderr).toMatch(
-      new RegExp(`vip restored: \\[${holder}\\] keepalived running on ${holder} again`),
+      new RegExp(`vip drained: \\[${holder}\\] priority lowered \\(.*\\); handed over in`),
     );
+    expect(run.stderr).toMatch(new RegExp(`vip restored: \\[${holder}\\] priority back on ${holder}; `));
+    for (const d of ["north", "south", "west"]) expect(await drainFileOn(d), d).toBe(false);
 
     expect(await vipHolders(lab)).toHaveLength(1);
     // The client got answers all along but for failover windows shorter than VRRP's master-down interval.
@@ -212,6 +223,11 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
         30_000,
       );
       timing(`after ${signals.length} SIGINT(s) mid-drain: keepalived back on ${holder}`, ms);
+      // The held command removed the drain file when its connection ended, whoever ended it.
+      await waitFor(
+        `${DRAIN_TRACK.file} to be removed on ${holder}`,
+        async () => !(await drainFileOn(holder!)),
+      );
       const next = await applyJson(changed, ["--serial", "auto"]);
       expect(describeProblems(next.json)).not.toMatch(/: (failed|unreachable)/);
       expect(next.code, next.stderr.slice(-3000)).toBe(ExitCode.ok);
@@ -247,5 +263,37 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
     ).toHaveLength(drained.length);
     await settled();
     expect(await vipHolders(lab)).toHaveLength(1);
+  }, 300_000);
+
+  it("with nopreempt the drain stops keepalived (a lower priority would not move the VIP), and the roll still keeps the VIP served", async () => {
+    await settled();
+    const [holder] = await vipHolders(lab);
+    const inv = parse(readFileSync(lab.inventoryFile, "utf8")) as {
+      lvs: { vrrp: { nopreempt?: boolean }; services: { ports: number[] }[] };
+    };
+    inv.lvs.vrrp.nopreempt = true;
+    inv.lvs.services[0]!.ports = [lab.facts.port, lab.facts.port + 9100];
+    const file = lab.inventoryFile.replace(/inventory\.yaml$/, "nopreempt.yaml");
+    writeFileSync(file, stringify(inv));
+    const run = await applyJson(file, ["--serial", "auto"]);
+    expect(describeProblems(run.json)).not.toMatch(/: (failed|unreachable)/);
+    expect(run.code, run.stderr.slice(-4000)).toBe(ExitCode.ok);
+    const drains = ((run.json as unknown as { drains?: DrainEvent[] }).drains ?? []).filter(
+      (d) => d.host === holder,
+    );
+    const detail = JSON.stringify(drains, null, 1);
+    expect(
+      drains.map((d) => d.phase),
+      detail,
+    ).toEqual(["drained", "restored"]);
+    expect(drains[0]!.detail, detail).toMatch(/^keepalived stopped; handed over in/);
+    expect(drains[1]!.detail, detail).toMatch(new RegExp(`^keepalived running on ${holder} again; `));
+    // lvsplay.conf no longer tracks the drain file: nopreempt peers would never take the VIP from a lowered priority.
+    for (const d of ["north", "south", "west"]) {
+      const conf = await lab.read(d, ["cat", LVSPLAY_CONF]);
+      expect(conf).toMatch(/^ {4}nopreempt$/m);
+      expect(conf).not.toMatch(/lvsplay_drain/);
+    }
+    await settled();
   }, 300_000);
 });

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseIpvsadm } from "../../src/facts/ipvs.js";
-import { syncDaemonCheck } from "../../src/operations/lvs/verify.js";
+import { syncDaemonCheck } from "../../src/operations/lvs/verify-keepalived.js";
 
 const TABLE = readFileSync(
   fileURLToPath(new URL("../operations/fixtures/captures/ipvs/ds1-fwm1.txt", import.meta.url)),

@@ -125,7 +125,10 @@ describe("keepalived.conf rendering (properties)", () => {
       const text = render(inv, d);
       expect(text).toContain("    state BACKUP\n");
       expect(text).toContain("    nopreempt\n");
+      // A lowered priority would not move the VIP (peers do not preempt): the drain stops keepalived instead.
+      expect(text).not.toContain("lvsplay_drain");
     }
+    expect(render(base, "ds1")).toContain("    track_file {\n        lvsplay_drain weight -253\n    }\n");
   });
 
   it("renders one virtual_server per service, also in vrrpOnly mode (then marked as the lab concession)", () => {

@@ -18,6 +18,8 @@ export interface VrrpInstanceConfig {
   readonly nopreempt: boolean;
   /** keepalived's preempt_delay: seconds a (re)started director stays BACKUP before it takes the VIP back. */
   readonly preemptDelaySec?: number;
+  /** Tracks DRAIN_TRACK's file (the rolling apply's drain lowers the priority through it); off under nopreempt. */
+  readonly drainTrack: boolean;
   /** `ADDRESS/32 dev IFACE` entries. */
   readonly virtualIps: readonly { readonly address: string; readonly dev: string }[];
   /** This director's failover hooks (track scripts are rendered as vrrp_script blocks). */
@@ -69,6 +71,18 @@ export interface KeepalivedConfig {
 }
 
 export const VRRP_INSTANCE_NAME = "VI_LVSPLAY";
+
+/**
+ * The rolling apply's drain (operations/lvs/drain.ts) hands a VIP over by
+ * writing 1 to this file: keepalived watches it (inotify) and adds
+ * 1 × weight to the instance's priority, which it clamps to 1 — below every
+ * peer, so a peer preempts while this director keeps its VIP and its IPVS
+ * services until the peer has taken over (no moment with the VIP on nobody).
+ * -253 is the lowest weight that is not FAULT (keepalived: ≤ -254). Missing
+ * file: 0. Under /run, so a reboot never leaves a director drained; /run
+ * exists at boot (keepalived drops a track file whose directory does not).
+ */
+export const DRAIN_TRACK = { name: "lvsplay_drain", file: "/run/lvsplay-drain", weight: -253 } as const;
 
 /**
  * With connection_sync, a director that (re)starts must learn the MASTER's
@@ -125,6 +139,8 @@ export function buildKeepalivedConfig(
     priority,
     advertIntSec: vrrp.advertIntSec,
     nopreempt: vrrp.nopreempt,
+    // A lowered priority moves the VIP only where peers preempt.
+    drainTrack: !vrrp.nopreempt,
     ...(preemptDelaySec(lvs) > 0 && { preemptDelaySec: preemptDelaySec(lvs) }),
     virtualIps: vips.map((address) => ({ address, dev: self.interface })),
     hooks: hooksFor(vrrp, director),

@@ -17,7 +17,13 @@ import {
   VRRP_PASSWORD,
 } from "../../config/charsets.js";
 import type { HealthCheck } from "../../inventory/model.js";
-import type { KeepalivedConfig, RealServerConfig, VirtualServerConfig, VrrpInstanceConfig } from "./model.js";
+import {
+  DRAIN_TRACK,
+  type KeepalivedConfig,
+  type RealServerConfig,
+  type VirtualServerConfig,
+  type VrrpInstanceConfig,
+} from "./model.js";
 import { renderInstanceHooks, renderVrrpScripts } from "./render-hooks.js";
 
 const INDENT = "    ";
@@ -75,6 +81,19 @@ export function renderGlobalDefs(cfg: KeepalivedConfig, opts: GlobalDefsOptions 
   return body.length > 0 ? block("global_defs", body) : [];
 }
 
+/** The instance's reference to the drain's track file (drain.ts looks for it in the live file). */
+export const drainTrackLine = `${DRAIN_TRACK.name} weight ${DRAIN_TRACK.weight}`;
+
+/** The drain's track file, declared before the instance that watches it. */
+export function renderDrainTrackFile(v: VrrpInstanceConfig): string[] {
+  if (!v.drainTrack) return [];
+  return [
+    "# The rolling apply's drain writes 1 here to hand this director's VIPs to a peer (priority",
+    "# drops to 1 while it keeps serving until the peer took over); removed when the drain ends.",
+    ...block(`track_file ${DRAIN_TRACK.name}`, [`file "${DRAIN_TRACK.file}"`]),
+  ];
+}
+
 export function renderVrrpInstance(v: VrrpInstanceConfig): string[] {
   const body = [
     `state ${v.state}`,
@@ -85,6 +104,7 @@ export function renderVrrpInstance(v: VrrpInstanceConfig): string[] {
   ];
   if (v.nopreempt) body.push("nopreempt");
   if (v.preemptDelaySec !== undefined) body.push(`preempt_delay ${v.preemptDelaySec}`);
+  if (v.drainTrack) body.push(...block("track_file", [drainTrackLine]));
   if (v.auth)
     body.push(
       ...block("authentication", [
@@ -158,6 +178,7 @@ export function renderKeepalivedConf(
     renderHeader(cfg),
     renderGlobalDefs(cfg, opts),
     ...renderVrrpScripts(cfg.vrrp.hooks),
+    renderDrainTrackFile(cfg.vrrp),
     renderVrrpInstance(cfg.vrrp),
     ...cfg.virtualServers.map(renderVirtualServer),
   ].filter((s) => s.length > 0);

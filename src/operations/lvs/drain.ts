@@ -1,32 +1,43 @@
 // The rolling apply's drain: before a change that would interrupt the traffic of
 // a director holding a VIP (keepalived reload/restart, mark-rule rewrite), the
 // VIP is handed to a peer, the run waits until a peer holds it and a client of
-// the inventory gets answers through it, the changes are applied, and
-// keepalived is started again after the host's last stage of its batch that
-// may disrupt its traffic (mark rules, then keepalived.conf: one hand-over, not
-// one per stage); the restore ends once every VIP is held exactly once.
+// the inventory gets answers through it, the changes are applied, and the
+// director is restored after the host's last stage of its batch that may
+// disrupt its traffic (mark rules, then keepalived.conf: one hand-over, not one
+// per stage); the restore ends once every VIP is held exactly once.
 //
-// How: keepalived is stopped on the holder (it sends a priority-0 advert, so a
-// peer takes over at once, with or without nopreempt) by a command held open on
-// the run's own SSH connection (Transport.hold) that starts keepalived again
-// when released — or when the connection ends: a killed controller, a second
-// Ctrl-C or a dropped network never leave a director with keepalived stopped,
-// and nothing temporary is ever written on the host. A lowered priority by
-// reload was the other way: it needs a temporary keepalived.conf (left behind
-// by an interruption), does not move the VIP at all under nopreempt, and is
-// itself a reload of the holder.
+// Two ways, both a command held open on the run's own SSH connection
+// (Transport.hold) that undoes itself when released — or when the connection
+// ends: a killed controller, a second Ctrl-C or a dropped network never leave a
+// director drained.
+// - By priority (where the director's live lvsplay.conf tracks DRAIN_TRACK's
+//   file, and peers preempt): write 1 to the file, keepalived drops the
+//   priority to 1, a peer preempts. The director keeps its VIP and its IPVS
+//   services until the peer has taken over, so there is no moment when the VIP
+//   is on nobody (or on a director whose services are gone). keepalived keeps
+//   running, as a BACKUP (and sync backup): the stage's reload/restart runs as
+//   planned, the restarted daemon reads the file and stays low. Restore:
+//   remove the file.
+// - By stopping keepalived (under nopreempt, or before lvsplay.conf tracks the
+//   file, or when the priority did not move the VIP): the priority-0 advert
+//   makes a peer take over after VRRP's skew time, while the checker has
+//   already removed the stopped director's IPVS services — requests that reach
+//   it meanwhile are reset. keepalived starts again when the command is
+//   released, with whatever configuration the stage wrote.
 
 import { gatherFacts } from "../../engine/gather.js";
 import type { ChangeVerdict, HostHookContext, RunHooks } from "../../engine/hooks.js";
 import { factRequest } from "../../engine/types.js";
+import { fileFact } from "../../facts/file.js";
 import { httpProbeRequest } from "../../facts/http-probe.js";
-import { serviceFact } from "../../facts/service.js";
+import { type ServiceFact, serviceFact } from "../../facts/service.js";
 import { vipHoldingFact } from "../../facts/vip-holding.js";
 import type { Inventory } from "../../inventory/model.js";
 import { directorNames } from "../../lvs/index.js";
-import { vrrpSettleSec } from "../../lvs/keepalived/model.js";
+import { DRAIN_TRACK, vrrpSettleSec } from "../../lvs/keepalived/model.js";
+import { drainTrackLine } from "../../lvs/keepalived/render.js";
 import { shellJoin } from "../../transport/quote.js";
-import type { Held } from "../../transport/types.js";
+import type { Held, Transport } from "../../transport/types.js";
 import { errorMessage } from "../../util/error-message.js";
 import { serviceArgv, stopWaitSec } from "../service.js";
 import {
@@ -49,8 +60,11 @@ export interface DrainOptions {
   readonly control?: { readonly stopping: string | undefined };
 }
 
+type DrainMethod = "priority" | "stop";
+
 interface Drained {
   readonly held: Held;
+  readonly method: DrainMethod;
   readonly vips: readonly string[];
   readonly since: number;
   /** The context it was drained in: the restore after the batch (afterBatch) has no host context of its own. */
@@ -73,6 +87,23 @@ export const drainScript = (stop: string, start: string): string =>
     "exec >/dev/null 2>&1 </dev/null",
     `pgrep -x keepalived >/dev/null || ${start}`,
   ].join("\n");
+
+/**
+ * The held command of a drain by priority: write 1 to the drain's track file
+ * (keepalived lowers this director's priority to 1), say so, wait for the end
+ * of stdin, then remove the file (priority back).
+ */
+export const priorityDrainScript = (file: string): string =>
+  [
+    `echo 1 >${shellJoin([file])} || exit 1`,
+    `echo ${READY}`,
+    "cat >/dev/null",
+    "exec >/dev/null 2>&1 </dev/null",
+    shellJoin(["rm", "-f", file]),
+  ].join("\n");
+
+/** A wait that reached its bound (an interruption is a plain Error). */
+class WaitTimedOut extends Error {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -146,17 +177,18 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
     what: string,
     read: () => Promise<T>,
     done: (v: T) => boolean,
-    opts: { interruptible?: boolean; describe?: (v: T) => string } = {},
+    opts: { interruptible?: boolean; describe?: (v: T) => string; boundMs?: number } = {},
   ): Promise<T> => {
     const started = Date.now();
+    const bound = opts.boundMs ?? boundMs;
     for (;;) {
       const seen = await read();
       if (done(seen)) return seen;
       const last = opts.describe ? ` (last seen: ${opts.describe(seen)})` : "";
       if (opts.interruptible !== false && options.control?.stopping)
         throw new Error(`interrupted (${options.control.stopping}) while waiting for ${what}${last}`);
-      if (Date.now() - started > boundMs)
-        throw new Error(`gave up after ${seconds(boundMs)} waiting for ${what}${last}`);
+      if (Date.now() - started > bound)
+        throw new WaitTimedOut(`gave up after ${seconds(bound)} waiting for ${what}${last}`);
       await sleep(POLL_MS);
     }
   };
@@ -178,6 +210,20 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
         }),
     );
 
+  /** Which way to drain: by priority where the host's live lvsplay.conf tracks the drain file (and peers preempt). */
+  const methodFor = async (transport: Transport): Promise<{ service: ServiceFact; byPriority: boolean }> => {
+    const serviceReq = factRequest(serviceFact, "keepalived");
+    const ownReq = factRequest(fileFact, lvs.keepalived.ownPath);
+    const facts = await gatherFacts(transport, [serviceReq, ownReq]);
+    let tracks = false;
+    try {
+      tracks = facts.get(ownReq).content?.includes(drainTrackLine) ?? false;
+    } catch {
+      // Unreadable (a symlink, say): the keepalived stage says why; drain by stopping.
+    }
+    return { service: facts.get(serviceReq), byPriority: tracks && !lvs.vrrp.nopreempt };
+  };
+
   const drain = async (ctx: Ctx, held: readonly string[]): Promise<void> => {
     const host = ctx.host.name;
     const started = Date.now();
@@ -195,30 +241,65 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
     }
     const before = await probe(ctx);
     const transport = await ctx.connect(host);
-    const service = (await gatherFacts(transport, [factRequest(serviceFact, "keepalived")])).get(
-      factRequest(serviceFact, "keepalived"),
-    );
-    const stop = shellJoin(serviceArgv(service, "keepalived", "stop"));
-    const start = shellJoin(serviceArgv(service, "keepalived", "start"));
     if (!transport.hold) throw new Error(`the transport to ${host} cannot hold a command open`);
-    const hold = await transport.hold(
-      {
-        argv: ["sh", "-c", drainScript(stop, start), "lvsplay-drain", String(stopWaitSec(ctx.host))],
-        become: true,
-      },
-      READY,
-    );
-    if (!hold.running)
-      throw new Error(
-        `could not stop keepalived on ${host} to hand ${held.join(", ")} over: ${hold.output.trim().slice(0, 300) || "no output"}`,
+    const hold = transport.hold.bind(transport);
+    const { service, byPriority } = await methodFor(transport);
+    const onPeerWait = `a peer (${handOver.peers.join(", ")}) to hold ${held.join(", ")}`;
+    const peerHolds = (h: Map<string, string[]>) =>
+      held.every((v) => (h.get(v) ?? []).some((d) => d !== host && handOver.peers.includes(d)));
+
+    let onPeer: Map<string, string[]> | undefined;
+    let how = "";
+    if (byPriority) {
+      const lowered = await hold(
+        { argv: ["sh", "-c", priorityDrainScript(DRAIN_TRACK.file), "lvsplay-drain"], become: true },
+        READY,
       );
-    drained.set(host, { held: hold, vips: held, since: started, ctx });
-    const onPeer = await waitUntil(
-      `a peer (${handOver.peers.join(", ")}) to hold ${held.join(", ")} after keepalived was stopped on ${host}`,
-      () => allHolders(ctx),
-      (h) => held.every((v) => (h.get(v) ?? []).some((d) => d !== host && handOver.peers.includes(d))),
-      { describe: describeHolders },
-    );
+      if (!lowered.running) {
+        how = `; could not write ${DRAIN_TRACK.file} (${(lowered.errors ?? lowered.output).trim().slice(0, 200) || "no output"}), so keepalived was stopped instead`;
+      } else {
+        drained.set(host, { held: lowered, method: "priority", vips: held, since: started, ctx });
+        try {
+          // A peer preempts after its preempt delay and VRRP's master-down interval; bounded well above that.
+          onPeer = await waitUntil(
+            `${onPeerWait} after ${host}'s priority was lowered (${DRAIN_TRACK.file})`,
+            () => allHolders(ctx),
+            peerHolds,
+            { describe: describeHolders, boundMs: 2 * settleSec * slowest * 1000 },
+          );
+          how = `priority lowered (${DRAIN_TRACK.file}); `;
+        } catch (error) {
+          if (!(error instanceof WaitTimedOut)) throw error;
+          // Not moved (a peer that does not preempt, or a keepalived that has not loaded this file yet): stop it instead.
+          drained.delete(host);
+          await lowered.release();
+          how = `; the lowered priority did not move the VIP (${errorMessage(error)}), so keepalived was stopped instead`;
+        }
+      }
+    }
+    if (onPeer === undefined) {
+      const stop = shellJoin(serviceArgv(service, "keepalived", "stop"));
+      const start = shellJoin(serviceArgv(service, "keepalived", "start"));
+      const stopped = await hold(
+        {
+          argv: ["sh", "-c", drainScript(stop, start), "lvsplay-drain", String(stopWaitSec(ctx.host))],
+          become: true,
+        },
+        READY,
+      );
+      if (!stopped.running)
+        throw new Error(
+          `could not stop keepalived on ${host} to hand ${held.join(", ")} over: ${stopped.output.trim().slice(0, 300) || "no output"}`,
+        );
+      drained.set(host, { held: stopped, method: "stop", vips: held, since: started, ctx });
+      onPeer = await waitUntil(
+        `${onPeerWait} after keepalived was stopped on ${host}`,
+        () => allHolders(ctx),
+        peerHolds,
+        { describe: describeHolders },
+      );
+      how = `keepalived stopped${how}; `;
+    }
     const answered = before.ok
       ? (
           await waitUntil(
@@ -233,16 +314,16 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
       ctx,
       "drained",
       onPeer,
-      `handed over in ${seconds(Date.now() - started)}: ${describeHolders(onPeer)}; ${answered}`,
+      `${how}handed over in ${seconds(Date.now() - started)}: ${describeHolders(onPeer)}; ${answered}`,
       started,
     );
   };
 
   /**
-   * Starts keepalived again on a drained director and waits until it has
-   * settled: keepalived runs there again, every VIP is held exactly once, and
-   * the director either holds one (it took it back) or had its election window
-   * (it stays backup: lower priority, or nopreempt).
+   * Undoes a drain (priority back, or keepalived started again) and waits until
+   * the director has settled: keepalived runs there, every VIP is held exactly
+   * once, and the director either holds one (it took it back) or had its
+   * election window (it stays backup: lower priority, or nopreempt).
    */
   const restore = async (host: string): Promise<void> => {
     const d = drained.get(host);
@@ -251,6 +332,7 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
     const ctx = d.ctx;
     const started = Date.now();
     await d.held.release();
+    const released = Date.now();
     // Set by every read before the wait looks at it (no read of its own first: one round trip less).
     let mine: Awaited<ReturnType<typeof holding>> | undefined;
     const holders = await waitUntil(
@@ -263,7 +345,9 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
         mine !== undefined &&
         mine.keepalivedUptimeSec !== null &&
         [...h.values()].every((hs) => hs.length === 1) &&
-        (mine.held.length > 0 || mine.keepalivedUptimeSec >= settleSec),
+        // Its election window counts from the restore, or from a restart during the drain if that was later.
+        (mine.held.length > 0 ||
+          Math.min(mine.keepalivedUptimeSec, (Date.now() - released) / 1000) >= settleSec),
       {
         // An interrupted run still restores: this wait is what makes sure it did.
         interruptible: false,
@@ -271,11 +355,13 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
           `${describeHolders(h)}; keepalived on ${host} ${mine?.keepalivedUptimeSec == null ? "not running" : `running for ${mine.keepalivedUptimeSec} s`}`,
       },
     );
+    const undone =
+      d.method === "priority" ? `priority back on ${host}` : `keepalived running on ${host} again`;
     await emit(
       ctx,
       "restored",
       holders,
-      `keepalived running on ${host} again; ${describeHolders(holders)} (held once) after ${seconds(Date.now() - started)}; ${host} was drained for ${seconds(Date.now() - d.since)}`,
+      `${undone}; ${describeHolders(holders)} (held once) after ${seconds(Date.now() - started)}; ${host} was drained for ${seconds(Date.now() - d.since)}`,
       d.since,
     );
   };
@@ -320,7 +406,8 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
         await drain(ctx, mine.held);
         if (!drained.has(host)) return undefined;
       }
-      return carriedOutByDrain(ctx.change)
+      // Only a stopped keepalived has its start/reload/restart carried out by the drain.
+      return drained.get(host)?.method === "stop" && carriedOutByDrain(ctx.change)
         ? {
             deferred:
               "carried out by the drain: keepalived starts again (with the configuration written meanwhile) when the drain ends",

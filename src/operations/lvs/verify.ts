@@ -4,19 +4,18 @@ import { z } from "zod";
 import { type CheckResult, factRequest, type Operation, type Plan } from "../../engine/types.js";
 import { fileFact } from "../../facts/file.js";
 import { iptablesFact } from "../../facts/iptables.js";
-import { type IpvsFact, ipvsFact } from "../../facts/ipvs.js";
-import { contentOf } from "../../facts/keepalived-config.js";
+import { ipvsFact } from "../../facts/ipvs.js";
 import { networkFact } from "../../facts/network.js";
+import { pathExistsFact } from "../../facts/path-exists.js";
 import { serviceFact } from "../../facts/service.js";
 import { sysctlFact } from "../../facts/sysctl.js";
 import { vrrpSettleFact } from "../../facts/vrrp-settle.js";
 import { markRuleSpecs, NFT_PERSIST_PATHS, parseMangle, resolveRealServers } from "../../lvs/index.js";
-import { vrrpSettleSec } from "../../lvs/keepalived/model.js";
+import { DRAIN_TRACK, vrrpSettleSec } from "../../lvs/keepalived/model.js";
 import { DATA_PLANE, type DirectorObservation, MARK_PLAN, OBSERVATION } from "./data-keys.js";
 import { DR_SYSCTLS } from "./dr-sysctl.js";
 import { ipvsSysctls } from "./ipvs-sysctl.js";
 import { keepalivedConfigRequest, keepalivedNeeds } from "./keepalived.js";
-import { keepalivedFiles } from "./keepalived-files.js";
 import {
   backendFactRequests,
   backendFacts,
@@ -28,6 +27,7 @@ import {
   SAVE_FILE,
 } from "./shared.js";
 import { sameSysctlValue } from "./sysctl-plan.js";
+import { drainCheck, keepalivedConfigCheck, syncDaemonCheck } from "./verify-keepalived.js";
 import { type MarkVerification, verifyMarks } from "./verify-marks.js";
 
 const Args = z.strictObject({});
@@ -68,59 +68,12 @@ const directorFacts = (inventory: Parameters<typeof lvsOf>[0], iface: string | u
   ]),
   keepalivedConfigRequest(inventory),
   factRequest(serviceFact, "keepalived"),
+  // Tracked unless nopreempt: present, it holds the director's priority at 1.
+  ...(lvsOf(inventory).vrrp.nopreempt ? [] : [factRequest(pathExistsFact, DRAIN_TRACK.file)]),
   factRequest(ipvsFact),
   factRequest(sysctlFact, ...Object.keys(ipvsSysctls(lvsOf(inventory)))),
 ];
 const realServerFacts = [factRequest(networkFact), factRequest(sysctlFact, ...Object.keys(DR_SYSCTLS))];
-
-/**
- * connection_sync: keepalived runs the master sync daemon where this director
- * holds the VIP and the backup one elsewhere — the backup daemon is what makes
- * backup_only turn a non-MASTER director into a plain real server.
- */
-export function syncDaemonCheck(ipvs: IpvsFact, holdsVip: boolean, maxlen?: number): CheckResult {
-  const { master, backup, masterMaxlen } = ipvs.syncDaemons;
-  const have = master && backup ? "master and backup" : master ? "master" : backup ? "backup" : "none";
-  const want = holdsVip ? "master" : "backup";
-  const why = holdsVip ? "holds the VIP" : "does not hold the VIP";
-  if (have !== want)
-    return fail(
-      "IPVS sync daemon",
-      `${have} running, want ${want} (${why}): is keepalived's lvs_sync_daemon in effect?`,
-    );
-  // lvs.connection_sync_maxlen: the master sends messages of that size (the kernel keeps the size asked).
-  if (master && maxlen !== undefined && masterMaxlen !== undefined && masterMaxlen !== maxlen)
-    return fail(
-      "IPVS sync daemon",
-      `master (${why}) sends messages of up to ${masterMaxlen} bytes, connection_sync_maxlen is ${maxlen}: restart keepalived to start it anew`,
-    );
-  const size = master && masterMaxlen !== undefined ? `, messages of up to ${masterMaxlen} bytes` : "";
-  return pass("IPVS sync daemon", `${want} (${why}${size})`);
-}
-
-/** lvsplay's file equals the rendered one and the main file includes it once, with no conflict. */
-function keepalivedConfigCheck(
-  hostName: string,
-  inventory: Parameters<typeof keepalivedFiles>[1],
-  data: Parameters<typeof keepalivedFiles>[2],
-  config: Parameters<typeof keepalivedFiles>[3],
-  mangleSave: string,
-): CheckResult {
-  const name = "keepalived config";
-  const files = keepalivedFiles(hostName, inventory, data, config, mangleSave);
-  if ("error" in files) return fail(name, files.error);
-  const { coexist } = files;
-  if (coexist.errors.length > 0) return fail(name, coexist.errors.join("; "));
-  const problems = [
-    ...(contentOf(config, config.own) === files.own
-      ? []
-      : [`${config.own} differs from the rendered config`]),
-    ...(coexist.mainDrift ? [coexist.mainDrift] : []),
-  ];
-  return problems.length === 0
-    ? pass(name, `${config.own} matches the rendered config; ${config.main} includes it once`)
-    : fail(name, problems.join("; "));
-}
 
 export const verifyOperation: Operation<z.infer<typeof Args>> = {
   name: "lvs.verify",
@@ -197,6 +150,8 @@ export const verifyOperation: Operation<z.infer<typeof Args>> = {
     checks.push(
       svc.running ? pass("keepalived running", svc.manager) : fail("keepalived running", "not running"),
     );
+    if (!lvs.vrrp.nopreempt)
+      checks.push(drainCheck(facts.get(factRequest(pathExistsFact, DRAIN_TRACK.file))));
     checks.push(
       keepalivedConfigCheck(
         host.name,

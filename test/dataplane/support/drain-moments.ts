@@ -24,7 +24,13 @@ export async function guestClockOffset(lab: GuestLab, host: string): Promise<Clo
 
 export interface DrainMoment {
   readonly host: string;
-  readonly what: "keepalived stopped" | "handed over" | "keepalived started" | "taken back";
+  readonly what:
+    | "keepalived stopped"
+    | "priority lowered"
+    | "handed over"
+    | "keepalived started"
+    | "priority back"
+    | "taken back";
   /** Host clock, ms since the epoch. */
   readonly atMs: number;
 }
@@ -32,9 +38,11 @@ export interface DrainMoment {
 const STAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (.*)$/;
 
 /**
- * From an apply's --log-file: the drain's stop command (the first line of its
- * held script), "vip drained:" (handed over), and "vip restored: … after N s" — its
- * release, N s before the line, is when keepalived was started again.
+ * From an apply's --log-file: the drain's first command (the first line of its
+ * held script: keepalived's stop, or the write of the drain file that lowers the
+ * priority), "vip drained:" (handed over), and "vip restored: … after N s" — its
+ * release, N s before the line, is when keepalived was started again (or the
+ * priority put back).
  */
 export function drainMoments(logFile: string): DrainMoment[] {
   const moments: DrainMoment[] = [];
@@ -43,16 +51,23 @@ export function drainMoments(logFile: string): DrainMoment[] {
     if (!m) continue;
     const at = Date.parse(m[1]!);
     const text = m[2]!;
-    // The held script's first line (drain.ts drainScript): the stop command.
-    const sent = /^\[([^\]]+)\] \$ sh -c '(?:systemctl stop keepalived|service keepalived stop) 2>&1$/.exec(
-      text,
-    );
-    if (sent) moments.push({ host: sent[1]!, what: "keepalived stopped", atMs: at });
+    // The held script's first line (drain.ts drainScript / priorityDrainScript).
+    const sent =
+      /^\[([^\]]+)\] \$ sh -c '(?:(?:systemctl stop keepalived|service keepalived stop) 2>&1|(echo 1 >\S+ \|\| exit 1))$/.exec(
+        text,
+      );
+    if (sent)
+      moments.push({ host: sent[1]!, what: sent[2] ? "priority lowered" : "keepalived stopped", atMs: at });
     const drained = /^vip drained: \[([^\]]+)\]/.exec(text);
     if (drained) moments.push({ host: drained[1]!, what: "handed over", atMs: at });
-    const restored = /^vip restored: \[([^\]]+)\] .* after ([\d.]+) s;/.exec(text);
+    const restored =
+      /^vip restored: \[([^\]]+)\] (priority back|keepalived running) .* after ([\d.]+) s;/.exec(text);
     if (restored) {
-      moments.push({ host: restored[1]!, what: "keepalived started", atMs: at - Number(restored[2]) * 1000 });
+      moments.push({
+        host: restored[1]!,
+        what: restored[2] === "priority back" ? "priority back" : "keepalived started",
+        atMs: at - Number(restored[3]) * 1000,
+      });
       moments.push({ host: restored[1]!, what: "taken back", atMs: at });
     }
   }
