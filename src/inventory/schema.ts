@@ -99,7 +99,9 @@
  *                            quotes \ or whitespace: keepalived syntax). Read once when the
  *                            inventory is loaded; never printed.
  *     unicast: false         Unicast peers instead of multicast (default false).
- *     nopreempt: false       Do not take the VIP back after recovering (default false).
+ *     nopreempt: false       Do not take the VIP back after recovering (default false). A rolling
+ *                            apply then drains a holder by stopping keepalived (peers never
+ *                            preempt a lowered priority), which resets requests in flight.
  *     notify:                Failover hooks keepalived runs (as root) when this director's VRRP
  *       master: /usr/local/sbin/vip-up    state changes: master, backup, fault, stop, and all
  *       all: /usr/local/sbin/vrrp-event   (keepalived's `notify`: called with INSTANCE NAME STATE

@@ -76,8 +76,10 @@ export const VRRP_INSTANCE_NAME = "VI_LVSPLAY";
  * The rolling apply's drain (operations/lvs/drain.ts) hands a VIP over by
  * writing 1 to this file: keepalived watches it (inotify) and adds
  * 1 × weight to the instance's priority, which it clamps to 1 — below every
- * peer, so a peer preempts while this director keeps its VIP and its IPVS
- * services until the peer has taken over (no moment with the VIP on nobody).
+ * peer with a priority above 1 (the drain falls back to stopping keepalived when
+ * no peer took over), so a peer preempts while this director keeps its VIP and
+ * its IPVS services until the peer has taken over (no moment with the VIP on
+ * nobody).
  * -253 is the lowest weight that is not FAULT (keepalived: ≤ -254). Missing
  * file: 0. Under /run, so a reboot never leaves a director drained; /run
  * exists at boot (keepalived drops a track file whose directory does not).

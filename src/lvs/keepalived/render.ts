@@ -90,7 +90,9 @@ export function renderDrainTrackFile(v: VrrpInstanceConfig): string[] {
   return [
     "# The rolling apply's drain writes 1 here to hand this director's VIPs to a peer (priority",
     "# drops to 1 while it keeps serving until the peer took over); removed when the drain ends.",
-    ...block(`track_file ${DRAIN_TRACK.name}`, [`file "${DRAIN_TRACK.file}"`]),
+    // `vrrp_track_file`: what keepalived 2.0 reads; 2.1+ also reads it (a deprecated synonym of
+    // `track_file`, a log line at start), where `track_file` would fail `keepalived -t` on 2.0.
+    ...block(`vrrp_track_file ${DRAIN_TRACK.name}`, [`file "${DRAIN_TRACK.file}"`]),
   ];
 }
 

@@ -41,9 +41,9 @@ export function keepDrained(
 }
 
 /**
- * While a director is drained its keepalived is stopped, and the drain starts it
- * again (with whatever configuration the stage wrote) when the host's stage
- * ends. A start, reload or restart of keepalived planned meanwhile is therefore
+ * While a director is drained by stopping keepalived (drain.ts: nopreempt, or
+ * no drain file tracked yet), the drain starts it again (with whatever
+ * configuration the stage wrote) when the host's stage ends. A start, reload or restart of keepalived planned meanwhile is therefore
  * carried out by the drain: starting it earlier would take the VIP back before
  * the stage's other changes (and a reload of a stopped unit fails on systemd).
  */

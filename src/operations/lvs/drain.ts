@@ -116,6 +116,10 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
   const directors = directorNames(inventory);
   const clients = inventory.hosts.filter(isClient);
   const settleSec = vrrpSettleSec(lvs);
+  // A restored director preempts a lower-priority master only after its next
+  // advert, the preempt delay and the master-down interval plus skew: two
+  // advert intervals more than the settle time, so a take-back is waited for.
+  const takeBackSec = settleSec + 2 * lvs.vrrp.advertIntSec;
   // Each poll reads the directors and a client: on slow hosts (timeout_scale) it takes that much longer.
   const slowest = Math.max(
     1,
@@ -273,6 +277,11 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
           // Not moved (a peer that does not preempt, or a keepalived that has not loaded this file yet): stop it instead.
           drained.delete(host);
           await lowered.release();
+          // A run told to stop meanwhile does not go on to stop keepalived.
+          if (options.control?.stopping)
+            throw new Error(
+              `interrupted (${options.control.stopping}) before draining ${host} by stopping keepalived`,
+            );
           how = `; the lowered priority did not move the VIP (${errorMessage(error)}), so keepalived was stopped instead`;
         }
       }
@@ -347,7 +356,7 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
         [...h.values()].every((hs) => hs.length === 1) &&
         // Its election window counts from the restore, or from a restart during the drain if that was later.
         (mine.held.length > 0 ||
-          Math.min(mine.keepalivedUptimeSec, (Date.now() - released) / 1000) >= settleSec),
+          Math.min(mine.keepalivedUptimeSec, (Date.now() - released) / 1000) >= takeBackSec),
       {
         // An interrupted run still restores: this wait is what makes sure it did.
         interruptible: false,
