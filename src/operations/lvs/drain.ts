@@ -269,7 +269,7 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
             `${onPeerWait} after ${host}'s priority was lowered (${DRAIN_TRACK.file})`,
             () => allHolders(ctx),
             peerHolds,
-            { describe: describeHolders, boundMs: 2 * settleSec * slowest * 1000 },
+            { describe: describeHolders, boundMs: Math.max(30, 2 * settleSec) * slowest * 1000 },
           );
           how = `priority lowered (${DRAIN_TRACK.file}); `;
         } catch (error) {
