@@ -355,7 +355,8 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
         mine.keepalivedUptimeSec !== null &&
         [...h.values()].every((hs) => hs.length === 1) &&
         // Its election window counts from the restore, or from a restart during the drain if that was later.
-        (mine.held.length > 0 ||
+        // Whether it holds a VIP: from the same reading as the others (a take-back in progress shows in both).
+        ([...h.values()].some((hs) => hs.includes(host)) ||
           Math.min(mine.keepalivedUptimeSec, (Date.now() - released) / 1000) >= takeBackSec),
       {
         // An interrupted run still restores: this wait is what makes sure it did.
