@@ -10,6 +10,7 @@ import { RunLog } from "../../src/cli/run-log.js";
 import { EventBus } from "../../src/engine/events.js";
 import { DRAIN_TRACK } from "../../src/lvs/keepalived/model.js";
 import { drainScript, priorityDrainScript } from "../../src/operations/lvs/drain.js";
+import type { Command } from "../../src/transport/types.js";
 import { describeMoments, drainMoments } from "./support/drain-moments.js";
 
 const dirs: string[] = [];
@@ -17,45 +18,65 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/**
+ * A real --log-file: the commands sent (through RunLog), then a drain's
+ * "drained" and "restored" events through the plain renderer, as a run writes them.
+ */
+async function logOf(
+  host: string,
+  sent: readonly Command[],
+  drained: { holder: string; detail: string },
+  restored: string,
+): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "lvsplay-moments-"));
+  dirs.push(dir);
+  const file = join(dir, "apply.log");
+  const log = new RunLog({ logFile: file }, []);
+  const events = new EventBus();
+  log.follow(events, false);
+  for (const c of sent) log.sent(host, c);
+  const vip = "7.7.7.100";
+  await events.emit({
+    type: "drain",
+    host,
+    phase: "drained",
+    vips: { [vip]: [drained.holder] },
+    detail: drained.detail,
+    durationMs: 1000,
+  });
+  await events.emit({
+    type: "drain",
+    host,
+    phase: "restored",
+    vips: { [vip]: [host] },
+    detail: restored,
+    durationMs: 9000,
+  });
+  log.close();
+  return file;
+}
+
 describe("drainMoments", () => {
   it("finds the stop, the hand-over, the start again and the take-back in a real log", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "lvsplay-moments-"));
-    dirs.push(dir);
-    const file = join(dir, "apply.log");
-    const log = new RunLog({ logFile: file }, []);
-    const events = new EventBus();
-    log.follow(events, false);
-    // Another command first: only the drain's stop counts.
-    log.sent("ds1", { argv: ["systemctl", "stop", "keepalived"] });
-    log.sent("ds1", {
-      argv: [
-        "sh",
-        "-c",
-        drainScript("systemctl stop keepalived", "systemctl start keepalived"),
-        "lvsplay-drain",
-        "10",
+    const file = await logOf(
+      "ds1",
+      [
+        // Another command first: only the drain's stop counts.
+        { argv: ["systemctl", "stop", "keepalived"] },
+        {
+          argv: [
+            "sh",
+            "-c",
+            drainScript("systemctl stop keepalived", "systemctl start keepalived"),
+            "lvsplay-drain",
+            "10",
+          ],
+          become: true,
+        },
       ],
-      become: true,
-    });
-    const vips = { "7.7.7.100": ["ds2"] };
-    await events.emit({
-      type: "drain",
-      host: "ds1",
-      phase: "drained",
-      vips,
-      detail: "keepalived stopped; handed over in 1.00 s: 7.7.7.100 on ds2",
-      durationMs: 1000,
-    });
-    await events.emit({
-      type: "drain",
-      host: "ds1",
-      phase: "restored",
-      vips: { "7.7.7.100": ["ds1"] },
-      detail:
-        "keepalived running on ds1 again; 7.7.7.100 on ds1 (held once) after 4.25 s; ds1 was drained for 9.00 s",
-      durationMs: 9000,
-    });
-    log.close();
+      { holder: "ds2", detail: "keepalived stopped; handed over in 1.00 s: 7.7.7.100 on ds2" },
+      "keepalived running on ds1 again; 7.7.7.100 on ds1 (held once) after 4.25 s; ds1 was drained for 9.00 s",
+    );
     const moments = drainMoments(file);
     // Sorted by time; here the restore line follows at once, so the start it implies comes first.
     expect(moments.map((m) => `${m.host} ${m.what}`).sort()).toEqual([
@@ -76,33 +97,15 @@ describe("drainMoments", () => {
   });
 
   it("finds a drain by priority: the drain file written, the hand-over, the priority back, the take-back", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "lvsplay-moments-"));
-    dirs.push(dir);
-    const file = join(dir, "apply.log");
-    const log = new RunLog({ logFile: file }, []);
-    const events = new EventBus();
-    log.follow(events, false);
-    log.sent("ds2", {
-      argv: ["sh", "-c", priorityDrainScript(DRAIN_TRACK.file), "lvsplay-drain"],
-      become: true,
-    });
-    await events.emit({
-      type: "drain",
-      host: "ds2",
-      phase: "drained",
-      vips: { "7.7.7.100": ["ds1"] },
-      detail: `priority lowered (${DRAIN_TRACK.file}); handed over in 4.00 s: 7.7.7.100 on ds1`,
-      durationMs: 4000,
-    });
-    await events.emit({
-      type: "drain",
-      host: "ds2",
-      phase: "restored",
-      vips: { "7.7.7.100": ["ds2"] },
-      detail: "priority back on ds2; 7.7.7.100 on ds2 (held once) after 3.50 s; ds2 was drained for 9.00 s",
-      durationMs: 9000,
-    });
-    log.close();
+    const file = await logOf(
+      "ds2",
+      [{ argv: ["sh", "-c", priorityDrainScript(DRAIN_TRACK.file), "lvsplay-drain"], become: true }],
+      {
+        holder: "ds1",
+        detail: `priority lowered (${DRAIN_TRACK.file}); handed over in 4.00 s: 7.7.7.100 on ds1`,
+      },
+      "priority back on ds2; 7.7.7.100 on ds2 (held once) after 3.50 s; ds2 was drained for 9.00 s",
+    );
     const moments = drainMoments(file);
     expect(moments.map((m) => `${m.host} ${m.what}`).sort()).toEqual([
       "ds2 handed over",
