@@ -87,6 +87,12 @@ function classifyChange(h: string, c: Change, task: string): Classified {
         severity: "critical",
         summary: `${h}: an IPVS ${subject ?? ""} sync daemon runs that no keepalived configuration asks for — with backup_only=1 a director running the backup daemon forwards nothing, even as MASTER`,
       };
+    case "drain-left-behind":
+      return {
+        kind: "keepalived-drained",
+        severity: "high",
+        summary: `${h}: a drain file left behind holds this director's VRRP priority at 1 — it takes no VIP while a peer runs, and never takes one back`,
+      };
     case "ipvs-sysctl-persisted":
     case "ipvs-module":
       return {

@@ -30,6 +30,8 @@ export const CHANGE_CAUSES = [
   "keepalived-config",
   /** An IPVS sync daemon runs that no keepalived configuration on the host asks for (subject: master/backup). */
   "ipvs-sync-daemon",
+  /** The rolling apply's drain file outside a drain: it holds a director's VRRP priority at 1. */
+  "drain-left-behind",
   /** Service state (subject: the service name). */
   "service-stopped",
   "service-running",

@@ -24,6 +24,8 @@ export type DriftKind =
   | "ipvs-sysctl"
   /** An IPVS sync daemon runs that nothing asks for (left by keepalived after connection_sync was turned off). */
   | "ipvs-sync-daemon"
+  /** A drain file left behind holds a director's VRRP priority at 1. */
+  | "keepalived-drained"
   /** The VIP is not on lo of a real server (live) or not restored at boot. */
   | "vip-on-lo"
   | "firewalld-ports"

@@ -185,6 +185,31 @@ describe("hostDriftItems", () => {
     );
   });
 
+  it("a drain file left behind is high: the director takes no VIP while it is there", () => {
+    const items = hostDriftItems([
+      result("lvs.keepalived", "keepalived file", [
+        command(
+          "drain-left-behind",
+          undefined,
+          "remove /run/lvsplay-drain left behind by a drain",
+          "/run/lvsplay-drain present",
+          "no /run/lvsplay-drain",
+        ),
+      ]),
+    ]);
+    expect(items).toMatchObject([
+      {
+        kind: "keepalived-drained",
+        severity: "high",
+        expected: "no /run/lvsplay-drain",
+        actual: "/run/lvsplay-drain present",
+      },
+    ]);
+    expect(items[0]!.summary).toMatch(
+      /^ds1: a drain file left behind holds this director's VRRP priority at 1/,
+    );
+  });
+
   it("never shows the VRRP password in evidence or diffs", () => {
     const items = hostDriftItems([
       result("lvs.keepalived", "conf", [

@@ -265,6 +265,29 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
     expect(await vipHolders(lab)).toHaveLength(1);
   }, 300_000);
 
+  it("a drain file left behind (its held command killed on the host) is drift: check mode shows it, apply removes it", async () => {
+    await settled();
+    const [holder] = await vipHolders(lab);
+    const other = ["north", "south", "west"].find((d) => d !== holder)!;
+    // The inventory the previous test converged to.
+    const current = inventoryWithPorts([lab.facts.port, lab.facts.port + 9000], "serial-2");
+    await lab.read(other, ["sh", "-c", `echo 1 >${DRAIN_TRACK.file}`]);
+    const check = await applyJson(current, ["--check"]);
+    expect(check.code, check.stderr.slice(-3000)).not.toBe(ExitCode.ok);
+    expect(changedTasks(check.json).filter((t) => !t.endsWith(" handler"))).toEqual([
+      `${other} lvs.keepalived`,
+    ]);
+    expect(check.stderr).toMatch(/remove \/run\/lvsplay-drain left behind by a drain/);
+    expect(await drainFileOn(other)).toBe(true);
+    const run = await applyJson(current, []);
+    expect(describeProblems(run.json)).not.toMatch(/: (failed|unreachable)/);
+    expect(run.code, run.stderr.slice(-3000)).toBe(ExitCode.ok);
+    expect(changedTasks(run.json)).toContain(`${other} lvs.keepalived`);
+    expect(await drainFileOn(other)).toBe(false);
+    await settled();
+    expect(changedTasks((await applyJson(current, [])).json)).toEqual([]);
+  }, 300_000);
+
   it("with nopreempt the drain stops keepalived (a lower priority would not move the VIP), and the roll still keeps the VIP served", async () => {
     await settled();
     const [holder] = await vipHolders(lab);

@@ -416,6 +416,9 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
         await drain(ctx, mine.held);
         if (!drained.has(host)) return undefined;
       }
+      // The drain file is the drain's own while it runs: it removes it when it ends.
+      if (drained.get(host)?.method === "priority" && ctx.change.cause.kind === "drain-left-behind")
+        return { deferred: "the drain in progress removes its file when it ends" };
       // Only a stopped keepalived has its start/reload/restart carried out by the drain.
       return drained.get(host)?.method === "stop" && carriedOutByDrain(ctx.change)
         ? {

@@ -15,8 +15,11 @@ import { iptablesFact } from "../../facts/iptables.js";
 import { ipvsFact } from "../../facts/ipvs.js";
 import { contentOf, keepalivedConfigFact } from "../../facts/keepalived-config.js";
 import { osFact } from "../../facts/os.js";
+import { pathExistsFact } from "../../facts/path-exists.js";
 import { topologyGuard } from "../../lvs/index.js";
+import { DRAIN_TRACK } from "../../lvs/keepalived/model.js";
 import { DATA_PLANE, directorsOf, MARK_PLAN, selfOf } from "./data-keys.js";
+import { drainLeftBehindChanges } from "./drain-left-behind.js";
 import { daemonConfigError, keepalivedFiles, VALIDATE_MAIN, VALIDATE_WITH_MAIN } from "./keepalived-files.js";
 import { hookFactRequests, hookProblems } from "./keepalived-hooks.js";
 import { DAEMON_OPTIONS } from "./keepalived-mode.js";
@@ -50,7 +53,7 @@ export const keepalivedOperation: Operation<z.infer<typeof Args>> = {
     "render lvsplay's keepalived file (VRRP + fwmark virtual servers), include it once from keepalived.conf, validate the combination on the host, install atomically",
   argsSchema: Args,
   parseArgs: (raw) => Args.parse(raw ?? {}),
-  mayCause: () => [cause("keepalived-config"), cause("ipvs-sync-daemon")],
+  mayCause: () => [cause("keepalived-config"), cause("ipvs-sync-daemon"), cause("drain-left-behind")],
   facts: ({ host, inventory }) =>
     isDirector(host)
       ? [
@@ -59,12 +62,17 @@ export const keepalivedOperation: Operation<z.infer<typeof Args>> = {
           factRequest(ipvsFact),
           ...daemonOptionRequests,
           ...hookFactRequests(host, inventory),
+          // Tracked unless nopreempt (then a file there changes nothing).
+          ...(lvsOf(inventory).vrrp.nopreempt ? [] : [factRequest(pathExistsFact, DRAIN_TRACK.file)]),
         ]
       : [],
   consumes: ({ host, inventory }) => (isDirector(host) ? keepalivedNeeds(host.name, inventory) : []),
   plan: ({ host, inventory, facts, data }): Plan => {
     if (!isDirector(host)) return { changes: [], skipped: "not a director" };
     const { configPath: main, ownPath: own } = lvsOf(inventory).keepalived;
+    const leftBehind = drainLeftBehindChanges(
+      !lvsOf(inventory).vrrp.nopreempt && facts.get(factRequest(pathExistsFact, DRAIN_TRACK.file)),
+    );
     const guard = topologyGuard(inventory);
     if (guard.errors.length > 0) return { changes: [], error: guard.errors.join("; ") };
 
@@ -95,7 +103,8 @@ export const keepalivedOperation: Operation<z.infer<typeof Args>> = {
     // Asked for by lvsplay's file (connection_sync) or by the host's own configuration.
     const syncAsked =
       files.cfg.syncDaemon !== undefined || (coexist.view?.foreign.syncDaemons.length ?? 0) > 0;
-    const stale = staleSyncDaemonChanges(syncAsked, facts.get(factRequest(ipvsFact)));
+    // After the files: with them in place, the priority comes back under the new configuration.
+    const stale = [...staleSyncDaemonChanges(syncAsked, facts.get(factRequest(ipvsFact))), ...leftBehind];
     if (!ownDiffers && !mainDiffers)
       return { changes: stale, notes: [...notes, `${own} and its include in ${main} are up to date`] };
 
