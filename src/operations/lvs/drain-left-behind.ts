@@ -7,11 +7,24 @@
 // change while it holds the host (drain.ts). The audit classifies it from its
 // cause (audit/classify.ts, "drain-left-behind": high).
 import { cause } from "../../engine/cause.js";
-import type { Change } from "../../engine/types.js";
+import { type Change, type FactReader, factRequest } from "../../engine/types.js";
+import { pathExistsFact } from "../../facts/path-exists.js";
+import type { Inventory } from "../../inventory/model.js";
 import { DRAIN_TRACK } from "../../lvs/keepalived/model.js";
+import { lvsOf } from "./shared.js";
 
-export function drainLeftBehindChanges(present: boolean): Change[] {
-  if (!present) return [];
+const drainFileRequest = factRequest(pathExistsFact, DRAIN_TRACK.file);
+const tracked = (inventory: Inventory) => !lvsOf(inventory).vrrp.nopreempt;
+
+/** The drain file's read, where the instance tracks it (under nopreempt a file there changes nothing). */
+export const drainFileRequests = (inventory: Inventory) => (tracked(inventory) ? [drainFileRequest] : []);
+
+/** Whether a tracked drain file is there; undefined where nothing tracks it. */
+export const drainFilePresent = (inventory: Inventory, facts: FactReader): boolean | undefined =>
+  tracked(inventory) ? facts.get(drainFileRequest) : undefined;
+
+export function drainLeftBehindChanges(present: boolean | undefined): Change[] {
+  if (present !== true) return [];
   return [
     {
       kind: "command",

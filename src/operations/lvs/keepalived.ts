@@ -15,11 +15,9 @@ import { iptablesFact } from "../../facts/iptables.js";
 import { ipvsFact } from "../../facts/ipvs.js";
 import { contentOf, keepalivedConfigFact } from "../../facts/keepalived-config.js";
 import { osFact } from "../../facts/os.js";
-import { pathExistsFact } from "../../facts/path-exists.js";
 import { topologyGuard } from "../../lvs/index.js";
-import { DRAIN_TRACK } from "../../lvs/keepalived/model.js";
 import { DATA_PLANE, directorsOf, MARK_PLAN, selfOf } from "./data-keys.js";
-import { drainLeftBehindChanges } from "./drain-left-behind.js";
+import { drainFilePresent, drainFileRequests, drainLeftBehindChanges } from "./drain-left-behind.js";
 import { daemonConfigError, keepalivedFiles, VALIDATE_MAIN, VALIDATE_WITH_MAIN } from "./keepalived-files.js";
 import { hookFactRequests, hookProblems } from "./keepalived-hooks.js";
 import { DAEMON_OPTIONS } from "./keepalived-mode.js";
@@ -62,17 +60,14 @@ export const keepalivedOperation: Operation<z.infer<typeof Args>> = {
           factRequest(ipvsFact),
           ...daemonOptionRequests,
           ...hookFactRequests(host, inventory),
-          // Tracked unless nopreempt (then a file there changes nothing).
-          ...(lvsOf(inventory).vrrp.nopreempt ? [] : [factRequest(pathExistsFact, DRAIN_TRACK.file)]),
+          ...drainFileRequests(inventory),
         ]
       : [],
   consumes: ({ host, inventory }) => (isDirector(host) ? keepalivedNeeds(host.name, inventory) : []),
   plan: ({ host, inventory, facts, data }): Plan => {
     if (!isDirector(host)) return { changes: [], skipped: "not a director" };
     const { configPath: main, ownPath: own } = lvsOf(inventory).keepalived;
-    const leftBehind = drainLeftBehindChanges(
-      !lvsOf(inventory).vrrp.nopreempt && facts.get(factRequest(pathExistsFact, DRAIN_TRACK.file)),
-    );
+    const leftBehind = drainLeftBehindChanges(drainFilePresent(inventory, facts));
     const guard = topologyGuard(inventory);
     if (guard.errors.length > 0) return { changes: [], error: guard.errors.join("; ") };
 

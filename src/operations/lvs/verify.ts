@@ -6,14 +6,14 @@ import { fileFact } from "../../facts/file.js";
 import { iptablesFact } from "../../facts/iptables.js";
 import { ipvsFact } from "../../facts/ipvs.js";
 import { networkFact } from "../../facts/network.js";
-import { pathExistsFact } from "../../facts/path-exists.js";
 import { serviceFact } from "../../facts/service.js";
 import { sysctlFact } from "../../facts/sysctl.js";
 import { vrrpSettleFact } from "../../facts/vrrp-settle.js";
 import { markRuleSpecs, NFT_PERSIST_PATHS, parseMangle, resolveRealServers } from "../../lvs/index.js";
-import { DRAIN_TRACK, vrrpSettleSec } from "../../lvs/keepalived/model.js";
+import { vrrpSettleSec } from "../../lvs/keepalived/model.js";
 import { DATA_PLANE, type DirectorObservation, MARK_PLAN, OBSERVATION } from "./data-keys.js";
 import { DR_SYSCTLS } from "./dr-sysctl.js";
+import { drainFilePresent, drainFileRequests } from "./drain-left-behind.js";
 import { ipvsSysctls } from "./ipvs-sysctl.js";
 import { keepalivedConfigRequest, keepalivedNeeds } from "./keepalived.js";
 import {
@@ -68,8 +68,7 @@ const directorFacts = (inventory: Parameters<typeof lvsOf>[0], iface: string | u
   ]),
   keepalivedConfigRequest(inventory),
   factRequest(serviceFact, "keepalived"),
-  // Tracked unless nopreempt: present, it holds the director's priority at 1.
-  ...(lvsOf(inventory).vrrp.nopreempt ? [] : [factRequest(pathExistsFact, DRAIN_TRACK.file)]),
+  ...drainFileRequests(inventory),
   factRequest(ipvsFact),
   factRequest(sysctlFact, ...Object.keys(ipvsSysctls(lvsOf(inventory)))),
 ];
@@ -150,8 +149,8 @@ export const verifyOperation: Operation<z.infer<typeof Args>> = {
     checks.push(
       svc.running ? pass("keepalived running", svc.manager) : fail("keepalived running", "not running"),
     );
-    if (!lvs.vrrp.nopreempt)
-      checks.push(drainCheck(facts.get(factRequest(pathExistsFact, DRAIN_TRACK.file))));
+    const drainFile = drainFilePresent(inventory, facts);
+    if (drainFile !== undefined) checks.push(drainCheck(drainFile));
     checks.push(
       keepalivedConfigCheck(
         host.name,
