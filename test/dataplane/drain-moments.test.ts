@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { RunLog } from "../../src/cli/run-log.js";
 import { EventBus } from "../../src/engine/events.js";
 import { DRAIN_TRACK } from "../../src/lvs/keepalived/model.js";
-import { drainScript, priorityDrainScript } from "../../src/operations/lvs/drain.js";
+import { drainScript, priorityDrainScript } from "../../src/operations/lvs/drain-scripts.js";
 import type { Command } from "../../src/transport/types.js";
 import { describeMoments, drainMoments } from "./support/drain-moments.js";
 

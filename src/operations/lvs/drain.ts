@@ -29,12 +29,10 @@ import { gatherFacts } from "../../engine/gather.js";
 import type { ChangeVerdict, HostHookContext, RunHooks } from "../../engine/hooks.js";
 import { factRequest } from "../../engine/types.js";
 import { fileFact } from "../../facts/file.js";
-import { httpProbeRequest } from "../../facts/http-probe.js";
 import { type ServiceFact, serviceFact } from "../../facts/service.js";
-import { vipHoldingFact } from "../../facts/vip-holding.js";
 import type { Inventory } from "../../inventory/model.js";
 import { directorNames } from "../../lvs/index.js";
-import { DRAIN_TRACK, vrrpSettleSec } from "../../lvs/keepalived/model.js";
+import { DRAIN_TRACK } from "../../lvs/keepalived/model.js";
 import { drainTrackLine } from "../../lvs/keepalived/render.js";
 import { shellJoin } from "../../transport/quote.js";
 import type { Held, Transport } from "../../transport/types.js";
@@ -44,16 +42,13 @@ import {
   carriedOutByDrain,
   describeHolders,
   disruptsTraffic,
-  holdersOf,
   keepDrained,
   type PeerState,
   planHandOver,
 } from "./drain-policy.js";
-import { isClient, lvsOf } from "./shared.js";
-
-const READY = "LVSPLAY-DRAINED";
-const PROBE_REQUESTS = 3;
-const POLL_MS = 200;
+import { drainReads, seconds, WaitTimedOut } from "./drain-reads.js";
+import { drainScript, priorityDrainScript, READY } from "./drain-scripts.js";
+import { lvsOf } from "./shared.js";
 
 export interface DrainOptions {
   /** Asked while waiting: a run that is stopping (SIGINT/SIGTERM) gives up the hand-over and restores. */
@@ -71,131 +66,20 @@ interface Drained {
   readonly ctx: HostHookContext;
 }
 
-/**
- * The held command (argument $1: seconds the stop may take): stop keepalived
- * (waiting, bounded, for the daemon to be gone), say so, wait for the end of
- * stdin, then start keepalived unless something already did. Output after the
- * wait goes nowhere: the connection may be gone by then.
- */
-export const drainScript = (stop: string, start: string): string =>
-  [
-    `${stop} 2>&1`,
-    'i=0; n=$(( $1 * 10 )); while pgrep -x keepalived >/dev/null && [ "$i" -lt "$n" ]; do sleep 0.1; i=$((i+1)); done',
-    `if pgrep -x keepalived >/dev/null; then echo "keepalived did not stop within $1 s"; ${start} >/dev/null 2>&1; exit 1; fi`,
-    `echo ${READY}`,
-    "cat >/dev/null",
-    "exec >/dev/null 2>&1 </dev/null",
-    `pgrep -x keepalived >/dev/null || ${start}`,
-  ].join("\n");
-
-/**
- * The held command of a drain by priority: write 1 to the drain's track file
- * (keepalived lowers this director's priority to 1), say so, wait for the end
- * of stdin, then remove the file (priority back).
- */
-export const priorityDrainScript = (file: string): string =>
-  [
-    `echo 1 >${shellJoin([file])} || exit 1`,
-    `echo ${READY}`,
-    "cat >/dev/null",
-    "exec >/dev/null 2>&1 </dev/null",
-    shellJoin(["rm", "-f", file]),
-  ].join("\n");
-
-/** A wait that reached its bound (an interruption is a plain Error). */
-class WaitTimedOut extends Error {}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-
 /** The drain as run hooks (apply mode only; check mode and audit never call them). */
 export function drainHooks(inventory: Inventory, options: DrainOptions = {}): RunHooks {
   const lvs = lvsOf(inventory);
-  const vips = [...new Set(lvs.services.map((s) => s.vip))];
-  const urls = lvs.services.filter((s) => s.protocol === "tcp").map((s) => `http://${s.vip}:${s.ports[0]}/`);
+  const { vips, settleSec, slowest, holding, readDirectors, holdersIn, allHolders, probe, waitUntil } =
+    drainReads(inventory, options);
   const directors = directorNames(inventory);
-  const clients = inventory.hosts.filter(isClient);
-  const settleSec = vrrpSettleSec(lvs);
   // A restored director preempts a lower-priority master only after its next
   // advert, the preempt delay and the master-down interval plus skew: two
   // advert intervals more than the settle time, so a take-back is waited for.
   const takeBackSec = settleSec + 2 * lvs.vrrp.advertIntSec;
-  // Each poll reads the directors and a client: on slow hosts (timeout_scale) it takes that much longer.
-  const slowest = Math.max(
-    1,
-    ...inventory.hosts
-      .filter((h) => directors.includes(h.name) || isClient(h))
-      .map((h) => h.connection.timeoutScale),
-  );
-  /** Every wait's bound: generous against a loaded machine, and named when it is reached. */
-  const boundMs = Math.max(30, 4 * settleSec) * slowest * 1000;
   const drained = new Map<string, Drained>();
   const saidThisStage = new Set<string>();
 
   type Ctx = HostHookContext;
-  const holding = async (ctx: Ctx, host: string) => {
-    const req = factRequest(vipHoldingFact, ...vips);
-    return (await gatherFacts(await ctx.connect(host), [req])).get(req);
-  };
-  /** Held VIPs per director (a director that cannot be read holds nothing we can count on). */
-  const allHolders = async (ctx: Ctx) => {
-    const held = new Map<string, readonly string[]>();
-    await Promise.all(
-      directors.map(async (d) => {
-        try {
-          held.set(d, (await holding(ctx, d)).held);
-        } catch {
-          held.set(d, []);
-        }
-      }),
-    );
-    return holdersOf(vips, held);
-  };
-  /** Answers through the VIPs from the first client that can be read: "3/3 from probe", or why not. */
-  const probe = async (ctx: Ctx): Promise<{ ok: boolean; detail: string }> => {
-    if (urls.length === 0) return { ok: true, detail: "no TCP service to request" };
-    for (const client of clients) {
-      try {
-        const reqs = urls.map((u) => httpProbeRequest(client, u, PROBE_REQUESTS));
-        const facts = await gatherFacts(await ctx.connect(client.name), reqs);
-        const answered = reqs.map((r) => facts.get(r).answers.filter((a) => a !== "-").length);
-        const total = answered.reduce((a, b) => a + b, 0);
-        return {
-          ok: total === reqs.length * PROBE_REQUESTS,
-          detail: `${total}/${reqs.length * PROBE_REQUESTS} requests answered through the VIP from ${client.name}`,
-        };
-      } catch {
-        // Try the next client.
-      }
-    }
-    return {
-      ok: true,
-      detail:
-        clients.length === 0
-          ? "no client host in the inventory: checked that a peer holds the VIP, not that it answers"
-          : `no client could be read (${clients.map((c) => c.name).join(", ")}): checked that a peer holds the VIP, not that it answers`,
-    };
-  };
-  /** Polls until `done` (returns what it saw), bounded and interruptible; throws naming what it waited for. */
-  const waitUntil = async <T>(
-    what: string,
-    read: () => Promise<T>,
-    done: (v: T) => boolean,
-    opts: { interruptible?: boolean; describe?: (v: T) => string; boundMs?: number } = {},
-  ): Promise<T> => {
-    const started = Date.now();
-    const bound = opts.boundMs ?? boundMs;
-    for (;;) {
-      const seen = await read();
-      if (done(seen)) return seen;
-      const last = opts.describe ? ` (last seen: ${opts.describe(seen)})` : "";
-      if (opts.interruptible !== false && options.control?.stopping)
-        throw new Error(`interrupted (${options.control.stopping}) while waiting for ${what}${last}`);
-      if (Date.now() - started > bound)
-        throw new WaitTimedOut(`gave up after ${seconds(bound)} waiting for ${what}${last}`);
-      await sleep(POLL_MS);
-    }
-  };
 
   const peerStates = async (ctx: Ctx, host: string): Promise<PeerState[]> =>
     Promise.all(
@@ -342,26 +226,24 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
     const started = Date.now();
     await d.held.release();
     const released = Date.now();
-    // Set by every read before the wait looks at it (no read of its own first: one round trip less).
-    let mine: Awaited<ReturnType<typeof holding>> | undefined;
-    const holders = await waitUntil(
+    // One reading of every director per poll: its own state and the holders come from it.
+    const { holders } = await waitUntil(
       `keepalived to run on ${host} again and ${vips.join(", ")} to be held exactly once`,
       async () => {
-        mine = await holding(ctx, host);
-        return allHolders(ctx);
+        const states = await readDirectors(ctx);
+        return { mine: states.get(host), holders: holdersIn(states) };
       },
-      (h) =>
+      ({ mine, holders: h }) =>
         mine !== undefined &&
         mine.keepalivedUptimeSec !== null &&
         [...h.values()].every((hs) => hs.length === 1) &&
         // Its election window counts from the restore, or from a restart during the drain if that was later.
-        // Whether it holds a VIP: from the same reading as the others (a take-back in progress shows in both).
-        ([...h.values()].some((hs) => hs.includes(host)) ||
+        (mine.held.length > 0 ||
           Math.min(mine.keepalivedUptimeSec, (Date.now() - released) / 1000) >= takeBackSec),
       {
         // An interrupted run still restores: this wait is what makes sure it did.
         interruptible: false,
-        describe: (h) =>
+        describe: ({ mine, holders: h }) =>
           `${describeHolders(h)}; keepalived on ${host} ${mine?.keepalivedUptimeSec == null ? "not running" : `running for ${mine.keepalivedUptimeSec} s`}`,
       },
     );
