@@ -49,7 +49,18 @@ export interface ChangeCause {
   readonly kind: ChangeCauseKind;
   /** What it is about, when the kind alone does not say: a service, a port, a VIP. */
   readonly subject?: string;
+  /**
+   * Set by the operation when a change of a kind that would otherwise interrupt
+   * a VIP holder's traffic (a mark-rule rewrite, a keepalived.conf change) does
+   * not this time, and why: the rolling apply then makes it without handing
+   * the VIP over. Absent: the kind decides.
+   */
+  readonly inPlace?: string;
 }
 
 export const cause = (kind: ChangeCauseKind, subject?: string): ChangeCause =>
   subject === undefined ? { kind } : { kind, subject };
+
+/** The same cause, marked as one a VIP holder can take in place (see ChangeCause.inPlace). */
+export const inPlace = (c: ChangeCause, why: string | undefined): ChangeCause =>
+  why === undefined ? c : { ...c, inPlace: why };

@@ -28,6 +28,8 @@ export interface KeepalivedConfigFact {
   readonly globs: readonly IncludeGlob[];
   /** More files than lvsplay reads (MAX_FILES): the rest was not read. */
   readonly truncated: boolean;
+  /** keepalived's version ("2.2.7"), when it is installed and says it: what a reload can change in place depends on it. */
+  readonly version?: string;
 }
 
 export const MAX_FILES = 64;
@@ -90,6 +92,15 @@ while [ -n "$queue" ]; do
   if [ "$count" -ge ${MAX_FILES} ]; then echo X; break; fi
   emit "$f" 1 && scan "$f"
 done
+# "Keepalived v2.2.7 (01/16,2022)", on stderr; nothing when it is not installed.
+# (/usr/sbin may be missing from a user's PATH.)
+for k in keepalived /usr/sbin/keepalived /sbin/keepalived; do
+  command -v "$k" >/dev/null 2>&1 || continue
+  v=$("$k" --version 2>&1 </dev/null | sed -n 's/^Keepalived v\\([0-9][0-9.]*\\).*$/\\1/p' | head -n 1)
+  [ -n "$v" ] && printf 'V %s\n' "$v"
+  break
+done
+exit 0
 `;
 
 function decodeBase64(lines: readonly string[]): string {
@@ -100,6 +111,7 @@ export function parseConfigFactOutput(stdout: string, main: string, own: string)
   const files: ConfigFileState[] = [];
   const globs: { from: string; pattern: string; matches: string[] | null }[] = [];
   let truncated = false;
+  let version: string | undefined;
   const lines = stdout.split("\n");
   let i = 0;
   while (i < lines.length) {
@@ -107,6 +119,10 @@ export function parseConfigFactOutput(stdout: string, main: string, own: string)
     if (line === "") continue;
     if (line === "X") {
       truncated = true;
+      continue;
+    }
+    if (/^V \d+(\.\d+)*$/.test(line)) {
+      version = line.slice(2);
       continue;
     }
     if (line.startsWith("F ")) {
@@ -147,7 +163,7 @@ export function parseConfigFactOutput(stdout: string, main: string, own: string)
   if (!files.some((f) => f.path === main)) throw new Error(`no record for ${main}`);
   // One file reached under two spellings (a/../b) is one file.
   const unique = files.filter((f, i) => files.findIndex((g) => g.path === f.path) === i);
-  return { main, own, files: unique, globs, truncated };
+  return { main, own, files: unique, globs, truncated, ...(version !== undefined ? { version } : {}) };
 }
 
 export const keepalivedConfigFact: Fact<KeepalivedConfigFact> = {

@@ -1,9 +1,12 @@
 // Issue 11 part 3: the rolling apply keeps the VIP served. Three co-located
 // directors (north, south, west on dp0; the slot's own subnet) and a client
 // (watcher). A change that rewrites every director's mark rules and
-// keepalived.conf (a new service port) is rolled one director at a time
-// (--serial auto on a serving cluster); the VIP holder hands the VIP to a peer before
-// its change and takes it back after, while watcher polls the VIP throughout.
+// keepalived.conf is rolled one director at a time (--serial auto on a serving
+// cluster), while watcher polls the VIP throughout. A renumbered fwmark: the
+// VIP holder hands the VIP to a peer before its change and takes it back
+// after. Other ports and a scheduler: the holder changes in place (the rules
+// replaced in one transaction, a reload that edits the virtual server), and
+// the VIP never moves.
 // This lab's kernel has no IPVS (vrrp_only): what a client sees here is which
 // director answers on the VIP (every lab host serves HTTP), so the honest claim
 // is "the VIP was held and answered all along, except for bounded failover
@@ -14,9 +17,18 @@ import { parse, stringify } from "yaml";
 import { ExitCode } from "../../src/cli/exit-codes.js";
 import { DRAIN_TRACK } from "../../src/lvs/keepalived/model.js";
 import { timing, useE2eLab } from "./support/e2e-lab.js";
-import { KEEPALIVED_CONF, LVSPLAY_CONF, processRunning, vipHolders, waitFor } from "./support/host-state.js";
+import {
+  KEEPALIVED_CONF,
+  keepalivedPids,
+  LVSPLAY_CONF,
+  processRunning,
+  vipHolders,
+  waitFor,
+} from "./support/host-state.js";
 import { applyJson, changedTasks, describeProblems } from "./support/lvsplay-cli.js";
 import { startLvsplay } from "./support/lvsplay-live.js";
+
+const DIRECTORS = ["north", "south", "west"] as const;
 
 const lab = useE2eLab("day2-drain", {
   nodes: [
@@ -27,10 +39,26 @@ const lab = useE2eLab("day2-drain", {
   ],
 });
 
-/** The lab's inventory with the first service's ports changed (a change to every director's marks and keepalived.conf). */
-function inventoryWithPorts(ports: number[], name: string): string {
-  const inv = parse(readFileSync(lab.inventoryFile, "utf8")) as { lvs: { services: { ports: number[] }[] } };
-  inv.lvs.services[0]!.ports = ports;
+/**
+ * The lab's inventory with the first service changed: other ports, another
+ * scheduler, and its fwmarks pinned from `marks` on (one per director). A
+ * renumbered mark changes every director's mark rules and virtual server key:
+ * a VIP holder hands its VIP over first. Ports and a scheduler alone a holder
+ * takes in place (one-transaction rule replace, a reload that edits the
+ * virtual server).
+ */
+function inventoryWith(
+  change: { ports: number[]; marks?: number; scheduler?: string },
+  name: string,
+): string {
+  const inv = parse(readFileSync(lab.inventoryFile, "utf8")) as {
+    lvs: { services: { ports: number[]; scheduler?: string; fwmarks?: Record<string, number> }[] };
+  };
+  const svc = inv.lvs.services[0]!;
+  svc.ports = change.ports;
+  if (change.scheduler !== undefined) svc.scheduler = change.scheduler;
+  const { marks } = change;
+  if (marks !== undefined) svc.fwmarks = Object.fromEntries(DIRECTORS.map((d, i) => [d, marks + i]));
   const file = lab.inventoryFile.replace(/inventory\.yaml$/, `${name}.yaml`);
   writeFileSync(file, stringify(inv));
   return file;
@@ -94,7 +122,7 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
   it("a change to every director rolls one at a time; the holder hands the VIP over and takes it back; the VIP answers throughout", async () => {
     const [holder] = await vipHolders(lab);
     expect(holder).toBeDefined();
-    const changed = inventoryWithPorts([lab.facts.port, lab.facts.port + 8000], "two-ports");
+    const changed = inventoryWith({ ports: [lab.facts.port, lab.facts.port + 8000], marks: 40 }, "two-ports");
     const stopPolling = pollVip();
     // Let the client get a few answers before the roll starts.
     await waitFor("the client to poll", async () => true, 1000);
@@ -160,6 +188,59 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
     expect(again.code).toBe(ExitCode.ok);
   }, 300_000);
 
+  it("a change the holder takes in place (another port, another scheduler) rolls without moving the VIP: no client request fails", async () => {
+    await settled();
+    const [holder] = await vipHolders(lab);
+    expect(holder).toBeDefined();
+    const pidsBefore = await keepalivedPids(lab, holder!);
+    // The marks of the previous roll stay (40…): only the ports and the scheduler differ.
+    const changed = inventoryWith(
+      { ports: [lab.facts.port, lab.facts.port + 8000, lab.facts.port + 8001], marks: 40, scheduler: "wlc" },
+      "in-place",
+    );
+    const stopPolling = pollVip();
+    await waitFor("the client to poll", async () => true, 1000);
+    const run = await applyJson(changed, ["--serial", "auto"]);
+    const poll = await stopPolling();
+    timing("rolling apply of an in-place change (3 directors)", run.durationMs);
+    console.log(
+      `[e2e] client polls during the in-place roll: ${poll.polls}, failed: ${poll.failed}, longest gap: ${poll.gapMs} ms`,
+    );
+    expect(describeProblems(run.json)).not.toMatch(/: (failed|unreachable)/);
+    expect(run.code, run.stderr.slice(-4000)).toBe(ExitCode.ok);
+    expect(changedTasks(run.json)).toEqual(
+      expect.arrayContaining(DIRECTORS.flatMap((d) => [`${d} lvs.marks`, `${d} lvs.keepalived`])),
+    );
+    const drains = (run.json as unknown as { drains?: DrainEvent[] }).drains ?? [];
+    const detail = JSON.stringify(drains, null, 1);
+    // Nobody handed a VIP over; the holder said, per stage, why it kept it.
+    expect(
+      drains.filter((d) => d.phase === "drained" || d.phase === "restored"),
+      detail,
+    ).toEqual([]);
+    const mine = drains.filter((d) => d.host === holder);
+    expect(
+      mine.map((d) => d.phase),
+      detail,
+    ).toEqual(["in-place", "in-place"]);
+    expect(mine[0]!.detail).toMatch(
+      new RegExp(`^${holder} keeps ${lab.facts.vip}: .*LVSPLAY-MARK replaced in one transaction`),
+    );
+    expect(mine[1]!.detail).toMatch(
+      /only virtual_server blocks differ: keepalived [\d.]+ edits them in place/,
+    );
+    // The same keepalived (reloaded, not restarted) still holds the VIP, and the client never missed an answer.
+    expect(await vipHolders(lab)).toEqual([holder]);
+    expect(await keepalivedPids(lab, holder!)).toEqual(pidsBefore);
+    expect(poll.polls).toBeGreaterThan(10);
+    expect(poll.failed).toBe(0);
+    const own = await lab.read(holder!, ["cat", LVSPLAY_CONF]);
+    expect(own).toMatch(/^ {4}lb_algo wlc$/m);
+    const again = await applyJson(changed, ["--serial", "auto"]);
+    expect(changedTasks(again.json)).toEqual([]);
+    expect(again.code).toBe(ExitCode.ok);
+  }, 300_000);
+
   it("apply --check never drains: nothing is stopped, exit 2 with the change pending", async () => {
     await settled();
     const [holder] = await vipHolders(lab);
@@ -208,7 +289,10 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
       [2, ["SIGINT", "SIGINT"]],
     ] as const) {
       const [holder] = await vipHolders(lab);
-      const changed = inventoryWithPorts([lab.facts.port, lab.facts.port + 8000 + n], `interrupt-${n}`);
+      const changed = inventoryWith(
+        { ports: [lab.facts.port, lab.facts.port + 8000 + n], marks: 50 + 10 * n },
+        `interrupt-${n}`,
+      );
       const live = startLvsplay(["apply", changed, "--plain", "--serial", "auto"]);
       await live.waitForLine(new RegExp(`^vip drained: \\[${holder}\\]`));
       for (const s of signals) live.signal(s);
@@ -238,7 +322,7 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
     await settled();
     const [holder] = await vipHolders(lab);
     // A change to every director's marks and keepalived.conf, rolled two hosts at a time.
-    const changed = inventoryWithPorts([lab.facts.port, lab.facts.port + 9000], "serial-2");
+    const changed = inventoryWith({ ports: [lab.facts.port, lab.facts.port + 9000], marks: 80 }, "serial-2");
     const run = await applyJson(changed, ["--serial", "2"]);
     expect(describeProblems(run.json)).not.toMatch(/: (failed|unreachable)/);
     expect(run.code, run.stderr.slice(-4000)).toBe(ExitCode.ok);
@@ -270,7 +354,7 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
     const [holder] = await vipHolders(lab);
     const other = ["north", "south", "west"].find((d) => d !== holder)!;
     // The inventory the previous test converged to.
-    const current = inventoryWithPorts([lab.facts.port, lab.facts.port + 9000], "serial-2");
+    const current = inventoryWith({ ports: [lab.facts.port, lab.facts.port + 9000], marks: 80 }, "serial-2");
     await lab.read(other, ["sh", "-c", `echo 1 >${DRAIN_TRACK.file}`]);
     const check = await applyJson(current, ["--check"]);
     expect(check.code, check.stderr.slice(-3000)).not.toBe(ExitCode.ok);

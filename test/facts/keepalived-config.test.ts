@@ -1,12 +1,17 @@
 // The keepalived.config fact run for real on this machine (through the fact
 // batch, as on a host) against a temporary tree of config files.
+import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gatherFacts } from "../../src/engine/gather.js";
 import { factRequest } from "../../src/engine/types.js";
-import { type KeepalivedConfigFact, keepalivedConfigFact } from "../../src/facts/keepalived-config.js";
+import {
+  type KeepalivedConfigFact,
+  keepalivedConfigFact,
+  parseConfigFactOutput,
+} from "../../src/facts/keepalived-config.js";
 import { RecordingLocalTransport } from "../support/local-sh.js";
 
 let root = "";
@@ -95,5 +100,20 @@ describe("keepalived.config fact", () => {
     const link = await read(p("link.conf"), p("etc/lvsplay.conf"));
     expect(link.files[0]).toEqual({ path: p("link.conf"), state: "symlink" });
     expect(link.globs).toEqual([]);
+  });
+
+  it("says which keepalived the host runs (what a reload can change in place depends on it)", async () => {
+    const fact = await read(p("etc/keepalived.conf"), p("etc/lvsplay.conf"));
+    // The test machine's keepalived (scripts/setup.sh installs it), asked directly.
+    const asked = spawnSync("keepalived", ["--version"], { encoding: "utf8" });
+    const version = /^Keepalived v(\d+(?:\.\d+)*)/m.exec(`${asked.stdout}${asked.stderr}`)?.[1];
+    expect(version, `keepalived --version said: ${asked.stderr}`).toBeDefined();
+    expect(fact.version).toBe(version);
+    // No keepalived (or one that does not say): no version, and nothing else changes.
+    const main = "/etc/k.conf";
+    const own = "/etc/l.conf";
+    const records = `F ${main}\nMISSING\nF ${own}\nMISSING\n`;
+    expect(parseConfigFactOutput(records, main, own).version).toBeUndefined();
+    expect(parseConfigFactOutput(`${records}V 2.0.10\n`, main, own).version).toBe("2.0.10");
   });
 });

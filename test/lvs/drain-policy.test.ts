@@ -1,13 +1,15 @@
 // The drain's decisions from data alone: which changes interrupt a holder's
 // traffic, which ones the drain carries out itself, and whether to hand over.
 import { describe, expect, it } from "vitest";
-import { cause } from "../../src/engine/cause.js";
+import { cause, inPlace } from "../../src/engine/cause.js";
 import type { Change } from "../../src/engine/types.js";
 import {
+  afterKeepalivedWrite,
   carriedOutByDrain,
   describeHolders,
   disruptsTraffic,
   holdersOf,
+  inPlaceReason,
   keepDrained,
   planHandOver,
 } from "../../src/operations/lvs/drain-policy.js";
@@ -113,5 +115,39 @@ describe("holders", () => {
       ]),
     );
     expect(describeHolders(h)).toBe("10.0.0.1 on a; 10.0.0.2 on no director");
+  });
+});
+
+describe("changes made in place on a VIP holder", () => {
+  const atomic = command(inPlace(cause("mark-rule-differs"), "one transaction"));
+  const servicesOnly = file(inPlace(cause("keepalived-config"), "virtual servers only"));
+  const vrrp = file(cause("keepalived-config"));
+  const reload = command(cause("service-reload", "keepalived"));
+
+  it("a change its operation says is in place needs no hand-over, and says why", () => {
+    expect(disruptsTraffic(atomic)).toBe(false);
+    expect(inPlaceReason(atomic, "nothing")).toBe("one transaction");
+    expect(disruptsTraffic(servicesOnly)).toBe(false);
+    expect(disruptsTraffic(command(cause("mark-rule-differs")))).toBe(true);
+    // A kind that never disrupts has nothing to explain.
+    expect(inPlaceReason(command(inPlace(cause("persisted-rules"), "x")), "nothing")).toBeUndefined();
+  });
+
+  it("a keepalived reload is in place only when everything the stage wrote to its files was", () => {
+    let written = afterKeepalivedWrite("nothing", servicesOnly);
+    expect(written).toBe("in-place");
+    expect(disruptsTraffic(reload, written)).toBe(false);
+    expect(inPlaceReason(reload, written)).toMatch(/virtual server/);
+    written = afterKeepalivedWrite(written, vrrp);
+    expect(written).toBe("hand-over");
+    expect(disruptsTraffic(reload, written)).toBe(true);
+    // Once a change needed a hand-over, a later in-place one does not undo that.
+    expect(afterKeepalivedWrite(written, servicesOnly)).toBe("hand-over");
+    // Nothing written this stage: the reload loads whatever is on disk.
+    expect(disruptsTraffic(reload, "nothing")).toBe(true);
+    expect(inPlaceReason(reload, "nothing")).toBeUndefined();
+    // Other changes leave the record as it was; a restart always hands over.
+    expect(afterKeepalivedWrite("in-place", atomic)).toBe("in-place");
+    expect(disruptsTraffic(command(cause("service-restart", "keepalived")), "in-place")).toBe(true);
   });
 });

@@ -15,13 +15,47 @@ const DISRUPTING: ReadonlySet<ChangeCauseKind> = new Set([
 const KEEPALIVED = "keepalived";
 
 export function disrupts(cause: ChangeCause): boolean {
+  // The operation knows this one does not (an atomic replace, a reload that edits in place).
+  if (cause.inPlace !== undefined) return false;
   if (DISRUPTING.has(cause.kind)) return true;
   return (
     (cause.kind === "service-reload" || cause.kind === "service-restart") && cause.subject === KEEPALIVED
   );
 }
 
-export const disruptsTraffic = (change: Change): boolean => disrupts(change.cause);
+/**
+ * What a host's stage has written to lvsplay's keepalived files so far: a
+ * reload loads exactly that. "in-place": every such change could be reloaded
+ * on a VIP holder (virtual servers only); "hand-over": one could not.
+ */
+export type StageKeepalived = "nothing" | "in-place" | "hand-over";
+
+export function afterKeepalivedWrite(written: StageKeepalived, change: Change): StageKeepalived {
+  if (change.cause.kind !== "keepalived-config") return written;
+  return written === "hand-over" || change.cause.inPlace === undefined ? "hand-over" : "in-place";
+}
+
+const isKeepalivedReload = (change: Change) =>
+  change.cause.kind === "service-reload" && change.cause.subject === KEEPALIVED;
+
+/**
+ * Why a change of a disrupting kind can be made on a VIP holder as it is, or
+ * undefined when it needs a hand-over (or disrupts nothing anyway). A
+ * keepalived reload is in place when this stage wrote only changes a reload
+ * takes in place; a reload with nothing written this stage loads whatever is
+ * on disk, so it is handed over (a config written by an earlier, failed run).
+ */
+export function inPlaceReason(change: Change, written: StageKeepalived): string | undefined {
+  if (isKeepalivedReload(change))
+    return written === "in-place"
+      ? "the reload loads only virtual server changes, which keepalived edits in place"
+      : undefined;
+  return DISRUPTING.has(change.cause.kind) ? change.cause.inPlace : undefined;
+}
+
+/** Whether a change must wait until a VIP holder has handed its VIPs over. */
+export const disruptsTraffic = (change: Change, written: StageKeepalived = "nothing"): boolean =>
+  isKeepalivedReload(change) ? written !== "in-place" : disrupts(change.cause);
 
 /**
  * A drained director stays drained after a stage when it did not fail and a

@@ -27,7 +27,7 @@
 
 import { gatherFacts } from "../../engine/gather.js";
 import type { ChangeVerdict, HostHookContext, RunHooks } from "../../engine/hooks.js";
-import { factRequest } from "../../engine/types.js";
+import { type Change, factRequest } from "../../engine/types.js";
 import { fileFact } from "../../facts/file.js";
 import { type ServiceFact, serviceFact } from "../../facts/service.js";
 import type { Inventory } from "../../inventory/model.js";
@@ -39,12 +39,15 @@ import type { Held, Transport } from "../../transport/types.js";
 import { errorMessage } from "../../util/error-message.js";
 import { serviceArgv, stopWaitSec } from "../service.js";
 import {
+  afterKeepalivedWrite,
   carriedOutByDrain,
   describeHolders,
   disruptsTraffic,
+  inPlaceReason,
   keepDrained,
   type PeerState,
   planHandOver,
+  type StageKeepalived,
 } from "./drain-policy.js";
 import { drainReads, seconds, WaitTimedOut } from "./drain-reads.js";
 import { drainScript, priorityDrainScript, READY } from "./drain-scripts.js";
@@ -78,6 +81,8 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
   const takeBackSec = settleSec + 2 * lvs.vrrp.advertIntSec;
   const drained = new Map<string, Drained>();
   const saidThisStage = new Set<string>();
+  /** Per host, what its current stage wrote to lvsplay's keepalived files: a reload loads exactly that. */
+  const written = new Map<string, StageKeepalived>();
 
   type Ctx = HostHookContext;
 
@@ -274,25 +279,44 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
       durationMs: Date.now() - since,
     });
 
+  /** One drain event per host and stage (its first change that would have needed a hand-over says it). */
+  const sayOnce = async (ctx: Ctx, phase: "not-needed" | "in-place", detail: string) => {
+    if (saidThisStage.has(ctx.host.name)) return;
+    saidThisStage.add(ctx.host.name);
+    await ctx.events.emit({ type: "drain", host: ctx.host.name, phase, vips: {}, detail, durationMs: 0 });
+  };
+
+  /** A change of a disrupting kind that this time is not: said with where the VIPs are, so the output shows none moved. */
+  const sayInPlace = async (ctx: Ctx & { readonly change: Change }, why: string) => {
+    if (saidThisStage.has(ctx.host.name)) return;
+    const mine = await holding(ctx, ctx.host.name);
+    await sayOnce(
+      ctx,
+      mine.held.length > 0 ? "in-place" : "not-needed",
+      `${mine.held.length > 0 ? `${ctx.host.name} keeps ${mine.held.join(", ")}` : `${ctx.host.name} holds no VIP`}: ${ctx.change.summary}: ${why}; changed in place`,
+    );
+  };
+
   return {
     beforeChange: async (ctx): Promise<ChangeVerdict | undefined> => {
       const host = ctx.host.name;
       if (!directors.includes(host)) return undefined;
+      const wroteBefore = written.get(host) ?? "nothing";
+      written.set(host, afterKeepalivedWrite(wroteBefore, ctx.change));
       if (!drained.has(host)) {
-        if (!disruptsTraffic(ctx.change)) return undefined;
+        const inPlace = inPlaceReason(ctx.change, wroteBefore);
+        if (inPlace !== undefined) {
+          await sayInPlace(ctx, inPlace);
+          return undefined;
+        }
+        if (!disruptsTraffic(ctx.change, wroteBefore)) return undefined;
         const mine = await holding(ctx, host);
         if (mine.held.length === 0) {
-          if (!saidThisStage.has(host)) {
-            saidThisStage.add(host);
-            await ctx.events.emit({
-              type: "drain",
-              host,
-              phase: "not-needed",
-              vips: {},
-              detail: `${host} holds no VIP${mine.keepalivedUptimeSec === null ? " (keepalived is not running)" : ""}: changed in place`,
-              durationMs: 0,
-            });
-          }
+          await sayOnce(
+            ctx,
+            "not-needed",
+            `${host} holds no VIP${mine.keepalivedUptimeSec === null ? " (keepalived is not running)" : ""}: changed in place`,
+          );
           return undefined;
         }
         await drain(ctx, mine.held);
@@ -311,6 +335,7 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
     },
     afterHostStage: async (ctx) => {
       saidThisStage.delete(ctx.host.name);
+      written.delete(ctx.host.name);
       const peersInBatch = ctx.batch.filter((h) => h !== ctx.host.name && directors.includes(h)).length;
       if (keepDrained(ctx.failed, ctx.laterCauses, peersInBatch)) return;
       await restore(ctx.host.name);

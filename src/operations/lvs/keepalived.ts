@@ -7,7 +7,7 @@
 // IPVS sync daemons no configuration asks for any more are stopped
 // (stale-sync-daemons.ts: keepalived leaves them running).
 import { z } from "zod";
-import { cause } from "../../engine/cause.js";
+import { cause, inPlace } from "../../engine/cause.js";
 import type { DriftNote } from "../../engine/drift.js";
 import { type Change, factRequest, type Operation, type Plan } from "../../engine/types.js";
 import { fileFact, sameMode } from "../../facts/file.js";
@@ -16,6 +16,7 @@ import { ipvsFact } from "../../facts/ipvs.js";
 import { contentOf, keepalivedConfigFact } from "../../facts/keepalived-config.js";
 import { osFact } from "../../facts/os.js";
 import { topologyGuard } from "../../lvs/index.js";
+import { reloadInPlace } from "../../lvs/keepalived/in-place.js";
 import { DATA_PLANE, directorsOf, MARK_PLAN, selfOf } from "./data-keys.js";
 import { drainFilePresent, drainFileRequests, drainLeftBehindChanges } from "./drain-left-behind.js";
 import { daemonConfigError, keepalivedFiles, VALIDATE_MAIN, VALIDATE_WITH_MAIN } from "./keepalived-files.js";
@@ -118,7 +119,11 @@ export const keepalivedOperation: Operation<z.infer<typeof Args>> = {
     };
     const ownChange: Change = {
       kind: "file",
-      cause: cause("keepalived-config"),
+      // Only the virtual servers differ (and the include line stays): a reload edits them in place.
+      cause: inPlace(
+        cause("keepalived-config"),
+        mainDiffers ? undefined : reloadInPlace(ownBefore, files.own, config.version),
+      ),
       summary: `install ${own}`,
       path: own,
       before: ownBefore,

@@ -1,6 +1,6 @@
 // What every back-end's mark planning starts from: this director, its peers,
 // the specs of its rules, the peers' MACs and how to build a change.
-import { type ChangeCause, cause } from "../../engine/cause.js";
+import { type ChangeCause, cause, inPlace } from "../../engine/cause.js";
 import type { Change } from "../../engine/types.js";
 import type { MarkRuleSpec } from "../../lvs/index.js";
 import type { MarkDriftNote } from "../../lvs/marks/drift.js";
@@ -36,9 +36,11 @@ export function driftCommand(
     readonly before?: string;
     readonly after?: string;
     readonly equivalent?: readonly string[];
+    /** Why a VIP holder can take it without handing the VIP over (ChangeCause.inPlace). */
+    readonly inPlace?: string;
   } = {},
 ): Change {
-  const c: ChangeCause = cause(drift.kind);
+  const c: ChangeCause = inPlace(cause(drift.kind), extra.inPlace);
   return {
     kind: "command",
     cause: c,

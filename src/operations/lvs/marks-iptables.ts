@@ -6,6 +6,7 @@ import type { NftablesFact } from "../../facts/nftables.js";
 import type { Service } from "../../inventory/model.js";
 import { desiredMarkRules, diffRules, renderNftRemoval, renderRestore } from "../../lvs/index.js";
 import { describeMarkDrift } from "../../lvs/marks/drift.js";
+import { IN_PLACE_MARKS, sameVipsAndMarks } from "../../lvs/marks/in-place.js";
 import type { MangleState } from "../../lvs/marks/parse.js";
 import { type BackendMarkPlan, driftCommand, leftoverRemoval, type MarkContext } from "./marks-context.js";
 
@@ -44,6 +45,9 @@ export function planIptablesMarks(
           stdin: renderRestore(desired, mangle),
           before: before.join("\n"),
           after: desired.join("\n"),
+          ...(drift.kind !== "mark-rule-missing" && sameVipsAndMarks(mangle.chainRules, desired)
+            ? { inPlace: `LVSPLAY-MARK ${IN_PLACE_MARKS}` }
+            : {}),
         },
       ),
     );

@@ -12,6 +12,7 @@ import {
 } from "../../lvs/index.js";
 import { renderRemoval } from "../../lvs/marks/chain.js";
 import { describeMarkDrift } from "../../lvs/marks/drift.js";
+import { IN_PLACE_MARKS, sameVipsAndMarks } from "../../lvs/marks/in-place.js";
 import type { MangleState } from "../../lvs/marks/parse.js";
 import { type BackendMarkPlan, driftCommand, leftoverRemoval, type MarkContext } from "./marks-context.js";
 
@@ -38,6 +39,10 @@ export function planNftablesMarks(mc: MarkContext, nft: NftablesFact, mangle: Ma
     currentMembers: ours?.set?.elements ?? [],
     desiredMembers: mc.peers,
   });
+  const inPlace =
+    drift.kind !== "mark-rule-missing" && sameVipsAndMarks(liveNftLines(nft), rules)
+      ? { inPlace: `table inet lvsplay ${IN_PLACE_MARKS}` }
+      : {};
   const changes = [];
   if (!rulesOk) {
     const script = renderNftReplace(mc.specs, mc.peers);
@@ -50,6 +55,7 @@ export function planNftablesMarks(mc: MarkContext, nft: NftablesFact, mangle: Ma
           stdin: script,
           before: drift.actual ?? "(no table inet lvsplay)",
           after: script,
+          ...inPlace,
         },
       ),
     );
@@ -63,6 +69,7 @@ export function planNftablesMarks(mc: MarkContext, nft: NftablesFact, mangle: Ma
           stdin: renderNftSetUpdate(mc.peers),
           before: (ours?.set?.elements ?? []).join(", ") || "(empty)",
           after: mc.peers.join(", ") || "(empty)",
+          ...inPlace,
         },
       ),
     );

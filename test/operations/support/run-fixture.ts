@@ -115,7 +115,13 @@ export function runFixture(f: LoadedFixture): FixtureRun {
 }
 
 const causeView = (c: Change): string =>
-  c.cause.subject === undefined ? c.cause.kind : `${c.cause.kind} ${c.cause.subject}`;
+  [
+    c.cause.kind,
+    c.cause.subject,
+    c.cause.inPlace === undefined ? undefined : `(in place: ${c.cause.inPlace})`,
+  ]
+    .filter((p) => p !== undefined)
+    .join(" ");
 
 function changeView(c: Change): Record<string, unknown> {
   if (c.kind === "file") {

@@ -1,0 +1,77 @@
+// What a VIP holder can take without handing its VIP over: mark rules with the
+// same VIPs and marks, and keepalived files whose only difference is in their
+// virtual_server blocks, on a keepalived whose reload edits those in place.
+import { describe, expect, it } from "vitest";
+import { reloadInPlace, versionAtLeast, withoutVirtualServers } from "../../src/lvs/keepalived/in-place.js";
+import { sameVipsAndMarks, vipMarkPairs } from "../../src/lvs/marks/in-place.js";
+
+const rule = (vip: string, port: number, mark: string, mac = "02:00:07:07:07:12") =>
+  `-A LVSPLAY-MARK -d ${vip}/32 -p tcp -m tcp --dport ${port} -m mac ! --mac-source ${mac} -m comment --comment "lvsplay:web" -j MARK --set-xmark ${mark}/0xffffffff`;
+
+describe("mark rules", () => {
+  it("reads VIP→mark pairs from iptables-save lines, and refuses lines that lack one", () => {
+    expect(vipMarkPairs([rule("7.7.7.100", 80, "0x1"), rule("7.7.7.101", 443, "0xa")])).toEqual([
+      "7.7.7.100→1",
+      "7.7.7.101→10",
+    ]);
+    expect(vipMarkPairs(["(a rule lvsplay did not write)"])).toBeNull();
+  });
+
+  it("other ports or peer MACs with the same VIPs and marks: in place; another mark or VIP: not", () => {
+    const now = [rule("7.7.7.100", 80, "0x1")];
+    expect(sameVipsAndMarks(now, [rule("7.7.7.100", 8080, "0x1")])).toBe(true);
+    expect(sameVipsAndMarks(now, [rule("7.7.7.100", 80, "0x1", "02:00:07:07:07:99")])).toBe(true);
+    expect(sameVipsAndMarks(now, [rule("7.7.7.100", 80, "0x2")])).toBe(false);
+    expect(sameVipsAndMarks(now, [rule("7.7.7.101", 80, "0x1")])).toBe(false);
+    expect(sameVipsAndMarks(now, [...now, rule("7.7.7.101", 80, "0x3")])).toBe(false);
+    expect(sameVipsAndMarks([], now)).toBe(false);
+  });
+});
+
+const conf = (priority: number, scheduler: string, realServers: string[]) =>
+  [
+    "# lvsplay's keepalived configuration",
+    "vrrp_instance VI_1 {",
+    "    state BACKUP",
+    `    priority ${priority}`,
+    "}",
+    "virtual_server fwmark 1 {",
+    `    lb_algo ${scheduler}  # the scheduler`,
+    ...realServers.map((rs) => `    real_server ${rs} {\n        weight 1\n    }`),
+    "}",
+    "",
+  ].join("\n");
+
+describe("keepalived files", () => {
+  it("compares versions by their numbers", () => {
+    expect(versionAtLeast("2.2.7", "2.0.19")).toBe(true);
+    expect(versionAtLeast("2.0.19", "2.0.19")).toBe(true);
+    expect(versionAtLeast("2.0.9", "2.0.19")).toBe(false);
+    expect(versionAtLeast("1.3.5", "2.0.19")).toBe(false);
+    expect(versionAtLeast("2.1", "2.0.19")).toBe(true);
+  });
+
+  it("drops virtual_server blocks, comments and blank lines; null when braces do not balance", () => {
+    expect(withoutVirtualServers(conf(150, "rr", ["7.7.7.21"]))).toBe(
+      ["vrrp_instance VI_1 {", "    state BACKUP", "    priority 150", "}"].join("\n"),
+    );
+    expect(withoutVirtualServers("virtual_server fwmark 1 {\n  lb_algo rr\n")).toBeNull();
+    expect(withoutVirtualServers("}\n")).toBeNull();
+  });
+
+  it("a scheduler or real server change on keepalived ≥ 2.0.19 reloads in place; VRRP changes, older keepalived, unknown versions do not", () => {
+    const before = conf(150, "rr", ["7.7.7.21"]);
+    expect(reloadInPlace(before, conf(150, "wlc", ["7.7.7.21", "7.7.7.22"]), "2.2.7")).toMatch(
+      /only virtual_server blocks differ: keepalived 2\.2\.7/,
+    );
+    expect(reloadInPlace(before, conf(200, "wlc", ["7.7.7.21"]), "2.2.7")).toBeUndefined();
+    expect(reloadInPlace(before, conf(150, "wlc", ["7.7.7.21"]), "2.0.10")).toBeUndefined();
+    expect(reloadInPlace(before, conf(150, "wlc", ["7.7.7.21"]), undefined)).toBeUndefined();
+    expect(reloadInPlace(null, before, "2.2.7")).toBeUndefined();
+    // A renumbered or added virtual server: keepalived deletes and adds, connections go.
+    expect(reloadInPlace(before, before.replace("fwmark 1 {", "fwmark 7 {"), "2.2.7")).toBeUndefined();
+    expect(reloadInPlace(before, `${before}virtual_server fwmark 2 {\n}\n`, "2.2.7")).toBeUndefined();
+    // Unchanged content (a mode change): a reload changes nothing, whatever the version.
+    expect(reloadInPlace(before, before, undefined)).toMatch(/unchanged/);
+  });
+});
