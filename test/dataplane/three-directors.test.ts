@@ -164,14 +164,30 @@ describe("three co-located directors on a real IPVS kernel", () => {
     }
   }, 3_600_000);
 
-  it("under load with connection_sync, a rolling apply (--serial auto): new port and scheduler on every director", async () => {
+  it("under load with connection_sync, a rolling apply (--serial auto) of a new port and scheduler: changed in place, no VIP moves, 0 failed requests", async () => {
     expect(synced, "the connection_sync apply ran first").not.toBe("");
     // The new port is served by a keep-alive server (the survival tests' connections).
     await serveKeepAlive(lab, cluster().realServers, KEEPALIVE_PORT);
     const rolled = await rollingApplyUnderLoad(lab, cluster("3 directors, connection_sync"), synced, {
+      kind: "in-place",
       addPort: KEEPALIVE_PORT,
       scheduler: "wlc",
     });
+    table.push(rolled.row);
+    rolledInventory = rolled.inventory;
+  }, 3_600_000);
+
+  it("under load with connection_sync, a rolling apply of a VRRP change: the master hands its VIP over by priority and takes it back, failures bounded", async () => {
+    expect(rolledInventory, "the in-place rolling apply ran first").not.toBe("");
+    const rolled = await rollingApplyUnderLoad(
+      lab,
+      cluster("3 directors, connection_sync"),
+      rolledInventory,
+      {
+        kind: "hand-over",
+        notifyFault: "/usr/bin/true lvsplay-roll",
+      },
+    );
     table.push(rolled.row);
     rolledInventory = rolled.inventory;
   }, 3_600_000);

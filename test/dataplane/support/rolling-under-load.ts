@@ -1,8 +1,15 @@
-// A rolling apply under load (issue 16 b): while `lvsplay probe` runs on the
-// client, `lvsplay apply --serial auto` (directors one at a time, the VIP holder
-// drained: its VIP handed to a peer before its change) adds a port to the
-// service and changes its scheduler, so every director's mark rules and
-// keepalived.conf change and keepalived reloads or restarts.
+// Rolling applies under load (issue 16 b): while `lvsplay probe` runs on the
+// client, `lvsplay apply --serial auto` (directors one at a time) changes every
+// director's mark rules and keepalived.conf. Two kinds of change:
+// - in place: a port added and the scheduler changed. The rules are replaced in
+//   one iptables-restore transaction with the same VIP and mark, keepalived
+//   reloads and edits its fwmark service in place: no VIP moves, and exactly 0
+//   requests may fail;
+// - by hand-over: a change to the VRRP instance (a notify_fault hook, harmless:
+//   nobody faults). keepalived must load it, so the VIP holder is drained first
+//   (its priority lowered, a peer preempts), changed, and takes the VIP back.
+//   Requests whose handshake straddles a VIP move can be reset (a connection is
+//   synced only once established); the bound is what the test asserts.
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { expect } from "vitest";
@@ -24,24 +31,42 @@ import {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+interface RawInventory {
+  lvs: {
+    services: { ports: number[]; scheduler: string }[];
+    vrrp: { notify?: Record<string, string> };
+  };
+}
+
+export type RollingChange =
+  /** The caller serves the new port on every real server first (its health checks pass at once). */
+  | { readonly kind: "in-place"; readonly addPort: number; readonly scheduler: string }
+  /** notify_fault runs this command (absolute path, arguments) should a director fault: none does. */
+  | { readonly kind: "hand-over"; readonly notifyFault: string };
+
+function applyChange(doc: RawInventory, change: RollingChange): void {
+  if (change.kind === "in-place") {
+    const svc = doc.lvs.services[0]!;
+    svc.ports = [...svc.ports, change.addPort];
+    svc.scheduler = change.scheduler;
+  } else doc.lvs.vrrp.notify = { ...doc.lvs.vrrp.notify, fault: change.notifyFault };
+}
+
 export async function rollingApplyUnderLoad(
   lab: GuestLab,
   c: LoadCluster,
   /** The inventory the cluster runs now; the change is made to a copy of it. */
   inventory: string,
-  /** The caller serves the new port on every real server first (its health checks pass at once). */
-  change: { readonly addPort: number; readonly scheduler: string },
+  change: RollingChange,
 ): Promise<{ readonly row: string; readonly inventory: string }> {
   const [master] = c.directors;
-  const doc = parse(readFileSync(inventory, "utf8"));
-  const svc = doc.lvs.services[0];
-  svc.ports = [...svc.ports, change.addPort];
-  svc.scheduler = change.scheduler;
-  const changed = join(dirname(inventory), "inventory-rolled.yaml");
+  const doc = parse(readFileSync(inventory, "utf8")) as RawInventory;
+  applyChange(doc, change);
+  const changed = join(dirname(inventory), `inventory-rolled-${change.kind}.yaml`);
   writeFileSync(changed, stringify(doc));
 
   const loadBefore = machineLoad();
-  const logFile = join(dirname(inventory), "rolling-apply.log");
+  const logFile = join(dirname(inventory), `rolling-apply-${change.kind}.log`);
   const offset = await guestClockOffset(lab, c.directors[0]!);
   const run = await withSynCaptures(
     lab,
@@ -60,49 +85,68 @@ export async function rollingApplyUnderLoad(
       ),
   );
   const { value: apply, report: r } = run.value;
-  console.log(`lvsplay apply --serial auto: ${secs(apply.ms)}, exit ${apply.code}`);
+  const label = `${c.label}, rolling apply (${change.kind === "in-place" ? "in place" : "hand-over"}) under load`;
+  console.log(`lvsplay apply --serial auto (${change.kind}): ${secs(apply.ms)}, exit ${apply.code}`);
   for (const d of apply.drains) console.log(`  drain ${d.phase} [${d.host}] ${d.detail}`);
   console.log(`  VIP moves: ${describeMoments(drainMoments(logFile), offset, r.startedAtMs)}`);
   console.log(
-    `${describeProbe(`${c.label}, rolling apply under load`, r)}\n  ${describeOutages(r)}\n  ${loadBefore} before, ${machineLoad()} after`,
+    `${describeProbe(label, r)}\n  ${describeOutages(r)}\n  ${loadBefore} before, ${machineLoad()} after`,
   );
   const moves = apply.drains.filter((d) => d.phase === "drained" || d.phase === "restored").length;
   const drained = apply.drains.filter((d) => d.phase === "drained").length;
   expect(apply.code, apply.stderr.slice(-3000)).toBe(0);
   expect(totalOf(apply, "failed")).toBe(0);
-  // Every director's mark rules and keepalived.conf changed; the VIP holder was drained first.
+  // Every director's keepalived.conf changed (and its mark rules, for the new port).
   for (const d of c.directors) {
     const tasks = apply.results.filter((t) => t.host === d && t.status === "changed").map((t) => t.op);
-    expect(tasks, d).toContain("lvs.marks");
+    if (change.kind === "in-place") expect(tasks, d).toContain("lvs.marks");
     expect(tasks, d).toContain("lvs.keepalived");
   }
-  const masterDrains = apply.drains.filter((d) => d.host === master && d.phase === "drained");
-  expect(masterDrains.length).toBeGreaterThan(0);
-  // By priority (lvsplay.conf tracks the drain file): keepalived and its IPVS services stay up through the hand-over.
-  for (const d of masterDrains) expect(d.detail).toMatch(/^priority lowered /);
+  const masterSaid = apply.drains.filter((d) => d.host === master);
   expect(r.summary.sent).toBeGreaterThanOrEqual(10 * RATE);
-  // A drain is a failover and failback (the holder's VIP handed to a peer, then
-  // back): it can break the requests in flight at those moments, no more; every
-  // outage ended.
-  expect(r.summary.failed).toBeLessThanOrEqual(drained * MOMENTS_PER_FAILOVER_AND_BACK * CONCURRENCY);
-  expect(r.summary.outages.every((o) => o.toMs !== undefined)).toBe(true);
+  if (change.kind === "in-place") {
+    // Nobody handed a VIP over: the master kept it through both stages and said why.
+    expect(moves, JSON.stringify(apply.drains)).toBe(0);
+    expect(masterSaid.map((d) => d.phase)).toEqual(["in-place", "in-place"]);
+    expect(masterSaid[0]!.detail).toMatch(/LVSPLAY-MARK replaced in one transaction/);
+    expect(masterSaid[1]!.detail).toMatch(/keepalived [\d.]+ edits them in place/);
+    // The claim is exact: no request failed, no outage at all.
+    expect(r.summary.failed, describeOutages(r)).toBe(0);
+    expect(r.summary.outages).toEqual([]);
+  } else {
+    const masterDrains = masterSaid.filter((d) => d.phase === "drained");
+    expect(masterDrains.length).toBeGreaterThan(0);
+    // By priority (lvsplay.conf tracks the drain file): keepalived and its IPVS services stay up through the hand-over.
+    for (const d of masterDrains) expect(d.detail).toMatch(/^priority lowered /);
+    // A drain is a failover and failback (the holder's VIP handed to a peer, then
+    // back): it can break the requests in flight at those moments, no more; every
+    // outage ended.
+    expect(r.summary.failed).toBeLessThanOrEqual(drained * MOMENTS_PER_FAILOVER_AND_BACK * CONCURRENCY);
+    expect(r.summary.outages.every((o) => o.toMs !== undefined)).toBe(true);
+  }
   expect(
     run.maxCrossings,
     run.maxCrossings > 1
       ? `${run.worst}\n${await connectionEntriesFor(lab, c.directors, run.worst)}`
       : run.worst,
   ).toBeLessThanOrEqual(1);
-  // The change is live: the new port answers through the VIP, IPVS uses the new scheduler.
   await waitForVipOn(lab, c.vip, c.directors, master!);
-  const added = await clientRequests(lab, { vip: c.vip, port: change.addPort });
-  console.log(describeTally(`port ${change.addPort} after the roll`, added));
-  expect(added.answered).toBe(added.sent);
-  for (const d of c.directors) {
-    const ipvsadm = await inHostOk(lab, d, ["ipvsadm", "-Ln"]);
-    expect(ipvsadm, d).toMatch(new RegExp(`^FWM\\s+\\d+\\s+${change.scheduler}\\b`, "m"));
-  }
+  if (change.kind === "in-place") {
+    // The change is live: the new port answers through the VIP, IPVS uses the new scheduler.
+    const added = await clientRequests(lab, { vip: c.vip, port: change.addPort });
+    console.log(describeTally(`port ${change.addPort} after the roll`, added));
+    expect(added.answered).toBe(added.sent);
+    for (const d of c.directors) {
+      const ipvsadm = await inHostOk(lab, d, ["ipvsadm", "-Ln"]);
+      expect(ipvsadm, d).toMatch(new RegExp(`^FWM\\s+\\d+\\s+${change.scheduler}\\b`, "m"));
+    }
+  } else
+    for (const d of c.directors)
+      expect(await inHostOk(lab, d, ["cat", "/etc/keepalived/lvsplay.conf"]), d).toContain(
+        `notify_fault "${change.notifyFault}"`,
+      );
   const row = tableRow(
-    `${c.label}: rolling apply --serial auto`,
+    `${c.label}: rolling apply --serial auto, ${change.kind === "in-place" ? "in place (port + scheduler)" : "hand-over (VRRP change)"}`,
     r,
     `${moves} VIP moves (drained/restored); apply ${secs(apply.ms)}; longest gap ${secs(r.summary.longestOutageMs)}; ${machineLoad()}`,
   );
