@@ -92,12 +92,25 @@ while [ -n "$queue" ]; do
   if [ "$count" -ge ${MAX_FILES} ]; then echo X; break; fi
   emit "$f" 1 && scan "$f"
 done
-# "Keepalived v2.2.7 (01/16,2022)", on stderr; nothing when it is not installed.
-# (/usr/sbin may be missing from a user's PATH.)
+# "Keepalived v2.2.7 (01/16,2022)", on stderr; nothing when it is not installed
+# (/usr/sbin may be missing from a user's PATH), and nothing when the binary is
+# newer than the running daemon: upgraded since it started, the version that
+# runs is unknown.
 for k in keepalived /usr/sbin/keepalived /sbin/keepalived; do
   command -v "$k" >/dev/null 2>&1 || continue
   v=$("$k" --version 2>&1 </dev/null | sed -n 's/^Keepalived v\\([0-9][0-9.]*\\).*$/\\1/p' | head -n 1)
-  [ -n "$v" ] && printf 'V %s\n' "$v"
+  pid=$(pgrep -o -x keepalived 2>/dev/null)
+  if [ -n "$v" ] && [ -n "$pid" ]; then
+    newer=$(
+      read -r st </proc/"$pid"/stat && read -r up _ </proc/uptime || exit 0
+      set -- $st
+      started=$(( $(date +%s) - \${up%.*} + \${22} / 100 ))
+      built=$(stat -L -c %Y -- "$(command -v "$k")" 2>/dev/null) || exit 0
+      [ "$built" -gt "$started" ] && echo yes
+    ) 2>/dev/null
+    [ "$newer" = yes ] && v=''
+  fi
+  [ -n "$v" ] && printf 'V %s\\n' "$v"
   break
 done
 exit 0

@@ -227,7 +227,7 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
       new RegExp(`^${holder} keeps ${lab.facts.vip}: .*LVSPLAY-MARK replaced in one transaction`),
     );
     expect(mine[1]!.detail).toMatch(
-      /only virtual_server blocks differ: keepalived [\d.]+ edits them in place/,
+      /virtual servers. schedulers, persistence or real servers differ: keepalived [\d.]+ edits them in place/,
     );
     // The same keepalived (reloaded, not restarted) still holds the VIP, and the client never missed an answer.
     expect(await vipHolders(lab)).toEqual([holder]);

@@ -148,6 +148,9 @@ describe("changes made in place on a VIP holder", () => {
     expect(inPlaceReason(reload, "nothing")).toBeUndefined();
     // Other changes leave the record as it was; a restart always hands over.
     expect(afterKeepalivedWrite("in-place", atomic)).toBe("in-place");
+    // A playbook's own file or command task before the reload: it may have written keepalived configuration.
+    expect(afterKeepalivedWrite("in-place", file(cause("file-content")))).toBe("hand-over");
+    expect(afterKeepalivedWrite("in-place", command(cause("command")))).toBe("hand-over");
     expect(disruptsTraffic(command(cause("service-restart", "keepalived")), "in-place")).toBe(true);
   });
 });

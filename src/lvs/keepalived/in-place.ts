@@ -1,17 +1,21 @@
 // Whether a change to lvsplay's keepalived file can be loaded by a reload on a
 // director that holds a VIP, without handing the VIP over. keepalived's
 // checker matches virtual servers across a reload by their key (fwmark and
-// family): one that stays is edited in place (scheduler, persistence, flags:
-// IP_VS_SO_SET_EDIT since keepalived 2.0.19, commit 385ceb1a), its real servers
-// diffed one by one, and the kernel keeps the service's connection table. Its
-// VRRP process keeps the instance's state across a reload. So when only
-// virtual_server blocks differ, a reload moves no VIP and breaks no connection;
-// anything else (the VRRP instance, the sync daemon, global settings, a
-// virtual server added, removed or renumbered) is handed over first. Older keepalived compared the scheduler too, so a changed
-// one meant delete and re-add: connections lost. Pure: texts in, answer out.
+// family) and real servers by their address: a kept virtual server whose
+// scheduler or persistence changed is edited in place (IP_VS_SO_SET_EDIT), a
+// kept real server whose weight changed too, added and removed real servers
+// are added and removed, and the kernel keeps the service's connection table.
+// Its VRRP process keeps the instance's state (and its VIP) across a reload.
+// So those differences — and only those — are taken in place; anything else
+// (the VRRP instance, the sync daemon, global settings, a virtual server added,
+// removed or renumbered, a changed health check, which restarts that real
+// server's checker as if it were up) is handed over first. Versions: 2.0.19
+// began editing a kept virtual server, but until 2.1.0 the edit dropped its
+// persistence, and 2.2.0–2.2.1 never applied a changed weight; 2.2.2 is the
+// first to do all of it. Pure: texts in, answer out.
 
-/** The first keepalived version that edits a kept virtual server in place on reload. */
-export const EDITS_SERVICES_SINCE = "2.0.19";
+/** The first keepalived version whose reload edits a kept virtual server and its real servers correctly. */
+export const EDITS_SERVICES_SINCE = "2.2.2";
 
 const parts = (v: string): number[] => v.split(".").map(Number);
 
@@ -26,39 +30,61 @@ export function versionAtLeast(version: string, least: string): boolean {
   return true;
 }
 
-const VIRTUAL_SERVER = /^\s*virtual_server\s/;
-/** keepalived starts a comment at `#` or `!`. */
-const code = (line: string) => line.replace(/[#!].*$/, "");
-
-/** The `virtual_server …` header lines (their keys), sorted: a reload keeps exactly the ones in both. */
-export const virtualServerKeys = (text: string): string[] =>
-  text
-    .split("\n")
-    .map((l) => code(l).replace(/\s*\{\s*$/, "").trim().replace(/\s+/g, " "))
-    .filter((l) => VIRTUAL_SERVER.test(l))
-    .sort();
+/** A statement, or a block (`head { … }`), whitespace normalised. */
+interface Node {
+  readonly text: string;
+  readonly block?: Node[];
+}
 
 /**
- * The text without its top-level `virtual_server … { … }` blocks (and without
- * comments and blank lines); null when its braces do not balance (then nobody
- * can tell what changed).
+ * keepalived's configuration as a tree, comments (`#`, `!`) and blank lines
+ * dropped; null when nobody can tell for sure what keepalived reads: braces
+ * that do not balance, a backslash (a continued line), a quote on a line with
+ * a comment character (keepalived's quoting rules are not copied here).
  */
-export function withoutVirtualServers(text: string): string | null {
-  const kept: string[] = [];
-  let depth = 0;
-  let skipping = false;
+export function parseBlocks(text: string): Node[] | null {
+  const root: Node[] = [];
+  const stack: Node[][] = [root];
   for (const raw of text.split("\n")) {
-    const line = code(raw).trimEnd();
-    if (depth === 0 && VIRTUAL_SERVER.test(line)) skipping = true;
-    for (const ch of line) {
-      if (ch === "{") depth++;
-      else if (ch === "}") depth--;
-      if (depth < 0) return null;
+    if (raw.includes("\\") || (raw.includes('"') && /[#!]/.test(raw))) return null;
+    const line = raw.replace(/[#!].*$/, "");
+    for (const piece of line.split(/([{}])/)) {
+      const current = stack.at(-1)!;
+      const words = piece.trim().replace(/\s+/g, " ");
+      if (piece === "{") {
+        const last = current.at(-1);
+        if (last === undefined || last.block !== undefined) return null;
+        const block: Node[] = [];
+        current[current.length - 1] = { text: last.text, block };
+        stack.push(block);
+      } else if (piece === "}") {
+        stack.pop();
+        if (stack.length === 0) return null;
+      } else if (words !== "") current.push({ text: words });
     }
-    if (!skipping && line.trim() !== "") kept.push(line);
-    if (skipping && depth === 0 && line.includes("}")) skipping = false;
   }
-  return depth === 0 ? kept.join("\n") : null;
+  return stack.length === 1 ? root : null;
+}
+
+const isVirtualServer = (n: Node) => n.block !== undefined && /^virtual_server /.test(n.text);
+const isRealServer = (n: Node) => n.block !== undefined && /^real_server /.test(n.text);
+/** What a reload edits in place on a kept virtual server. */
+const EDITED = /^(lb_algo|persistence_timeout|persistence_granularity) /;
+const WEIGHT = /^weight /;
+
+const show = (nodes: readonly Node[]) => JSON.stringify(nodes);
+
+/** Whether a kept virtual server's change is one a reload edits in place. */
+function editedInPlace(before: readonly Node[], after: readonly Node[]): boolean {
+  const rest = (b: readonly Node[]) => b.filter((n) => !isRealServer(n) && !EDITED.test(n.text));
+  if (show(rest(before)) !== show(rest(after))) return false;
+  // A real server in both may change its weight only: another health check restarts its checker as if up.
+  const realServers = (b: readonly Node[]) =>
+    new Map(
+      b.filter(isRealServer).map((n) => [n.text, show((n.block ?? []).filter((c) => !WEIGHT.test(c.text)))]),
+    );
+  const [was, will] = [realServers(before), realServers(after)];
+  return [...was].every(([rs, shape]) => !will.has(rs) || will.get(rs) === shape);
 }
 
 /**
@@ -73,9 +99,15 @@ export function reloadInPlace(
   if (before === null) return undefined;
   if (before === after) return "its content is unchanged (its mode only): a reload changes nothing";
   if (version === undefined || !versionAtLeast(version, EDITS_SERVICES_SINCE)) return undefined;
-  const [was, will] = [withoutVirtualServers(before), withoutVirtualServers(after)];
-  if (was === null || will === null || was !== will) return undefined;
+  const [was, will] = [parseBlocks(before), parseBlocks(after)];
+  if (was === null || will === null) return undefined;
+  const outside = (nodes: Node[]) => show(nodes.filter((n) => !isVirtualServer(n)));
+  if (outside(was) !== outside(will)) return undefined;
   // Another key (a renumbered fwmark, a new or removed service) is a delete and an add: connections go.
-  if (virtualServerKeys(before).join("\n") !== virtualServerKeys(after).join("\n")) return undefined;
-  return `only virtual_server blocks differ: keepalived ${version} edits them in place on reload (the VIP stays, connections are kept)`;
+  const services = (nodes: Node[]) =>
+    new Map(nodes.filter(isVirtualServer).map((n) => [n.text, n.block ?? []]));
+  const [vsWas, vsWill] = [services(was), services(will)];
+  if ([...vsWas.keys()].sort().join("\n") !== [...vsWill.keys()].sort().join("\n")) return undefined;
+  for (const [key, body] of vsWas) if (!editedInPlace(body, vsWill.get(key) ?? [])) return undefined;
+  return `only the virtual servers' schedulers, persistence or real servers differ: keepalived ${version} edits them in place on reload (the VIP stays, connections are kept)`;
 }

@@ -7,8 +7,9 @@
 // protocols and peer MACs may differ). Pure: rule lines in, answer out.
 
 // `-d 7.7.7.100/32 … --set-xmark 0x1/0xffffffff`: iptables-save lines, also how nft rules are described.
-const VIP = /(?:^|\s)-d\s+(\d{1,3}(?:\.\d{1,3}){3})(?:\/32)?(?:\s|$)/;
-const MARK = /--set-x?mark\s+(0x[0-9a-fA-F]+|\d+)(?:\/0xffffffff)?(?:\s|$)/;
+// A negated `! -d` names no VIP, and only a MARK target sets the packet's mark (CONNMARK does not).
+const VIP = /(?:^|\s)(?<!!\s)-d\s+(\d{1,3}(?:\.\d{1,3}){3})(?:\/32)?(?:\s|$)/;
+const MARK = /\s-j MARK --set-x?mark\s+(0x[0-9a-fA-F]+|\d+)(?:\/0xffffffff)?(?:\s|$)/;
 
 /** "VIP→mark" of every rule, sorted and unique; null when a rule does not say both. */
 export function vipMarkPairs(rules: readonly string[]): string[] | null {

@@ -31,6 +31,8 @@ export function disrupts(cause: ChangeCause): boolean {
 export type StageKeepalived = "nothing" | "in-place" | "hand-over";
 
 export function afterKeepalivedWrite(written: StageKeepalived, change: Change): StageKeepalived {
+  // A playbook's own file or command task may write keepalived configuration too: not known to be in place.
+  if (change.cause.kind === "file-content" || change.cause.kind === "command") return "hand-over";
   if (change.cause.kind !== "keepalived-config") return written;
   return written === "hand-over" || change.cause.inPlace === undefined ? "hand-over" : "in-place";
 }
