@@ -138,8 +138,13 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
     const hold = transport.hold.bind(transport);
     const { service, byPriority } = await methodFor(transport);
     const onPeerWait = `a peer (${handOver.peers.join(", ")}) to hold ${held.join(", ")}`;
+    // Handed over once a peer holds every VIP *and* this host let go: after a
+    // preemption both hold it for a moment, until the higher advert reaches it.
     const peerHolds = (h: Map<string, string[]>) =>
-      held.every((v) => (h.get(v) ?? []).some((d) => d !== host && handOver.peers.includes(d)));
+      held.every((v) => {
+        const hs = h.get(v) ?? [];
+        return !hs.includes(host) && hs.some((d) => handOver.peers.includes(d));
+      });
 
     let onPeer: Map<string, string[]> | undefined;
     let how = "";
