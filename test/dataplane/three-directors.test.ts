@@ -34,6 +34,8 @@ import { failoverUnderLoad, type LoadCluster, steadyStateUnderLoad } from "./sup
 
 const TOPOLOGY = fileURLToPath(new URL("./fixtures/lvs3.clab.yml", import.meta.url));
 const VIP = "7.7.7.100";
+/** rs3's data-plane address in the topology (a real server only). */
+const RS3 = "7.7.7.13";
 const DIRECTORS = ["ds1", "ds2", "ds3"] as const;
 /** Added by the rolling apply, served by a keep-alive server: the survival tests' port. */
 const KEEPALIVE_PORT = 8080;
@@ -164,20 +166,20 @@ describe("three co-located directors on a real IPVS kernel", () => {
     }
   }, 3_600_000);
 
-  it("under load with connection_sync, a rolling apply (--serial auto) of a new port and scheduler: changed in place, no VIP moves, 0 failed requests", async () => {
+  it("under load with connection_sync, a rolling apply (--serial auto) of a new port and a real server weight: changed in place, no VIP moves, 0 failed requests", async () => {
     expect(synced, "the connection_sync apply ran first").not.toBe("");
     // The new port is served by a keep-alive server (the survival tests' connections).
     await serveKeepAlive(lab, cluster().realServers, KEEPALIVE_PORT);
     const rolled = await rollingApplyUnderLoad(lab, cluster("3 directors, connection_sync"), synced, {
       kind: "in-place",
       addPort: KEEPALIVE_PORT,
-      scheduler: "wlc",
+      weight: { realServer: "rs3", address: RS3, weight: 2 },
     });
     table.push(rolled.row);
     rolledInventory = rolled.inventory;
   }, 3_600_000);
 
-  it("under load with connection_sync, a rolling apply of a VRRP change: the master hands its VIP over by priority and takes it back, failures bounded", async () => {
+  it("under load with connection_sync, a rolling apply of a VRRP change and a scheduler: the master hands its VIP over by priority and takes it back, failures bounded", async () => {
     expect(rolledInventory, "the in-place rolling apply ran first").not.toBe("");
     const rolled = await rollingApplyUnderLoad(
       lab,
@@ -186,6 +188,7 @@ describe("three co-located directors on a real IPVS kernel", () => {
       {
         kind: "hand-over",
         notifyFault: "/usr/bin/true lvsplay-roll",
+        scheduler: "wlc",
       },
     );
     table.push(rolled.row);

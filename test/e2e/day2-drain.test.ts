@@ -4,9 +4,9 @@
 // keepalived.conf is rolled one director at a time (--serial auto on a serving
 // cluster), while watcher polls the VIP throughout. A renumbered fwmark: the
 // VIP holder hands the VIP to a peer before its change and takes it back
-// after. Other ports and a scheduler: the holder changes in place (the rules
-// replaced in one transaction, a reload that edits the virtual server), and
-// the VIP never moves.
+// after. Other ports and a weight: the holder changes in place (the rules
+// replaced in one transaction, a reload that edits the real server), and the
+// VIP never moves.
 // This lab's kernel has no IPVS (vrrp_only): what a client sees here is which
 // director answers on the VIP (every lab host serves HTTP), so the honest claim
 // is "the VIP was held and answered all along, except for bounded failover
@@ -40,23 +40,25 @@ const lab = useE2eLab("day2-drain", {
 });
 
 /**
- * The lab's inventory with the first service changed: other ports, another
- * scheduler, and its fwmarks pinned from `marks` on (one per director). A
- * renumbered mark changes every director's mark rules and virtual server key:
- * a VIP holder hands its VIP over first. Ports and a scheduler alone a holder
+ * The lab's inventory with the first service changed: other ports, real
+ * server weights, and its fwmarks pinned from `marks` on (one per director).
+ * A renumbered mark changes every director's mark rules and virtual server
+ * key: a VIP holder hands its VIP over first. Ports and weights alone a holder
  * takes in place (one-transaction rule replace, a reload that edits the
  * virtual server).
  */
 function inventoryWith(
-  change: { ports: number[]; marks?: number; scheduler?: string },
+  change: { ports: number[]; marks?: number; weights?: Record<string, number> },
   name: string,
 ): string {
   const inv = parse(readFileSync(lab.inventoryFile, "utf8")) as {
-    lvs: { services: { ports: number[]; scheduler?: string; fwmarks?: Record<string, number> }[] };
+    lvs: {
+      services: { ports: number[]; weights?: Record<string, number>; fwmarks?: Record<string, number> }[];
+    };
   };
   const svc = inv.lvs.services[0]!;
   svc.ports = change.ports;
-  if (change.scheduler !== undefined) svc.scheduler = change.scheduler;
+  if (change.weights !== undefined) svc.weights = change.weights;
   const { marks } = change;
   if (marks !== undefined) svc.fwmarks = Object.fromEntries(DIRECTORS.map((d, i) => [d, marks + i]));
   const file = lab.inventoryFile.replace(/inventory\.yaml$/, `${name}.yaml`);
@@ -188,14 +190,18 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
     expect(again.code).toBe(ExitCode.ok);
   }, 300_000);
 
-  it("a change the holder takes in place (another port, another scheduler) rolls without moving the VIP: no client request fails", async () => {
+  it("a change the holder takes in place (another port, a real server weight) rolls without moving the VIP: no client request fails", async () => {
     await settled();
     const [holder] = await vipHolders(lab);
     expect(holder).toBeDefined();
     const pidsBefore = await keepalivedPids(lab, holder!);
-    // The marks of the previous roll stay (40…): only the ports and the scheduler differ.
+    // The marks of the previous roll stay (40…): only the ports and a weight differ.
     const changed = inventoryWith(
-      { ports: [lab.facts.port, lab.facts.port + 8000, lab.facts.port + 8001], marks: 40, scheduler: "wlc" },
+      {
+        ports: [lab.facts.port, lab.facts.port + 8000, lab.facts.port + 8001],
+        marks: 40,
+        weights: { west: 2 },
+      },
       "in-place",
     );
     const stopPolling = pollVip();
@@ -227,7 +233,7 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
       new RegExp(`^${holder} keeps ${lab.facts.vip}: .*LVSPLAY-MARK replaced in one transaction`),
     );
     expect(mine[1]!.detail).toMatch(
-      /virtual servers. schedulers, persistence or real servers differ: keepalived [\d.]+ edits them in place/,
+      /real servers, weights or persistence differ: keepalived [\d.]+ edits them in place/,
     );
     // The same keepalived (reloaded, not restarted) still holds the VIP, and the client never missed an answer.
     expect(await vipHolders(lab)).toEqual([holder]);
@@ -235,7 +241,7 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
     expect(poll.polls).toBeGreaterThan(10);
     expect(poll.failed).toBe(0);
     const own = await lab.read(holder!, ["cat", LVSPLAY_CONF]);
-    expect(own).toMatch(/^ {4}lb_algo wlc$/m);
+    expect(own).toMatch(/^ {8}weight 2$/m);
     const again = await applyJson(changed, ["--serial", "auto"]);
     expect(changedTasks(again.json)).toEqual([]);
     expect(again.code).toBe(ExitCode.ok);

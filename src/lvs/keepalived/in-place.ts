@@ -2,14 +2,18 @@
 // director that holds a VIP, without handing the VIP over. keepalived's
 // checker matches virtual servers across a reload by their key (fwmark and
 // family) and real servers by their address: a kept virtual server whose
-// scheduler or persistence changed is edited in place (IP_VS_SO_SET_EDIT), a
-// kept real server whose weight changed too, added and removed real servers
-// are added and removed, and the kernel keeps the service's connection table.
-// Its VRRP process keeps the instance's state (and its VIP) across a reload.
-// So those differences — and only those — are taken in place; anything else
-// (the VRRP instance, the sync daemon, global settings, a virtual server added,
-// removed or renumbered, a changed health check, which restarts that real
-// server's checker as if it were up) is handed over first. Versions: 2.0.19
+// persistence changed is edited in place (IP_VS_SO_SET_EDIT), a kept real
+// server whose weight changed too, added and removed real servers are added
+// and removed, and the kernel keeps the service's connection table. Its VRRP
+// process keeps the instance's state (and its VIP) across a reload. So those
+// differences — and only those — are taken in place; anything else is handed
+// over first: the VRRP instance, the sync daemon, global settings, a virtual
+// server added, removed or renumbered, a changed health check (keepalived
+// restarts that real server's checker as if it were up), and a changed
+// scheduler: the kernel's edit unbinds the old scheduler and waits an RCU
+// grace period before binding the new one, and a SYN arriving meanwhile finds
+// no scheduler and is answered "port unreachable" (seen on the real IPVS
+// kernel: one request refused in a roll of 2238). Versions: 2.0.19
 // began editing a kept virtual server, but until 2.1.0 the edit dropped its
 // persistence, and 2.2.0–2.2.1 never applied a changed weight; 2.2.2 is the
 // first to do all of it. Pure: texts in, answer out.
@@ -68,8 +72,8 @@ export function parseBlocks(text: string): Node[] | null {
 
 const isVirtualServer = (n: Node) => n.block !== undefined && /^virtual_server /.test(n.text);
 const isRealServer = (n: Node) => n.block !== undefined && /^real_server /.test(n.text);
-/** What a reload edits in place on a kept virtual server. */
-const EDITED = /^(lb_algo|persistence_timeout|persistence_granularity) /;
+/** What a reload edits in place on a kept virtual server (not lb_algo: see above). */
+const EDITED = /^(persistence_timeout|persistence_granularity) /;
 const WEIGHT = /^weight /;
 
 const show = (nodes: readonly Node[]) => JSON.stringify(nodes);
@@ -109,5 +113,5 @@ export function reloadInPlace(
   const [vsWas, vsWill] = [services(was), services(will)];
   if ([...vsWas.keys()].sort().join("\n") !== [...vsWill.keys()].sort().join("\n")) return undefined;
   for (const [key, body] of vsWas) if (!editedInPlace(body, vsWill.get(key) ?? [])) return undefined;
-  return `only the virtual servers' schedulers, persistence or real servers differ: keepalived ${version} edits them in place on reload (the VIP stays, connections are kept)`;
+  return `only the virtual servers' real servers, weights or persistence differ: keepalived ${version} edits them in place on reload (the VIP stays, connections are kept)`;
 }

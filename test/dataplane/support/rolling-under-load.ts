@@ -1,15 +1,16 @@
 // Rolling applies under load (issue 16 b): while `lvsplay probe` runs on the
 // client, `lvsplay apply --serial auto` (directors one at a time) changes every
 // director's mark rules and keepalived.conf. Two kinds of change:
-// - in place: a port added and the scheduler changed. The rules are replaced in
-//   one iptables-restore transaction with the same VIP and mark, keepalived
-//   reloads and edits its fwmark service in place: no VIP moves, and exactly 0
-//   requests may fail;
+// - in place: a port added and a real server's weight changed. The rules are
+//   replaced in one iptables-restore transaction with the same VIP and mark,
+//   keepalived reloads and edits the real server in place: no VIP moves, and
+//   exactly 0 requests may fail;
 // - by hand-over: a change to the VRRP instance (a notify_fault hook, harmless:
-//   nobody faults). keepalived must load it, so the VIP holder is drained first
-//   (its priority lowered, a peer preempts), changed, and takes the VIP back.
-//   Requests whose handshake straddles a VIP move can be reset (a connection is
-//   synced only once established); the bound is what the test asserts.
+//   nobody faults) and the scheduler (the kernel's scheduler swap refuses a SYN
+//   that arrives mid-swap). The VIP holder is drained first (its priority
+//   lowered, a peer preempts), changed, and takes the VIP back. Requests whose
+//   handshake straddles a VIP move can be reset (a connection is synced only
+//   once established); the bound is what the test asserts.
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { expect } from "vitest";
@@ -33,23 +34,30 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface RawInventory {
   lvs: {
-    services: { ports: number[]; scheduler: string }[];
+    services: { ports: number[]; scheduler: string; weights?: Record<string, number> }[];
     vrrp: { notify?: Record<string, string> };
   };
 }
 
 export type RollingChange =
   /** The caller serves the new port on every real server first (its health checks pass at once). */
-  | { readonly kind: "in-place"; readonly addPort: number; readonly scheduler: string }
+  | {
+      readonly kind: "in-place";
+      readonly addPort: number;
+      readonly weight: { readonly realServer: string; readonly address: string; readonly weight: number };
+    }
   /** notify_fault runs this command (absolute path, arguments) should a director fault: none does. */
-  | { readonly kind: "hand-over"; readonly notifyFault: string };
+  | { readonly kind: "hand-over"; readonly notifyFault: string; readonly scheduler: string };
 
 function applyChange(doc: RawInventory, change: RollingChange): void {
+  const svc = doc.lvs.services[0]!;
   if (change.kind === "in-place") {
-    const svc = doc.lvs.services[0]!;
     svc.ports = [...svc.ports, change.addPort];
+    svc.weights = { ...svc.weights, [change.weight.realServer]: change.weight.weight };
+  } else {
+    doc.lvs.vrrp.notify = { ...doc.lvs.vrrp.notify, fault: change.notifyFault };
     svc.scheduler = change.scheduler;
-  } else doc.lvs.vrrp.notify = { ...doc.lvs.vrrp.notify, fault: change.notifyFault };
+  }
 }
 
 export async function rollingApplyUnderLoad(
@@ -132,21 +140,27 @@ export async function rollingApplyUnderLoad(
   ).toBeLessThanOrEqual(1);
   await waitForVipOn(lab, c.vip, c.directors, master!);
   if (change.kind === "in-place") {
-    // The change is live: the new port answers through the VIP, IPVS uses the new scheduler.
+    // The change is live: the new port answers through the VIP, IPVS has the new weight.
     const added = await clientRequests(lab, { vip: c.vip, port: change.addPort });
     console.log(describeTally(`port ${change.addPort} after the roll`, added));
     expect(added.answered).toBe(added.sent);
+    const { address, weight } = change.weight;
     for (const d of c.directors) {
       const ipvsadm = await inHostOk(lab, d, ["ipvsadm", "-Ln"]);
-      expect(ipvsadm, d).toMatch(new RegExp(`^FWM\\s+\\d+\\s+${change.scheduler}\\b`, "m"));
+      expect(ipvsadm, d).toMatch(
+        new RegExp(`->\\s+${address.replaceAll(".", "\\.")}:\\d+\\s+\\w+\\s+${weight}\\s`),
+      );
     }
   } else
-    for (const d of c.directors)
+    for (const d of c.directors) {
       expect(await inHostOk(lab, d, ["cat", "/etc/keepalived/lvsplay.conf"]), d).toContain(
         `notify_fault "${change.notifyFault}"`,
       );
+      const ipvsadm = await inHostOk(lab, d, ["ipvsadm", "-Ln"]);
+      expect(ipvsadm, d).toMatch(new RegExp(`^FWM\\s+\\d+\\s+${change.scheduler}\\b`, "m"));
+    }
   const row = tableRow(
-    `${c.label}: rolling apply --serial auto, ${change.kind === "in-place" ? "in place (port + scheduler)" : "hand-over (VRRP change)"}`,
+    `${c.label}: rolling apply --serial auto, ${change.kind === "in-place" ? "in place (port + weight)" : "hand-over (VRRP change + scheduler)"}`,
     r,
     `${moves} VIP moves (drained/restored); apply ${secs(apply.ms)}; longest gap ${secs(r.summary.longestOutageMs)}; ${machineLoad()}`,
   );
