@@ -2,6 +2,7 @@
 // exactly one TCP connection per request (or per keep-alive connection) and
 // can tell apart how a request failed: refused, reset, closed early, timed out.
 import { Socket } from "node:net";
+import { timerAtLeast } from "./timer.js";
 import type { Outcome } from "./types.js";
 
 export interface HttpResponse {
@@ -38,17 +39,17 @@ export function failureOf(error: unknown, phase: string): ProbeFailure {
 export function connect(host: string, port: number, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = new Socket();
-    const timer = setTimeout(() => {
+    const timer = timerAtLeast(timeoutMs, () => {
       socket.destroy();
       reject(new ProbeFailure("timeout", "connect"));
-    }, timeoutMs);
+    });
     socket.once("error", (e) => {
-      clearTimeout(timer);
+      timer.clear();
       socket.destroy();
       reject(failureOf(e, "connect"));
     });
     socket.connect({ host, port }, () => {
-      clearTimeout(timer);
+      timer.clear();
       socket.removeAllListeners("error");
       socket.setNoDelay(true);
       resolve(socket);
@@ -133,7 +134,7 @@ export function exchange(socket: Socket, request: Buffer, timeoutMs: number): Pr
     const finish = (error: ProbeFailure | undefined, response?: HttpResponse) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      timer.clear();
       socket.off("data", onData);
       socket.off("end", onEnd);
       socket.off("error", onError);
@@ -165,7 +166,7 @@ export function exchange(socket: Socket, request: Buffer, timeoutMs: number): Pr
     const onEnd = () => attempt(true);
     const onClose = () => attempt(true);
     const onError = (e: Error) => finish(failureOf(e, data.length === 0 ? "request" : "response"));
-    const timer = setTimeout(() => finish(new ProbeFailure("timeout", "response")), timeoutMs);
+    const timer = timerAtLeast(timeoutMs, () => finish(new ProbeFailure("timeout", "response")));
     socket.on("data", onData);
     socket.on("end", onEnd);
     socket.on("error", onError);
