@@ -108,6 +108,20 @@ function pollVip() {
   };
 }
 
+/** `apply --serial auto` while watcher polls the VIP; prints the timing and what the client saw. */
+async function rollWhilePolled(inventory: string, label: string, what: string) {
+  const stopPolling = pollVip();
+  // Let the client get a few answers before the roll starts.
+  await waitFor("the client to poll", async () => true, 1000);
+  const run = await applyJson(inventory, ["--serial", "auto"]);
+  const poll = await stopPolling();
+  timing(label, run.durationMs);
+  console.log(
+    `[e2e] client polls during ${what}: ${poll.polls}, failed: ${poll.failed}, longest gap: ${poll.gapMs} ms`,
+  );
+  return { run, poll };
+}
+
 describe("rolling apply on three directors (north, south, west on dp0)", () => {
   it("a first apply with --serial auto runs all hosts at once (no VIP held yet) and converges", async () => {
     const first = await applyJson(lab.inventoryFile, ["--serial", "auto"]);
@@ -125,14 +139,10 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
     const [holder] = await vipHolders(lab);
     expect(holder).toBeDefined();
     const changed = inventoryWith({ ports: [lab.facts.port, lab.facts.port + 8000], marks: 40 }, "two-ports");
-    const stopPolling = pollVip();
-    // Let the client get a few answers before the roll starts.
-    await waitFor("the client to poll", async () => true, 1000);
-    const run = await applyJson(changed, ["--serial", "auto"]);
-    const poll = await stopPolling();
-    timing("rolling apply (3 directors, marks + keepalived.conf changed)", run.durationMs);
-    console.log(
-      `[e2e] client polls during the roll: ${poll.polls}, failed: ${poll.failed}, longest gap: ${poll.gapMs} ms`,
+    const { run, poll } = await rollWhilePolled(
+      changed,
+      "rolling apply (3 directors, marks + keepalived.conf changed)",
+      "the roll",
     );
     expect(describeProblems(run.json)).not.toMatch(/: (failed|unreachable)/);
     expect(run.code, run.stderr.slice(-4000)).toBe(ExitCode.ok);
@@ -204,13 +214,10 @@ describe("rolling apply on three directors (north, south, west on dp0)", () => {
       },
       "in-place",
     );
-    const stopPolling = pollVip();
-    await waitFor("the client to poll", async () => true, 1000);
-    const run = await applyJson(changed, ["--serial", "auto"]);
-    const poll = await stopPolling();
-    timing("rolling apply of an in-place change (3 directors)", run.durationMs);
-    console.log(
-      `[e2e] client polls during the in-place roll: ${poll.polls}, failed: ${poll.failed}, longest gap: ${poll.gapMs} ms`,
+    const { run, poll } = await rollWhilePolled(
+      changed,
+      "rolling apply of an in-place change (3 directors)",
+      "the in-place roll",
     );
     expect(describeProblems(run.json)).not.toMatch(/: (failed|unreachable)/);
     expect(run.code, run.stderr.slice(-4000)).toBe(ExitCode.ok);

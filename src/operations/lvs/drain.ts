@@ -38,6 +38,7 @@ import { shellJoin } from "../../transport/quote.js";
 import type { Held, Transport } from "../../transport/types.js";
 import { errorMessage } from "../../util/error-message.js";
 import { serviceArgv, stopWaitSec } from "../service.js";
+import { emitDrain, stageNotes } from "./drain-events.js";
 import {
   afterKeepalivedWrite,
   carriedOutByDrain,
@@ -80,7 +81,7 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
   // advert intervals more than the settle time, so a take-back is waited for.
   const takeBackSec = settleSec + 2 * lvs.vrrp.advertIntSec;
   const drained = new Map<string, Drained>();
-  const saidThisStage = new Set<string>();
+  const notes = stageNotes();
   /** Per host, what its current stage wrote to lvsplay's keepalived files: a reload loads exactly that. */
   const written = new Map<string, StageKeepalived>();
 
@@ -123,7 +124,7 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
     const handOver = planHandOver(host, held, await peerStates(ctx, host));
     if (handOver.kind === "refuse") throw new Error(handOver.reason);
     if (handOver.kind === "only-director") {
-      await emit(
+      await emitDrain(
         ctx,
         "in-place",
         await allHolders(ctx),
@@ -213,7 +214,7 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
           )
         ).detail
       : `${before.detail} before the hand-over already: not waited for`;
-    await emit(
+    await emitDrain(
       ctx,
       "drained",
       onPeer,
@@ -259,7 +260,7 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
     );
     const undone =
       d.method === "priority" ? `priority back on ${host}` : `keepalived running on ${host} again`;
-    await emit(
+    await emitDrain(
       ctx,
       "restored",
       holders,
@@ -268,34 +269,11 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
     );
   };
 
-  const emit = (
-    ctx: Ctx,
-    phase: "drained" | "restored" | "in-place" | "not-needed",
-    holders: Map<string, string[]>,
-    detail: string,
-    since: number,
-  ) =>
-    ctx.events.emit({
-      type: "drain",
-      host: ctx.host.name,
-      phase,
-      vips: Object.fromEntries(holders),
-      detail,
-      durationMs: Date.now() - since,
-    });
-
-  /** One drain event per host and stage (its first change that would have needed a hand-over says it). */
-  const sayOnce = async (ctx: Ctx, phase: "not-needed" | "in-place", detail: string) => {
-    if (saidThisStage.has(ctx.host.name)) return;
-    saidThisStage.add(ctx.host.name);
-    await ctx.events.emit({ type: "drain", host: ctx.host.name, phase, vips: {}, detail, durationMs: 0 });
-  };
-
   /** A change of a disrupting kind that this time is not: said with where the VIPs are, so the output shows none moved. */
   const sayInPlace = async (ctx: Ctx & { readonly change: Change }, why: string) => {
-    if (saidThisStage.has(ctx.host.name)) return;
+    if (notes.saidFor(ctx.host.name)) return;
     const mine = await holding(ctx, ctx.host.name);
-    await sayOnce(
+    await notes.once(
       ctx,
       mine.held.length > 0 ? "in-place" : "not-needed",
       `${mine.held.length > 0 ? `${ctx.host.name} keeps ${mine.held.join(", ")}` : `${ctx.host.name} holds no VIP`}: ${ctx.change.summary}: ${why}; changed in place`,
@@ -317,7 +295,7 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
         if (!disruptsTraffic(ctx.change, wroteBefore)) return undefined;
         const mine = await holding(ctx, host);
         if (mine.held.length === 0) {
-          await sayOnce(
+          await notes.once(
             ctx,
             "not-needed",
             `${host} holds no VIP${mine.keepalivedUptimeSec === null ? " (keepalived is not running)" : ""}: changed in place`,
@@ -339,7 +317,7 @@ export function drainHooks(inventory: Inventory, options: DrainOptions = {}): Ru
         : undefined;
     },
     afterHostStage: async (ctx) => {
-      saidThisStage.delete(ctx.host.name);
+      notes.stageEnded(ctx.host.name);
       written.delete(ctx.host.name);
       const peersInBatch = ctx.batch.filter((h) => h !== ctx.host.name && directors.includes(h)).length;
       if (keepDrained(ctx.failed, ctx.laterCauses, peersInBatch)) return;
