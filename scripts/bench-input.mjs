@@ -51,7 +51,7 @@ try {
   const file = path.join(dir, "inventory.yaml");
   writeFileSync(file, text);
   const t = time(() => {
-    const r = spawnSync(process.execPath, [path.join(root, "bin/lvsplay.js"), "validate", file], {
+    const r = spawnSync(process.execPath, [path.join(root, "bin/lvsplay.cjs"), "validate", file], {
       encoding: "utf8",
     });
     if (r.status !== 0) throw new Error(r.stderr);

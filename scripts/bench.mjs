@@ -30,7 +30,7 @@ import { benchTopology, reserveSlot } from "./bench/lab.mjs";
 import { benchWatch } from "./bench/watch.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(root, "bin", "lvsplay.js");
+const cli = join(root, "bin", "lvsplay.cjs"); // what package.json installs as `lvsplay`
 
 const USAGE = `usage: node scripts/bench.mjs [--sizes 4,32,100] [--reps 5] [--forks N] [--out FILE]
                                [--vs-ansible] [--ansible-reps 3] [--no-watch] [--watch-interval 2s] [--watch-cycles 8]`;

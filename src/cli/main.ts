@@ -1,5 +1,7 @@
 // The `lvsplay` command line. Every command returns an exit code; the process
 // exits in exactly one place (below), with codes from exit-codes.ts.
+// First: zod's settings hold only for schemas built after them.
+import "../config/zod-settings.js";
 import { Command, InvalidArgumentError } from "commander";
 import { describeError, UsageError } from "../errors.js";
 import { registerLabCommands } from "../lab/cli.js";
@@ -237,11 +239,16 @@ program
     process.stdout.write(completionScript(program, shell));
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  const described = describeError(error);
-  process.stderr.write(described.text);
-  setExitCode(described.exitCode);
+// No top-level await: the published bundle is a CommonJS script (V8 can cache
+// its compiled code between runs, see scripts/bundle.mjs), and CommonJS has none.
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    const described = describeError(error);
+    process.stderr.write(described.text);
+    setExitCode(described.exitCode);
+  }
+  process.exitCode = exitCode();
 }
-process.exitCode = exitCode();
+void main();
