@@ -71,8 +71,28 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 4 || n > 200) || !(reps >= 1) 
 }
 const { labExec } = await import(join(root, "dist", "lab", "index.js"));
 
-/** Runs lvsplay under GNU time: wall ms, peak RSS (KiB), CPU s, exit code, parsed --json output. */
+// Ticks per second of /proc/stat (USER_HZ): 100 on every Linux this runs on; asked once.
+const clockTicks = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+/**
+ * Busy CPU time of the whole machine so far (ms summed over its cores: user,
+ * nice, system, irq, softirq, steal). Around one lvsplay run on an otherwise
+ * idle machine, this minus lvsplay's own CPU is what the lab hosts' sshds and
+ * commands cost (they run on the same cores), so busy / cores is a floor
+ * under the run's wall time here that no change to the controller can lower.
+ */
+const machineBusyMs = () => {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8")
+    .split("\n", 1)[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return ((user + nice + system + irq + softirq + steal) * 1000) / clockTicks;
+};
+
+/** Runs lvsplay under GNU time: wall ms, peak RSS (KiB), CPU s, machine CPU ms, exit code, parsed --json output. */
 function lvsplay(env, ...args) {
+  const busyBefore = machineBusyMs();
   const started = process.hrtime.bigint();
   const r = spawnSync("/usr/bin/time", ["-f", "LVSPLAY-BENCH %M %U %S", process.execPath, cli, ...args], {
     cwd: root,
@@ -81,6 +101,7 @@ function lvsplay(env, ...args) {
     maxBuffer: 256 * 1024 * 1024,
   });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const machineCpuMs = machineBusyMs() - busyBefore;
   const m = /LVSPLAY-BENCH (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? "");
   let json;
   try {
@@ -93,6 +114,7 @@ function lvsplay(env, ...args) {
     wallMs,
     rssKiB: m ? Number(m[1]) : Number.NaN,
     cpuMs: m ? (Number(m[2]) + Number(m[3])) * 1000 : Number.NaN,
+    machineCpuMs,
     json,
     stderr: r.stderr,
   };
@@ -134,6 +156,7 @@ function measure(label, env, args, expectCode, n = reps) {
   return {
     wallMs: spread(runs.map((r) => Math.round(r.wallMs))),
     cpuMs: spread(runs.map((r) => Math.round(r.cpuMs))),
+    machineCpuMs: spread(runs.map((r) => Math.round(r.machineCpuMs))),
     peakRssMiB: spread(runs.map((r) => Math.round(r.rssKiB / 102.4) / 10)),
     load1: [loadBefore, loadavg()[0]].map((x) => Math.round(x * 10) / 10),
     cost: cost(last.json?.stats ?? last.json?.cost),
@@ -358,6 +381,7 @@ if (ok.length >= 2) {
     noopApplyCpuMsPerHost: slope((r) => r.noopApply.cpuMs.median),
     auditWallMsPerHost: slope((r) => r.audit.wallMs.median),
     auditCpuMsPerHost: slope((r) => r.audit.cpuMs.median),
+    noopApplyMachineCpuMsPerHost: slope((r) => r.noopApply.machineCpuMs.median),
   };
 }
 results.machine.loadavgAtEnd = loadavg();
@@ -372,7 +396,10 @@ console.log(
   `\nlvsplay benchmark ${results.date}: ${results.machine.cpus} CPUs, node ${results.machine.node}, ${reps} repetitions, forks ${results.forks}; ` +
     `load average ${load(results.machine.loadavgAtStart)} at start, ${load(results.machine.loadavgAtEnd)} at the end`,
 );
-console.log("wall: median (min–max), process start to exit; CPU: user + system of the lvsplay process; RSS: its peak");
+console.log(
+  "wall: median (min–max), process start to exit; CPU: user + system of the lvsplay process; RSS: its peak; " +
+    "machine CPU: every core's busy time during the run (lvsplay and the lab hosts share this machine's cores)",
+);
 for (const [n, row] of Object.entries(results.sizes)) {
   if (row.error) {
     console.log(`N=${n}: FAILED ${row.error.split("\n")[0]}`);
@@ -390,6 +417,15 @@ for (const [n, row] of Object.entries(results.sizes)) {
       ? `; per host: ${range(c.connectionsPerHost)} connection(s), ${range(c.commandsPerHost)} command(s), ${c.bytesSentPerHost} B sent / ${c.bytesReceivedPerHost} B received (medians)`
       : "";
     console.log(`  ${name.padEnd(13)} ${fmt(m.wallMs)}, CPU ${fmt(m.cpuMs)}, RSS ${m.peakRssMiB.median} MiB; load ${m.load1.join("→")}${perHost}`);
+  }
+  for (const [name, m] of [["no-op apply", row.noopApply], ["audit", row.audit]]) {
+    const machine = m.machineCpuMs.median;
+    const hostsMs = machine - m.cpuMs.median;
+    console.log(
+      `  CPU of one ${name} (medians): the machine ${s(machine)} s busy (all ${results.machine.cpus} cores), lvsplay ${s(m.cpuMs.median)} s, ` +
+        `the rest (the lab hosts' sshds and commands) ${s(hostsMs)} s = ${Math.round(hostsMs / Number(n))} ms per host; ` +
+        `busy / cores = ${s(machine / results.machine.cpus)} s of its ${s(m.wallMs.median)} s wall`,
+    );
   }
   const ph = row.noopApply.phases;
   if (ph) {
@@ -417,7 +453,8 @@ if (results.slope) {
   const sl = results.slope;
   console.log(
     `\nper extra host: no-op apply +${sl.noopApplyWallMsPerHost.slope.toFixed(1)} ms wall, +${sl.noopApplyCpuMsPerHost.slope.toFixed(1)} ms CPU; ` +
-      `audit +${sl.auditWallMsPerHost.slope.toFixed(1)} ms wall, +${sl.auditCpuMsPerHost.slope.toFixed(1)} ms CPU (least squares over the sizes)`,
+      `audit +${sl.auditWallMsPerHost.slope.toFixed(1)} ms wall, +${sl.auditCpuMsPerHost.slope.toFixed(1)} ms CPU; ` +
+      `the machine's CPU (lvsplay + the lab hosts) for a no-op apply +${sl.noopApplyMachineCpuMsPerHost.slope.toFixed(1)} ms (least squares over the sizes)`,
   );
 }
 if (vsAnsible) {

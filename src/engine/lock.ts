@@ -24,15 +24,19 @@ const READY = "LVSPLAY-LOCK-READY";
 // stale record it replaces), prints READY and waits on stdin; when stdin closes
 // (release, or the session is gone) it removes the owner record and the lock
 // goes with flock's process.
+// Shell built-ins where a process is not needed (the wait on stdin, the
+// directory test): the lock is taken on every host of every apply, and on a
+// fleet each host's processes count.
 const HOLD = [
   `if [ -s "$1" ]; then printf 'LVSPLAY-LOCK-STALE %s\n' "$(cat "$1")"; fi`,
   `printf '%s\n' "$2" > "$1" || exit 2`,
   `echo ${READY}`,
-  "cat >/dev/null",
+  "while read -r _; do :; done",
   `rm -f "$1"`,
 ].join("\n");
 const SCRIPT = [
-  `mkdir -p "$(dirname "$1")" || exit 2`,
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion (the lock file's directory)
+  '[ -d "${1%/*}" ] || mkdir -p "${1%/*}" || exit 2',
   `flock -n -E 75 "$1" sh -c "$4" lvsplay-hold "$2" "$3"`,
   "rc=$?",
   // Busy: name the holder. Its record may be a moment behind its flock (another
