@@ -13,8 +13,10 @@ const { join } = require("node:path");
 const { pathToFileURL } = require("node:url");
 
 const root = join(__dirname, "..");
+const bundle = join(root, "dist", "bundle", "lvsplay.cjs");
 const bundleIsCurrent = () => {
   try {
+    statSync(bundle);
     const stampPath = join(root, "dist", "bundle", "inputs.json");
     const built = statSync(stampPath).mtimeMs;
     for (const rel of JSON.parse(readFileSync(stampPath, "utf8"))) {
@@ -28,7 +30,7 @@ const bundleIsCurrent = () => {
     return false;
   }
 };
-if (bundleIsCurrent()) require("./run-bundle.cjs").runBundle(join(root, "dist", "bundle", "lvsplay.cjs"));
+if (bundleIsCurrent()) require("./run-bundle.cjs").runBundle(bundle);
 else
   import(pathToFileURL(join(root, "dist", "cli", "main.js")).href).catch((error) => {
     process.stderr.write(`lvsplay: cannot load dist/cli/main.js (run \`npm run build\`): ${error.message}\n`);

@@ -33,10 +33,11 @@ const ARGS = {
 for (const m of modes) if (!ARGS[m]) throw new Error(`unknown mode ${m} (validate, check, audit, apply)`);
 const launcher = (dir) => [join(dir, "bin", "lvsplay.cjs"), join(dir, "bin", "lvsplay.js")].find((f) => existsSync(f));
 
-/** Busy CPU of the whole machine so far, ms over all cores (/proc/stat, 100 ticks/s): lvsplay + the hosts' sshds and commands when the hosts are this machine's lab. */
+const clockTicks = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+/** Busy CPU of the whole machine so far, ms over all cores (/proc/stat): lvsplay + the hosts' sshds and commands when the hosts are this machine's lab, + anything else running. */
 const machineBusyMs = () => {
   const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n", 1)[0].trim().split(/\s+/).slice(1).map(Number);
-  return (user + nice + system + irq + softirq + steal) * 10;
+  return ((user + nice + system + irq + softirq + steal) * 1000) / clockTicks;
 };
 
 function run(dir, args) {

@@ -21,6 +21,7 @@
 // rewriting one module or an `npm install`, it falls back to dist/ instead of
 // running stale code.
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +40,7 @@ try {
   process.exit(0);
 }
 const bundle = join(outdir, "lvsplay.cjs");
+const buildId = randomBytes(8).toString("hex");
 const result = await build({
   entryPoints: [join(root, "dist", "cli", "main.js")],
   absWorkingDir: root,
@@ -50,7 +52,13 @@ const result = await build({
   external: ["ssh2", "node-ssh", "cpu-features"],
   // A CommonJS script has no import.meta: the module's own file URL instead.
   define: { "import.meta.url": "__lvsplayModuleUrl" },
-  banner: { js: 'const __lvsplayModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // "use strict" first: esbuild's own directive comes after the banner, where it
+  // is no directive, and the code (ES modules, strict) must stay strict. The
+  // build id names this build: bin/run-bundle.cjs takes a code cache only when
+  // it was made for the same id (V8 checks a source by its length alone).
+  banner: {
+    js: `"use strict";/* lvsplay-build ${buildId} */\nconst __lvsplayModuleUrl = require("node:url").pathToFileURL(__filename).href;`,
+  },
   minify: true,
   keepNames: true,
   metafile: true,
@@ -62,11 +70,15 @@ const inputs = Object.keys(result.metafile.inputs).filter((p) => p.startsWith("d
 inputs.push("node_modules/.package-lock.json");
 // The code cache: optional (without it only start-up is slower), so a failed
 // training run is said and the build goes on.
+// It reads files only and takes ~0.2 s; the limit keeps a hung one from hanging `npm ci`.
 const trained = spawnSync(process.execPath, [join(root, "scripts", "train-code-cache.mjs"), bundle], {
   cwd: root,
   encoding: "utf8",
+  timeout: 120_000,
 });
 if (trained.status !== 0)
-  console.error(`bundle: no code cache (slower start-up): ${(trained.stderr || trained.stdout).trim().slice(0, 500)}`);
+  console.error(
+    `bundle: no code cache (slower start-up): ${(trained.error?.message ?? trained.stderr ?? "").trim().slice(0, 500)}`,
+  );
 // Written last: the launcher compares input mtimes against this file's.
 writeFileSync(join(outdir, "inputs.json"), `${JSON.stringify(inputs)}\n`);

@@ -23,10 +23,16 @@ const file = resolve(bundle);
 process.argv = [process.argv[0] ?? "node", file, "validate", join(root, "containerlab", "inventory.yaml")];
 // The training command's own output is not the build's.
 process.stdout.write = () => true;
-const { runBundle } = createRequire(import.meta.url)("../bin/run-bundle.cjs");
+const { cacheFileContent, runBundle } = createRequire(import.meta.url)("../bin/run-bundle.cjs");
 const script = runBundle(file);
 process.on("exit", () => {
-  writeFileSync(`${file}.cache`, script.createCachedData());
+  const content = cacheFileContent(file, script);
+  if (content === undefined) {
+    process.stderr.write(`${file} names no build (its first line): no cache written\n`);
+    process.exitCode = 1;
+    return;
+  }
+  writeFileSync(`${file}.cache`, content);
   // The command's verdict does not matter, only what it compiled.
   process.exitCode = 0;
 });

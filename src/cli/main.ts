@@ -3,7 +3,7 @@
 // First: zod's settings hold only for schemas built after them.
 import "../config/zod-settings.js";
 import { Command, InvalidArgumentError } from "commander";
-import { describeError, UsageError } from "../errors.js";
+import { describeError, ExitCode, UsageError } from "../errors.js";
 import { registerLabCommands } from "../lab/cli.js";
 import { DEFAULT_FORKS } from "./defaults.js";
 import { exitCode, setExitCode } from "./exit-status.js";
@@ -241,6 +241,7 @@ program
 
 // No top-level await: the published bundle is a CommonJS script (V8 can cache
 // its compiled code between runs, see scripts/bundle.mjs), and CommonJS has none.
+let finished = false;
 async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);
@@ -250,5 +251,15 @@ async function main(): Promise<void> {
     setExitCode(described.exitCode);
   }
   process.exitCode = exitCode();
+  finished = true;
 }
+// A command whose promise never settles once nothing is left to wait for (a
+// bug) must not pass for success: a top-level await would have exited 13 here.
+process.on("exit", (code) => {
+  if (finished || code !== 0) return;
+  process.stderr.write(
+    "lvsplay: internal error: the command stopped before it finished (nothing left to wait for)\n",
+  );
+  process.exitCode = ExitCode.invalid;
+});
 void main();

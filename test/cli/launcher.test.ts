@@ -1,5 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -16,6 +24,8 @@ const write = (rel: string, text: string, mtimeSec: number) => {
   writeFileSync(at(rel), text);
   utimesSync(at(rel), mtimeSec, mtimeSec);
 };
+/** A stand-in bundle of build `id` (first line as scripts/bundle.mjs writes it) that says it ran. */
+const bundleSource = (id: string) => `"use strict";/* lvsplay-build ${id} */\nconsole.log("bundle")`;
 const entryThatRan = (launcher = "bin/lvsplay.cjs") => {
   const r = spawnSync(process.execPath, [at(launcher)], { encoding: "utf8" });
   expect(r.status, r.stderr).toBe(0);
@@ -30,7 +40,7 @@ beforeEach(() => {
   write("dist/cli/main.js", 'console.log("modules")', 1000);
   write("dist/ops/a.js", "", 1000);
   write("node_modules/.package-lock.json", "{}", 1000);
-  write("dist/bundle/lvsplay.cjs", 'console.log("bundle")', 2000);
+  write("dist/bundle/lvsplay.cjs", bundleSource("00aa11bb"), 2000);
   write(
     "dist/bundle/inputs.json",
     JSON.stringify(["dist/cli/main.js", "dist/ops/a.js", "node_modules/.package-lock.json"]),
@@ -64,6 +74,11 @@ describe("bin/lvsplay.js", () => {
     expect(entryThatRan()).toBe("modules");
   });
 
+  it("runs the compiled modules when the bundle file itself is gone", () => {
+    rmSync(at("dist/bundle/lvsplay.cjs"));
+    expect(entryThatRan()).toBe("modules");
+  });
+
   it("runs the bundle installed as a dependency (no lock file beside it)", () => {
     rmSync(at("node_modules"), { recursive: true });
     expect(entryThatRan()).toBe("bundle");
@@ -72,57 +87,53 @@ describe("bin/lvsplay.js", () => {
 
 // What V8 says of the cache bin/run-bundle.cjs offers it, asked in a fresh
 // Node (the test runner's own V8 flags could differ from a plain `node`'s).
-const cacheVerdict = (bundle: string): string => {
-  const r = spawnSync(
-    process.execPath,
-    [
-      "-e",
-      `const s = require(${JSON.stringify(path.resolve("bin/run-bundle.cjs"))}).compileBundle(${JSON.stringify(bundle)});` +
-        "console.log(s.cachedDataRejected === undefined ? 'not offered' : s.cachedDataRejected ? 'rejected' : 'accepted')",
-    ],
-    { encoding: "utf8" },
-  );
+const RUN_BUNDLE = JSON.stringify(path.resolve("bin/run-bundle.cjs"));
+const node = (code: string) => {
+  const r = spawnSync(process.execPath, ["-e", code], { encoding: "utf8" });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout.trim();
 };
-const writeCacheFor = (bundle: string) => {
-  const r = spawnSync(
-    process.execPath,
-    [
-      "-e",
-      `const b = ${JSON.stringify(bundle)}; const s = require(${JSON.stringify(path.resolve("bin/run-bundle.cjs"))}).runBundle(b);` +
-        "require('node:fs').writeFileSync(b + '.cache', s.createCachedData())",
-    ],
-    { encoding: "utf8" },
+const cacheVerdict = (bundle: string): string =>
+  node(
+    `const s = require(${RUN_BUNDLE}).compileBundle(${JSON.stringify(bundle)});` +
+      "console.log(s.cachedDataRejected === undefined ? 'not offered' : s.cachedDataRejected ? 'rejected' : 'accepted')",
   );
-  expect(r.status, r.stderr).toBe(0);
-};
+/** The cache as the build's training writes it: run the bundle, then take V8's data under the build's header. */
+const writeCacheFor = (bundle: string) =>
+  node(
+    `const b = ${JSON.stringify(bundle)}; const r = require(${RUN_BUNDLE}); const s = r.runBundle(b);` +
+      "require('node:fs').writeFileSync(b + '.cache', r.cacheFileContent(b, s))",
+  );
 
 describe("bin/run-bundle.cjs: V8's code cache", () => {
-  it("offers a cache at least as new as the bundle, which V8 accepts; the bundle runs with it", () => {
+  it("offers the cache made for this build, which V8 accepts; the bundle runs with it", () => {
     const bundle = at("dist/bundle/lvsplay.cjs");
     writeCacheFor(bundle);
-    utimesSync(`${bundle}.cache`, 2001, 2001);
+    expect(readFileSync(`${bundle}.cache`, "latin1").split("\n", 1)[0]).toBe("lvsplay-build 00aa11bb");
     expect(cacheVerdict(bundle)).toBe("accepted");
     expect(entryThatRan()).toBe("bundle");
   });
 
-  it("does not offer a cache older than the bundle (rebuilt or edited since)", () => {
+  it("does not offer a cache made for another build, even of the same length (V8 would take it)", () => {
     const bundle = at("dist/bundle/lvsplay.cjs");
     writeCacheFor(bundle);
-    utimesSync(`${bundle}.cache`, 1999, 1999);
+    writeFileSync(bundle, bundleSource("ffee1122"));
     expect(cacheVerdict(bundle)).toBe("not offered");
+    expect(entryThatRan()).toBe("bundle");
   });
 
-  it("runs the bundle when V8 rejects the cache (another Node, other flags: here, garbage)", () => {
+  it("runs the bundle when V8 rejects the cache (another Node, other flags: here, garbage under the right header)", () => {
     const bundle = at("dist/bundle/lvsplay.cjs");
-    write("dist/bundle/lvsplay.cjs.cache", "not a code cache", 2001);
+    write("dist/bundle/lvsplay.cjs.cache", "lvsplay-build 00aa11bb\nnot a code cache", 2001);
     expect(cacheVerdict(bundle)).toBe("rejected");
     expect(entryThatRan()).toBe("bundle");
   });
 
-  it("the build's own cache (scripts/train-code-cache.mjs) is accepted by this Node", () => {
+  it("the build's own bundle is strict code with a build id, and its cache (scripts/train-code-cache.mjs) is accepted by this Node", () => {
     // npm test builds first (prepare); a missing bundle here is a broken build.
-    expect(cacheVerdict(path.resolve("dist/bundle/lvsplay.cjs"))).toBe("accepted");
+    const bundle = path.resolve("dist/bundle/lvsplay.cjs");
+    // The directive must come first, or the ES modules inside run in sloppy mode.
+    expect(readFileSync(bundle, "utf8")).toMatch(/^"use strict";\/\* lvsplay-build [0-9a-f]{16} \*\/\n/);
+    expect(cacheVerdict(bundle)).toBe("accepted");
   });
 });
