@@ -241,8 +241,26 @@ program
 
 // No top-level await: the published bundle is a CommonJS script (V8 can cache
 // its compiled code between runs, see scripts/bundle.mjs), and CommonJS has none.
-let finished = false;
+// A command whose promise never settles once nothing is left to wait for (a
+// bug) must not pass for success (a top-level await would have exited 13):
+// one exit check per process, however often this module is evaluated (the
+// hostile-input suite runs every case in one process).
+const UNFINISHED = Symbol.for("lvsplay.cli.unfinishedCommands");
+const processState = process as NodeJS.Process & { [UNFINISHED]?: { count: number } };
+const unfinished = processState[UNFINISHED] ?? { count: 0 };
+if (processState[UNFINISHED] === undefined) {
+  processState[UNFINISHED] = unfinished;
+  process.on("exit", (code) => {
+    if (unfinished.count === 0 || code !== 0) return;
+    process.stderr.write(
+      "lvsplay: internal error: the command stopped before it finished (nothing left to wait for)\n",
+    );
+    process.exitCode = ExitCode.invalid;
+  });
+}
+
 async function main(): Promise<void> {
+  unfinished.count++;
   try {
     await program.parseAsync(process.argv);
   } catch (error) {
@@ -251,15 +269,8 @@ async function main(): Promise<void> {
     setExitCode(described.exitCode);
   }
   process.exitCode = exitCode();
-  finished = true;
+  unfinished.count--;
 }
-// A command whose promise never settles once nothing is left to wait for (a
-// bug) must not pass for success: a top-level await would have exited 13 here.
-process.on("exit", (code) => {
-  if (finished || code !== 0) return;
-  process.stderr.write(
-    "lvsplay: internal error: the command stopped before it finished (nothing left to wait for)\n",
-  );
-  process.exitCode = ExitCode.invalid;
-});
-void main();
+
+/** Settles when the command has finished and set the exit code (for a caller that imports this module). */
+export const done: Promise<void> = main();

@@ -1,6 +1,7 @@
 // Runs many lvsplay command lines in this one node process (the suite stays
 // fast: no node start-up per case). The CLI module is evaluated afresh per case
-// (a new URL), its exit-status module reset; stdout and stderr are captured.
+// (a new URL), its exit-status module reset, and awaited (its export `done`);
+// stdout and stderr are captured.
 // Three TCP listeners on a random 127.x.y.1-3 stand in for the inventory's
 // hosts and count every connection made to them, per case.
 //
@@ -94,7 +95,8 @@ for (const [i, c] of cases.entries()) {
   const started = performance.now();
   let crashed;
   try {
-    await import(`${mainUrl}?case=${i}`);
+    // The module runs the command as it loads; `done` settles when it has finished.
+    await (await import(`${mainUrl}?case=${i}`)).done;
   } catch (error) {
     crashed = String(error?.stack ?? error);
   }
