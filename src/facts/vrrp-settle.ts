@@ -1,17 +1,12 @@
-// Waits (read-only) until VRRP had time to settle on this director: until
-// keepalived has run its current VRRP configuration for SECONDS (the
-// master-down interval: 3 × advert_int + skew, plus margin), so a just-started
-// keepalived is not judged before its election has ended, then says whether
-// this host holds the VIP. That age is the younger of the process and the
-// newest config file given (a reload that adds lvsplay's instance to a
-// long-running keepalived starts its election then). A holder waits too: in an
-// election two directors can both take the VIP for a moment (both timed out
-// before either heard the other; seen under emulation), and a holder that
-// answered at once was judged with its peer in that moment. Waiting costs no
-// run time when a peer is a backup (the stage waits for it anyway). Not
-// volatile: it only waits while that age is below SECONDS, so reading it ahead
-// costs nothing in a converged run, and any change this run makes (a restart,
-// a reload after a new file) invalidates it.
+// Waits (read-only) until VRRP had time to settle on this director: returns as
+// soon as the host holds the VIP, or once keepalived has run its current VRRP
+// configuration for SECONDS (the master-down interval: 3 × advert_int + skew),
+// so a just-started keepalived is not judged before its first election. That
+// age is the younger of the process and the newest config file given (a reload
+// that adds lvsplay's instance to a long-running keepalived starts its election
+// then). Not volatile: it only waits while that age is below SECONDS, so reading
+// it ahead costs nothing in a converged run, and any change this run makes (a
+// restart, a reload after a new file) invalidates it.
 import type { Fact } from "../engine/types.js";
 
 // Process age from /proc with the shell's own read (start time is field 22, in
@@ -22,10 +17,12 @@ cage=; if [ "$#" -gt 0 ] && m=$(stat -c %Y -- "$@" 2>/dev/null | sort -n | tail 
 age() { [ -n "$pid" ] && read -r st 2>/dev/null </proc/"$pid"/stat && read -r up _ </proc/uptime &&
   set -- $st && a=$(( \${up%.*} - \${22} / 100 )) &&
   if [ -n "$cage" ] && [ $(( cage + n / 5 )) -lt "$a" ]; then echo $(( cage + n / 5 )); else echo "$a"; fi; }
-while up=$(age) && [ -n "$up" ] && [ "$up" -lt "$secs" ]; do
+held=1
+while ! ip -4 -o addr show dev "$dev" to "$vip/32" | grep -q .; do
+  up=$(age)
+  [ -n "$up" ] && [ "$up" -lt "$secs" ] || { held=0; break; }
   sleep 0.2; n=$((n+1))
 done
-held=0; ip -4 -o addr show dev "$dev" to "$vip/32" | grep -q . && held=1
 echo "$n"
 echo "held=$held"
 a=$(age) && echo "uptime=$a"`;
