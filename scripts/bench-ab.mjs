@@ -10,8 +10,9 @@
 // the bench's (.bench/) works. Runs `bin/lvsplay.cjs` when a checkout has it,
 // else `bin/lvsplay.js` (older commits). Prints medians and min–max.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { machineBusyMs } from "./bench/machine-cpu.mjs";
 
 const [a, b, inventory] = process.argv.slice(2).filter((x, i, all) => !x.startsWith("--") && !all[i - 1]?.startsWith("--"));
 const option = (name, fallback) => {
@@ -32,13 +33,6 @@ const ARGS = {
 };
 for (const m of modes) if (!ARGS[m]) throw new Error(`unknown mode ${m} (validate, check, audit, apply)`);
 const launcher = (dir) => [join(dir, "bin", "lvsplay.cjs"), join(dir, "bin", "lvsplay.js")].find((f) => existsSync(f));
-
-const clockTicks = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-/** Busy CPU of the whole machine so far, ms over all cores (/proc/stat): lvsplay + the hosts' sshds and commands when the hosts are this machine's lab, + anything else running. */
-const machineBusyMs = () => {
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n", 1)[0].trim().split(/\s+/).slice(1).map(Number);
-  return ((user + nice + system + irq + softirq + steal) * 1000) / clockTicks;
-};
 
 function run(dir, args) {
   const busy = machineBusyMs();

@@ -27,6 +27,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureAnsible, runAnsible, writeAdoptingInventory, writeAnsibleInventory } from "./bench/ansible.mjs";
 import { benchTopology, reserveSlot } from "./bench/lab.mjs";
+import { machineBusyMs } from "./bench/machine-cpu.mjs";
 import { benchWatch } from "./bench/watch.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -70,25 +71,6 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 4 || n > 200) || !(reps >= 1) 
   process.exit(1);
 }
 const { labExec } = await import(join(root, "dist", "lab", "index.js"));
-
-// Ticks per second of /proc/stat (USER_HZ): 100 on every Linux this runs on; asked once.
-const clockTicks = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-/**
- * Busy CPU time of the whole machine so far (ms summed over its cores: user,
- * nice, system, irq, softirq, steal). Around one lvsplay run on an otherwise
- * idle machine, this minus lvsplay's own CPU is what the lab hosts' sshds and
- * commands cost (they run on the same cores), so busy / cores is a floor
- * under the run's wall time here that no change to the controller can lower.
- */
-const machineBusyMs = () => {
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8")
-    .split("\n", 1)[0]
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
-  return ((user + nice + system + irq + softirq + steal) * 1000) / clockTicks;
-};
 
 /** Runs lvsplay under GNU time: wall ms, peak RSS (KiB), CPU s, machine CPU ms, exit code, parsed --json output. */
 function lvsplay(env, ...args) {
